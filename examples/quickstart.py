@@ -1,0 +1,48 @@
+"""JAX's quickstart, run through s2s (`import s2s as jax`, `import s2s.numpy as jnp`)."""
+import numpy as np
+
+import s2s as jax
+import s2s.numpy as jnp
+
+# JAX vs. NumPy: the same API, immutable arrays
+x_jnp = jnp.linspace(0, 10, 1000)
+y_jnp = 2 * jnp.sin(x_jnp) * jnp.cos(x_jnp)
+np.testing.assert_allclose(np.asarray(y_jnp), 2 * np.sin(np.linspace(0, 10, 1000)) *
+                           np.cos(np.linspace(0, 10, 1000)), rtol=1e-5, atol=1e-5)
+print(type(x_jnp))
+
+x = jnp.arange(10)
+try:
+    x[0] = 10
+except TypeError as e:
+    print("TypeError:", e)
+y = x.at[0].set(10)
+print(x)
+print(y)
+
+# Arrays: devices and sharding
+x = jnp.arange(5)
+print(isinstance(x, jax.Array))
+print(x.devices())
+print(x.sharding)
+
+# Operations run eagerly, one XLA computation each
+def norm(X):
+    X = X - X.mean(0)
+    return X / X.std(0)
+
+
+np.random.seed(1701)
+X = jnp.array(np.random.rand(10000, 10))
+out = norm(X).block_until_ready()
+ref = np.random.RandomState(1701).rand(10000, 10).astype(np.float32)
+ref = (ref - ref.mean(0)) / ref.std(0)
+print(np.allclose(out, ref, atol=1e-5))
+
+
+def get_negatives(x):
+    return x[x < 0]
+
+
+x = jnp.array(np.random.randn(10))
+print(get_negatives(x))

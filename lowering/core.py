@@ -1,0 +1,175 @@
+"""Avals, the primitive vocabulary and the IR of equations over avals (printed in jaxpr style).
+
+A primitive is declared once with its shape/dtype rule and its StableHLO emitter
+(see ``lowering/ops/``); everything else finds it by name in ``PRIMITIVES``.
+"""
+import itertools
+
+import numpy as np
+
+from lowering import dtypes_short
+
+
+class ShapedArray:
+    """Abstract value: what a program knows about an array before it runs."""
+
+    __slots__ = ("shape", "dtype", "weak_type")
+
+    def __init__(self, shape, dtype, weak_type=False):
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+        self.weak_type = bool(weak_type)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __eq__(self, other):
+        return (isinstance(other, ShapedArray) and self.shape == other.shape
+                and self.dtype == other.dtype and self.weak_type == other.weak_type)
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype, self.weak_type))
+
+    def update(self, shape=None, dtype=None, weak_type=None):
+        return ShapedArray(self.shape if shape is None else shape,
+                           self.dtype if dtype is None else dtype,
+                           self.weak_type if weak_type is None else weak_type)
+
+    def str_short(self):
+        """``f32[3,4]``, with a ``~`` in front of weakly typed avals, as jaxprs print them."""
+        dims = ",".join(str(d) for d in self.shape)
+        return f"{'~' if self.weak_type else ''}{dtypes_short.short_name(self.dtype)}[{dims}]"
+
+    def __repr__(self):
+        return f"ShapedArray({self.str_short()})"
+
+
+class Primitive:
+    """A named operation: ``shape_rule(*avals, **params)`` gives the output aval(s) and
+    ``emit(ctx, operands, in_avals, out_avals, **params)`` writes its StableHLO."""
+
+    def __init__(self, name, shape_rule, emit, multiple_results=False):
+        self.name = name
+        self.shape_rule = shape_rule
+        self.emit = emit
+        self.multiple_results = multiple_results
+
+    def abstract_eval(self, avals, params):
+        out = self.shape_rule(*avals, **params)
+        return tuple(out) if self.multiple_results else (out,)
+
+    def __repr__(self):
+        return self.name
+
+
+PRIMITIVES = {}
+
+
+def def_primitive(name, shape_rule, emit, multiple_results=False):
+    prim = Primitive(name, shape_rule, emit, multiple_results)
+    PRIMITIVES[name] = prim
+    return prim
+
+
+class Var:
+    __slots__ = ("aval", "count")
+    _counter = itertools.count()
+
+    def __init__(self, aval):
+        self.aval = aval
+        self.count = next(Var._counter)
+
+    def __repr__(self):
+        return f"Var({self.aval.str_short()})"
+
+
+class Literal:
+    """A constant operand held in the program text (scalars and closed-over arrays)."""
+
+    __slots__ = ("val", "aval")
+
+    def __init__(self, val, aval):
+        self.val = np.asarray(val, dtype=aval.dtype)
+        self.aval = aval
+
+    def __repr__(self):
+        if self.val.ndim == 0:
+            return f"{self.val.item()!r}:{self.aval.str_short()}"
+        return f"Literal({self.aval.str_short()})"
+
+
+class Eqn:
+    __slots__ = ("prim", "invars", "outvars", "params", "source")
+
+    def __init__(self, prim, invars, outvars, params, source=None):
+        self.prim, self.invars, self.outvars, self.params = prim, invars, outvars, params
+        self.source = source
+
+
+class Jaxpr:
+    """A closed program: ``invars`` in, ``eqns`` in order, ``outvars`` out.
+
+    ``constvars`` hold arrays closed over by the traced function; ``consts`` their values."""
+
+    def __init__(self, constvars, invars, eqns, outvars, consts=()):
+        self.constvars, self.invars, self.eqns, self.outvars = constvars, invars, eqns, outvars
+        self.consts = list(consts)
+
+    @property
+    def in_avals(self):
+        return [v.aval for v in self.invars]
+
+    @property
+    def out_avals(self):
+        return [v.aval for v in self.outvars]
+
+    def pretty(self):
+        names = _Namer()
+        binders = lambda vs: " ".join(f"{names(v)}:{v.aval.str_short()}" for v in vs)
+        atom = lambda v: repr(v) if isinstance(v, Literal) else names(v)
+        head = f"{{ lambda {binders(self.constvars)}; {binders(self.invars)}. let"
+        lines = [head]
+        for e in self.eqns:
+            lhs = " ".join(f"{names(v)}:{v.aval.str_short()}" for v in e.outvars)
+            params = ", ".join(f"{k}={_param_str(v)}" for k, v in e.params.items())
+            params = f"[{params}]" if params else ""
+            lines.append(f"    {lhs} = {e.prim.name}{params} {' '.join(atom(v) for v in e.invars)}")
+        outs = ", ".join(atom(v) for v in self.outvars)
+        lines.append(f"  in ({outs}{',' if len(self.outvars) == 1 else ''}) }}")
+        return "\n".join(lines)
+
+    __str__ = pretty
+
+    def __repr__(self):
+        return self.pretty()
+
+
+def _param_str(v):
+    if isinstance(v, np.dtype):
+        return dtypes_short.short_name(v)
+    if isinstance(v, Jaxpr):
+        return v.pretty().replace("\n", "\n    ")
+    return repr(v)
+
+
+class _Namer:
+    """Names variables a, b, ..., z, ba, bb, ... in order of first appearance, as jaxprs do."""
+
+    def __init__(self):
+        self.names = {}
+
+    def __call__(self, v):
+        if v not in self.names:
+            n, s = len(self.names), ""
+            while True:
+                s = chr(ord("a") + n % 26) + s
+                n //= 26
+                if n == 0:
+                    break
+            self.names[v] = s
+        return self.names[v]

@@ -1,0 +1,36 @@
+"""Global configuration, with JAX's option names (``s2s.config.update("jax_enable_x64", True)``)."""
+import os
+
+
+def _env_flag(name):
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+class Config:
+    _defaults = {"jax_enable_x64": lambda: _env_flag("JAX_ENABLE_X64"),
+                 "jax_platforms": lambda: os.environ.get("JAX_PLATFORMS", ""),
+                 "jax_debug_nans": lambda: False}
+
+    def __init__(self):
+        self._values = {k: f() for k, f in self._defaults.items()}
+
+    def update(self, name, value):
+        if name not in self._values:
+            raise AttributeError(f"Unrecognized config option: {name}")
+        self._values[name] = value
+
+    def __getattr__(self, name):
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(f"Unrecognized config option: {name}") from None
+
+    def read(self, name):
+        return getattr(self, name)
+
+
+config = Config()
+
+
+def x64_enabled():
+    return bool(config._values["jax_enable_x64"])

@@ -1,0 +1,154 @@
+"""Arrays and primitive binding.
+
+``bind(prim, *args, **params)`` is the one entry point every operation goes through. On concrete
+arrays it runs a cached one-primitive XLA executable (eager mode, asynchronous like JAX); when an
+argument is a ``Tracer`` the trace it belongs to records an equation instead (staging, see
+``runtime/tracing.py``).
+"""
+import numpy as np
+
+from lowering import backend
+from lowering.core import Eqn, Jaxpr, PRIMITIVES, ShapedArray, Var
+import lowering.ops  # noqa: F401  (registers the primitives)
+from lowering.stablehlo import lower
+from runtime import dtypes
+
+
+class Array:
+    """Base class of concrete arrays (``ArrayImpl``) and tracers: ``isinstance(x, s2s.Array)``
+    holds for both, as in JAX. Operators and methods are attached in ``runtime/methods.py``."""
+
+    __slots__ = ()
+    __array_priority__ = 100
+    __hash__ = None
+
+    @property
+    def shape(self):
+        return self.aval.shape
+
+    @property
+    def dtype(self):
+        return self.aval.dtype
+
+    @property
+    def weak_type(self):
+        return self.aval.weak_type
+
+    @property
+    def ndim(self):
+        return len(self.aval.shape)
+
+    @property
+    def size(self):
+        return self.aval.size
+
+    def __len__(self):
+        if not self.aval.shape:
+            raise TypeError("len() of unsized object")
+        return self.aval.shape[0]
+
+
+class ArrayImpl(Array):
+    """An immutable array living on one device, backed by a PJRT buffer."""
+
+    __slots__ = ("_buf", "aval", "_device", "_npy")
+
+    def __init__(self, buf, aval, device):
+        self._buf, self.aval, self._device, self._npy = buf, aval, device, None
+
+    @property
+    def _value(self):
+        """The host copy (cached; waits for the computation)."""
+        if self._npy is None:
+            self._npy = backend.to_numpy(self._buf, self.aval, self._device)
+        return self._npy
+
+    def block_until_ready(self):
+        self._buf.block_until_ready()
+        return self
+
+    def is_ready(self):
+        return self._buf.is_ready()
+
+    def __array__(self, dtype=None, copy=None):
+        val = self._value
+        if copy:
+            val = val.copy()
+        return val if dtype is None else val.astype(dtype, copy=False)
+
+    def __dlpack__(self, *args, **kwargs):
+        return self._value.__dlpack__(*args, **kwargs)
+
+    def __reduce__(self):
+        from runtime.creation import asarray
+        return asarray, (np.array(self._value), self.dtype)
+
+
+class Tracer(Array):
+    """A value being staged; its ``_trace`` records every primitive bound on it."""
+
+    __slots__ = ("_trace", "aval")
+
+
+def put(value, dtype=None, weak_type=False, device=None):
+    """A NumPy array or scalar -> ``ArrayImpl`` on ``device`` (the default device if None)."""
+    value = np.asarray(value, dtype=dtype)
+    aval = ShapedArray(value.shape, value.dtype, weak_type)
+    device = device or backend.default_device()
+    if value.dtype not in dtypes.SUPPORTED:
+        raise TypeError(f"JAX only supports number and bool dtypes, got dtype {value.dtype}")
+    return ArrayImpl(backend.device_put(value, aval, device), aval, device)
+
+
+_scalars = {}
+
+
+def scalar(value, dtype, weak_type=False):
+    """A rank-0 array on the default device. Scalars are cached by their exact bits (arrays are
+    immutable, so sharing one buffer is safe and saves a transfer per ``x + 1``)."""
+    val = np.asarray(value, dtype)
+    key = (val.dtype, weak_type, val.tobytes())
+    out = _scalars.get(key)
+    if out is None:
+        out = put(val, weak_type=weak_type)
+        if len(_scalars) < 4096:
+            _scalars[key] = out
+    return out
+
+
+def bind(prim, *args, **params):
+    """Apply primitive ``prim`` (a name or a Primitive) to arrays ``args``."""
+    if isinstance(prim, str):
+        prim = PRIMITIVES[prim]
+    for a in args:
+        if isinstance(a, Tracer):
+            return a._trace.bind(prim, args, params)
+    outs = _eager(prim, args, params)
+    return outs if prim.multiple_results else outs[0]
+
+
+_eager_cache = {}
+
+
+def _eager(prim, args, params):
+    device = args[0]._device if args else params.pop("device", None) or backend.default_device()
+    avals = tuple(a.aval for a in args)
+    key = (prim.name, avals, tuple(params.items()), device)
+    exe = _eager_cache.get(key)
+    if exe is None:
+        exe = _eager_cache[key] = _compile_one(prim, avals, params, device)
+    for a in args:
+        if a._device is not device:
+            raise ValueError(f"Received incompatible devices for {prim.name}: "
+                             f"{args[0]._device} and {a._device}. Move arrays with "
+                             f"device_put first.")
+    bufs = exe([a._buf for a in args])
+    return [ArrayImpl(b, av, device) for b, av in zip(bufs, exe.out_avals)]
+
+
+def _compile_one(prim, avals, params, device):
+    out_avals = prim.abstract_eval(avals, params)
+    invars = [Var(a) for a in avals]
+    outvars = [Var(a) for a in out_avals]
+    jaxpr = Jaxpr([], invars, [Eqn(prim, invars, outvars, params)], outvars)
+    return backend.compile(lower(jaxpr, prim.name), out_avals, device)

@@ -1,0 +1,231 @@
+"""``s2s.lax``: the primitives themselves, with lax's strict rules (operands already share one
+shape and dtype; ``s2s.numpy`` does broadcasting and promotion on top)."""
+import numpy as np
+
+from lowering.core import PRIMITIVES
+from runtime import dtypes
+from runtime.core import Array, bind, put, scalar
+
+
+def _as_operand(x, like=None):
+    """Arrays pass through; Python scalars take the dtype of the other operand (weakly)."""
+    if isinstance(x, Array):
+        return x
+    if isinstance(x, (bool, int, float, complex)) and like is not None:
+        return scalar(x, like.dtype, weak_type=True)
+    dtype, weak = dtypes.dtype_and_weak(x)
+    return put(np.asarray(x, dtype), weak_type=weak)
+
+
+def _operands(*xs):
+    like = next((x for x in xs if isinstance(x, Array)), None)
+    return [_as_operand(x, like) for x in xs]
+
+
+def _unary(name):
+    def fn(x):
+        return bind(PRIMITIVES[name], *_operands(x))
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise ``{name}`` (the primitive)."
+    return fn
+
+
+def _binary(name):
+    def fn(x, y):
+        return bind(PRIMITIVES[name], *_operands(x, y))
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise ``{name}`` (the primitive; equal shapes and dtypes)."
+    return fn
+
+
+neg, sign, floor, ceil, exp, expm1, log, log1p, tanh, logistic, sin, cos, tan, sqrt, rsqrt, \
+    cbrt, conj, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, erf, erfc, erf_inv, lgamma, \
+    digamma, population_count, clz, abs, real, imag, is_finite = map(_unary, [
+        "neg", "sign", "floor", "ceil", "exp", "expm1", "log", "log1p", "tanh", "logistic", "sin",
+        "cos", "tan", "sqrt", "rsqrt", "cbrt", "conj", "asin", "acos", "atan", "sinh", "cosh",
+        "asinh", "acosh", "atanh", "erf", "erfc", "erf_inv", "lgamma", "digamma",
+        "population_count", "clz", "abs", "real", "imag", "is_finite"])
+bitwise_not = _unary("not")
+
+add, sub, mul, div, rem, pow, max, min, atan2, nextafter, complex, eq, ne, lt, le, gt, ge, \
+    shift_left, shift_right_arithmetic, shift_right_logical = map(_binary, [
+        "add", "sub", "mul", "div", "rem", "pow", "max", "min", "atan2", "nextafter", "complex",
+        "eq", "ne", "lt", "le", "gt", "ge", "shift_left", "shift_right_arithmetic",
+        "shift_right_logical"])
+bitwise_and, bitwise_or, bitwise_xor = _binary("and"), _binary("or"), _binary("xor")
+
+
+def round(x, rounding_method=0):
+    """``rounding_method`` 0 rounds half away from zero, 1 to nearest even (as lax.round)."""
+    return bind("round_even" if int(rounding_method) == 1 else "round_away", x)
+
+
+def integer_pow(x, y):
+    return bind("integer_pow", x, y=int(y))
+
+
+def select_n(which, *cases):
+    return bind("select_n", which, *_operands(*cases))
+
+
+def select(pred, on_true, on_false):
+    return select_n(pred, on_false, on_true)
+
+
+def clamp(min, x, max):
+    x = _as_operand(x)
+    return bind("clamp", _as_operand(min, x), x, _as_operand(max, x))
+
+
+def convert_element_type(x, new_dtype, weak_type=False):
+    new_dtype = dtypes.canonicalize(dtypes.check_user_dtype(new_dtype, "convert_element_type"))
+    if not isinstance(x, Array):  # host constants convert on the host: no dispatch
+        val = np.asarray(x).astype(new_dtype)
+        return scalar(val, new_dtype, weak_type) if val.ndim == 0 else put(val, weak_type=weak_type)
+    if x.dtype == new_dtype and x.weak_type == weak_type:
+        return x
+    return bind("convert_element_type", x, new_dtype=new_dtype, weak_type=bool(weak_type))
+
+
+def bitcast_convert_type(x, new_dtype):
+    return bind("bitcast_convert_type", x, new_dtype=np.dtype(new_dtype))
+
+
+def iota(dtype, size):
+    return broadcasted_iota(dtype, (size,), 0)
+
+
+def broadcasted_iota(dtype, shape, dimension):
+    return bind("iota", dtype=dtypes.canonicalize(dtype), shape=tuple(int(d) for d in shape),
+                dimension=int(dimension))
+
+
+def broadcast_in_dim(x, shape, broadcast_dimensions):
+    x = _as_operand(x)
+    shape, dims = tuple(int(d) for d in shape), tuple(int(d) for d in broadcast_dimensions)
+    if x.shape == shape and dims == tuple(range(len(shape))):
+        return x
+    return bind("broadcast_in_dim", x, shape=shape, broadcast_dimensions=dims)
+
+
+def broadcast(x, sizes):
+    x = _as_operand(x)
+    sizes = tuple(sizes)
+    return broadcast_in_dim(x, sizes + x.shape, range(len(sizes), len(sizes) + x.ndim))
+
+
+def reshape(x, new_sizes, dimensions=None):
+    x = _as_operand(x)
+    if dimensions is not None:
+        x = transpose(x, dimensions)
+    new_sizes = tuple(int(d) for d in new_sizes)
+    return x if x.shape == new_sizes else bind("reshape", x, new_sizes=new_sizes)
+
+
+def transpose(x, permutation):
+    permutation = tuple(int(p) for p in permutation)
+    if permutation == tuple(range(len(permutation))):
+        return x
+    return bind("transpose", x, permutation=permutation)
+
+
+def rev(x, dimensions):
+    return bind("rev", x, dimensions=tuple(int(d) for d in dimensions))
+
+
+def concatenate(operands, dimension):
+    operands = _operands(*operands)
+    if len(operands) == 1:
+        return operands[0]
+    return bind("concatenate", *operands, dimension=int(dimension))
+
+
+def pad(x, padding_value, padding_config):
+    x = _as_operand(x)
+    return bind("pad", x, _as_operand(padding_value, x),
+                padding_config=tuple(tuple(int(v) for v in c) for c in padding_config))
+
+
+def slice(x, start_indices, limit_indices, strides=None):
+    strides = (1,) * len(start_indices) if strides is None else strides
+    return bind("slice", x, start_indices=tuple(map(int, start_indices)),
+                limit_indices=tuple(map(int, limit_indices)), strides=tuple(map(int, strides)))
+
+
+def _index_scalars(indices):
+    return [_as_operand(i) if isinstance(i, Array) else put(np.asarray(i, dtypes.default_int()))
+            for i in indices]
+
+
+def dynamic_slice(x, start_indices, slice_sizes):
+    return bind("dynamic_slice", x, *_index_scalars(start_indices),
+                slice_sizes=tuple(int(s) for s in slice_sizes))
+
+
+def dynamic_update_slice(x, update, start_indices):
+    return bind("dynamic_update_slice", x, update, *_index_scalars(start_indices))
+
+
+def _reducer(name):
+    def fn(x, axes):
+        return bind(f"reduce_{name}", x, axes=tuple(int(a) for a in axes))
+    fn.__name__ = fn.__qualname__ = f"reduce_{name}"
+    return fn
+
+
+reduce_sum, reduce_prod, reduce_max, reduce_min, reduce_and, reduce_or, reduce_xor = map(
+    _reducer, ["sum", "prod", "max", "min", "and", "or", "xor"])
+
+
+def argmax(x, axis, index_dtype):
+    return bind("argmax", x, axis=int(axis), index_dtype=np.dtype(index_dtype))
+
+
+def argmin(x, axis, index_dtype):
+    return bind("argmin", x, axis=int(axis), index_dtype=np.dtype(index_dtype))
+
+
+def _cumulative(name):
+    def fn(x, axis=0, reverse=False):
+        return bind(name, x, axis=int(axis), reverse=bool(reverse))
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+cumsum, cumprod, cummax, cummin = map(_cumulative, ["cumsum", "cumprod", "cummax", "cummin"])
+
+
+def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
+    (lc, rc), (lb, rb) = dimension_numbers
+    dn = ((tuple(map(int, lc)), tuple(map(int, rc))), (tuple(map(int, lb)), tuple(map(int, rb))))
+    pet = None if preferred_element_type is None else dtypes.canonicalize(preferred_element_type)
+    return bind("dot_general", lhs, rhs, dimension_numbers=dn, preferred_element_type=pet)
+
+
+def sort(operand, dimension=-1, is_stable=True, num_keys=1):
+    single = isinstance(operand, Array)
+    ops = [operand] if single else list(operand)
+    dimension = dimension % ops[0].ndim if ops[0].ndim else 0
+    outs = bind("sort", *ops, dimension=dimension, is_stable=bool(is_stable),
+                num_keys=int(num_keys))
+    return outs[0] if single else tuple(outs)
+
+
+def gather(operand, indices, offset_dims, collapsed_slice_dims, start_index_map, slice_sizes):
+    return bind("gather", operand, indices, offset_dims=tuple(offset_dims),
+                collapsed_slice_dims=tuple(collapsed_slice_dims),
+                start_index_map=tuple(start_index_map), slice_sizes=tuple(slice_sizes))
+
+
+def _scatter(name):
+    def fn(operand, indices, updates, update_window_dims, inserted_window_dims,
+           scatter_dims_to_operand_dims):
+        return bind(name, operand, indices, updates, update_window_dims=tuple(update_window_dims),
+                    inserted_window_dims=tuple(inserted_window_dims),
+                    scatter_dims_to_operand_dims=tuple(scatter_dims_to_operand_dims))
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+scatter, scatter_add, scatter_mul, scatter_min, scatter_max = map(
+    _scatter, ["scatter", "scatter_add", "scatter_mul", "scatter_min", "scatter_max"])

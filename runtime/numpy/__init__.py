@@ -1,0 +1,99 @@
+"""``s2s.numpy``: NumPy's API on immutable device arrays (JAX semantics)."""
+import numpy as _np
+
+from runtime import dtypes as _dtypes
+from runtime.core import Array as ndarray
+from runtime.dtypes import (bfloat16, bool_, complex64, complex128, float8_e4m3fn, float8_e5m2,
+                            float16, float32, float64, int8, int16, int32, int64, uint8, uint16,
+                            uint32, uint64)
+from runtime.numpy.creation import *  # noqa: F401,F403
+from runtime.numpy.creation import array, asarray
+from runtime.numpy.indexing import argwhere, flatnonzero, getitem as _getitem, nonzero
+from runtime.numpy.linalg import (diagonal, dot, inner, matmul, outer, tensordot, trace, vdot,
+                                  vecdot)
+from runtime.numpy.reductions import *  # noqa: F401,F403
+from runtime.numpy.shape import *  # noqa: F401,F403
+from runtime.numpy.ufuncs import *  # noqa: F401,F403
+from runtime.numpy.ufuncs import abs, round, pow, where, clip
+from runtime.numpy.util import broadcast_shapes as _broadcast_shapes, broadcast_to
+
+from runtime.numpy.creation import empty, full, zeros, ones  # noqa: F401
+from runtime.numpy import linalg_namespace as linalg  # noqa: E402
+
+pi, e, inf, nan, euler_gamma = _np.pi, _np.e, _np.inf, _np.nan, _np.euler_gamma
+newaxis = None
+promote_types = _dtypes.promote_types
+result_type = _dtypes.result_type
+issubdtype = _dtypes.issubdtype
+dtype = _np.dtype
+generic, number, integer, signedinteger, unsignedinteger, inexact, floating, complexfloating = (
+    _np.generic, _np.number, _np.integer, _np.signedinteger, _np.unsignedinteger, _np.inexact,
+    _np.floating, _np.complexfloating)
+float_ = float64
+int_ = int64
+uint = uint64
+complex_ = complex128
+
+
+def broadcast_shapes(*shapes):
+    return _broadcast_shapes("broadcast_shapes", *shapes)
+
+
+def finfo(dtype):
+    import ml_dtypes
+    return ml_dtypes.finfo(_np.dtype(dtype) if not hasattr(dtype, "dtype") else dtype.dtype)
+
+
+def iinfo(int_type):
+    import ml_dtypes
+    return ml_dtypes.iinfo(_np.dtype(int_type) if not hasattr(int_type, "dtype") else
+                           int_type.dtype)
+
+
+def can_cast(from_, to, casting="safe"):
+    return _np.can_cast(from_, to, casting)
+
+
+def isscalar(element):
+    return _np.isscalar(element) or (isinstance(element, ndarray) and element.ndim == 0)
+
+
+def ndim(a):
+    return _np.ndim(a) if not isinstance(a, ndarray) else a.ndim
+
+
+def shape(a):
+    return _np.shape(a) if not isinstance(a, ndarray) else a.shape
+
+
+def size(a, axis=None):
+    s = shape(a)
+    return int(_np.prod(s)) if axis is None else s[axis]
+
+
+def isdtype(dtype, kind):
+    return _np.isdtype(_np.dtype(dtype), kind)
+
+
+def array_equal(a1, a2, equal_nan=False):
+    a1, a2 = asarray(a1), asarray(a2)
+    if a1.shape != a2.shape:
+        return asarray(False)
+    eq = equal(a1, a2)  # noqa: F405
+    if equal_nan:
+        eq = logical_or(eq, logical_and(isnan(a1), isnan(a2)))  # noqa: F405
+    return all(eq)  # noqa: F405
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return all(isclose(a, b, rtol, atol, equal_nan))  # noqa: F405
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    a, b = asarray(a), asarray(b)
+    diff = absolute(subtract(a, b))  # noqa: F405
+    close = less_equal(diff, add(atol, multiply(rtol, absolute(b))))  # noqa: F405
+    close = logical_or(close, equal(a, b))  # noqa: F405
+    if equal_nan:
+        close = logical_or(close, logical_and(isnan(a), isnan(b)))  # noqa: F405
+    return close

@@ -1,0 +1,332 @@
+"""Elementwise ``s2s.numpy`` functions: promotion and broadcasting, then one primitive each
+where XLA has one, or a short composition of primitives."""
+import numpy as np
+
+from runtime import dtypes, lax
+from runtime.numpy.util import (broadcast_shapes, broadcast_to, check_arraylike, promote_args,
+                                promote_dtypes, promote_inexact, to_array)
+
+
+def _binary(name, prim, inexact=False):
+    def fn(x1, x2, /):
+        check_arraylike(name, x1, x2)
+        a, b = promote_args(name, *(promote_inexact(x1, x2) if inexact else (x1, x2)))
+        return prim(a, b)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise ``numpy.{name}`` with broadcasting and JAX's type promotion."
+    return fn
+
+
+def _unary(name, prim, inexact=True):
+    def fn(x, /):
+        check_arraylike(name, x)
+        (a,) = promote_inexact(x) if inexact else [to_array(x)]
+        return prim(a)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise ``numpy.{name}``."
+    return fn
+
+
+def _bool_as_int_op(op):
+    """add/subtract on bool operands mean or / xor (as NumPy)."""
+    def prim(a, b):
+        if a.dtype == np.bool_:
+            return (lax.bitwise_or if op is lax.add else lax.bitwise_xor)(a, b)
+        return op(a, b)
+    return prim
+
+
+add = _binary("add", _bool_as_int_op(lax.add))
+multiply = _binary("multiply", lambda a, b: lax.bitwise_and(a, b) if a.dtype == np.bool_
+                   else lax.mul(a, b))
+
+
+def _subtract(a, b):
+    if a.dtype == np.bool_:
+        raise TypeError("numpy boolean subtract, the `-` operator, is not supported, use the "
+                        "bitwise_xor, the `^` operator, or the logical_xor function instead.")
+    return lax.sub(a, b)
+
+
+subtract = _binary("subtract", _subtract)
+true_divide = divide = _binary("divide", lax.div, inexact=True)
+maximum = _binary("maximum", lax.max)
+minimum = _binary("minimum", lax.min)
+arctan2 = _binary("arctan2", lax.atan2, inexact=True)
+nextafter = _binary("nextafter", lax.nextafter, inexact=True)
+bitwise_and = _binary("bitwise_and", lax.bitwise_and)
+bitwise_or = _binary("bitwise_or", lax.bitwise_or)
+bitwise_xor = _binary("bitwise_xor", lax.bitwise_xor)
+equal = _binary("equal", lax.eq)
+not_equal = _binary("not_equal", lax.ne)
+less = _binary("less", lax.lt)
+less_equal = _binary("less_equal", lax.le)
+greater = _binary("greater", lax.gt)
+greater_equal = _binary("greater_equal", lax.ge)
+
+
+def _floor_divide(a, b):
+    if dtypes.is_inexact(a.dtype):
+        return lax.floor(lax.div(a, b))
+    if a.dtype == np.bool_:
+        raise TypeError("floor_divide does not accept dtype bool.")
+    q = lax.div(a, b)  # integer division truncates; step down where signs differ and r != 0
+    if np.dtype(a.dtype).kind == "u":
+        return q
+    r = lax.rem(a, b)
+    zero = lax.convert_element_type(0, a.dtype)
+    fix = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(b, zero)))
+    return lax.select(fix, lax.sub(q, lax.convert_element_type(1, a.dtype)), q)
+
+
+def _mod(a, b):
+    if a.dtype == np.bool_:
+        raise TypeError("remainder does not accept dtype bool.")
+    r = lax.rem(a, b)
+    if np.dtype(a.dtype).kind == "u":
+        return r
+    zero = lax.convert_element_type(0, a.dtype)
+    fix = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(b, zero)))
+    return lax.select(fix, lax.add(r, b), r)
+
+
+floor_divide = _binary("floor_divide", _floor_divide)
+remainder = mod = _binary("remainder", _mod)
+
+
+def _int_power(a, b):
+    """Integer ``a ** b`` with a traced exponent: square-and-multiply over the exponent's bits."""
+    if a.dtype == np.bool_:
+        return lax.bitwise_or(a, lax.bitwise_not(b))
+    one = lax.convert_element_type(1, a.dtype)
+    zero = lax.convert_element_type(0, a.dtype)
+    acc = broadcast_to(one, a.shape)
+    for _ in range(np.dtype(a.dtype).itemsize * 8):
+        acc = lax.select(lax.ne(lax.bitwise_and(b, one), zero), lax.mul(acc, a), acc)
+        a = lax.mul(a, a)
+        b = lax.shift_right_logical(b, one)
+    return acc
+
+
+def power(x1, x2, /):
+    check_arraylike("power", x1, x2)
+    if isinstance(x2, int) and not isinstance(x2, bool):  # static integer exponent: exact
+        a = to_array(x1)
+        if dtypes.is_inexact(a.dtype) or x2 >= 0:
+            return lax.integer_pow(a, x2)
+    a, b = promote_args("power", x1, x2)
+    return lax.pow(a, b) if dtypes.is_inexact(a.dtype) else _int_power(a, b)
+
+
+pow = power
+
+
+def _float_binary(name, body):
+    def fn(x1, x2, /):
+        check_arraylike(name, x1, x2)
+        a, b = promote_args(name, *promote_inexact(x1, x2))
+        return body(a, b)
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+def _logaddexp(a, b):
+    amax = lax.max(a, b)
+    delta = lax.sub(a, b)
+    isnan = lax.ne(delta, delta)
+    out = lax.add(amax, lax.log1p(lax.exp(lax.neg(lax.abs(delta)))))
+    return lax.select(isnan, lax.add(a, b), out)
+
+
+logaddexp = _float_binary("logaddexp", _logaddexp)
+hypot = _float_binary("hypot", lambda a, b: lax.sqrt(lax.add(lax.mul(a, a), lax.mul(b, b))))
+fmax = _float_binary("fmax", lambda a, b: lax.select(lax.ne(b, b), a, lax.select(
+    lax.ne(a, a), b, lax.max(a, b))))
+fmin = _float_binary("fmin", lambda a, b: lax.select(lax.ne(b, b), a, lax.select(
+    lax.ne(a, a), b, lax.min(a, b))))
+
+
+def _shift(name, prim_signed, prim_unsigned):
+    def body(a, b):
+        return (prim_unsigned if np.dtype(a.dtype).kind == "u" else prim_signed)(a, b)
+    return _binary(name, body)
+
+
+left_shift = _binary("left_shift", lax.shift_left)
+right_shift = _shift("right_shift", lax.shift_right_arithmetic, lax.shift_right_logical)
+
+
+def logical_and(x1, x2, /):
+    a, b = promote_args("logical_and", *(_to_bool(x) for x in (x1, x2)))
+    return lax.bitwise_and(a, b)
+
+
+def logical_or(x1, x2, /):
+    a, b = promote_args("logical_or", *(_to_bool(x) for x in (x1, x2)))
+    return lax.bitwise_or(a, b)
+
+
+def logical_xor(x1, x2, /):
+    a, b = promote_args("logical_xor", *(_to_bool(x) for x in (x1, x2)))
+    return lax.bitwise_xor(a, b)
+
+
+def logical_not(x, /):
+    return lax.bitwise_not(_to_bool(x))
+
+
+def _to_bool(x):
+    return lax.convert_element_type(to_array(x), np.bool_)
+
+
+exp = _unary("exp", lax.exp)
+exp2 = _unary("exp2", lambda a: lax.exp(lax.mul(a, lax.convert_element_type(np.log(2), a.dtype))))
+expm1 = _unary("expm1", lax.expm1)
+log = _unary("log", lax.log)
+log1p = _unary("log1p", lax.log1p)
+log2 = _unary("log2", lambda a: lax.div(lax.log(a), lax.convert_element_type(np.log(2), a.dtype)))
+log10 = _unary("log10", lambda a: lax.div(lax.log(a),
+                                          lax.convert_element_type(np.log(10), a.dtype)))
+sin, cos, tan = _unary("sin", lax.sin), _unary("cos", lax.cos), _unary("tan", lax.tan)
+arcsin, arccos, arctan = _unary("arcsin", lax.asin), _unary("arccos", lax.acos), \
+    _unary("arctan", lax.atan)
+sinh, cosh, tanh = _unary("sinh", lax.sinh), _unary("cosh", lax.cosh), _unary("tanh", lax.tanh)
+arcsinh, arccosh, arctanh = _unary("arcsinh", lax.asinh), _unary("arccosh", lax.acosh), \
+    _unary("arctanh", lax.atanh)
+sqrt = _unary("sqrt", lax.sqrt)
+cbrt = _unary("cbrt", lax.cbrt)
+deg2rad = radians = _unary("deg2rad", lambda a: lax.mul(a, lax.convert_element_type(np.pi / 180,
+                                                                                  a.dtype)))
+rad2deg = degrees = _unary("rad2deg", lambda a: lax.mul(a, lax.convert_element_type(180 / np.pi,
+                                                                                  a.dtype)))
+
+
+def _keep_ints(prim):
+    return lambda a: a if not dtypes.is_inexact(a.dtype) else prim(a)
+
+
+floor = _unary("floor", _keep_ints(lax.floor), inexact=False)
+ceil = _unary("ceil", _keep_ints(lax.ceil), inexact=False)
+trunc = fix = _unary("trunc", _keep_ints(lambda a: lax.select(lax.lt(a, lax.convert_element_type(
+    0, a.dtype)), lax.ceil(a), lax.floor(a))), inexact=False)
+rint = _unary("rint", _keep_ints(lambda a: lax.round(a, 1)), inexact=False)
+negative = _unary("negative", lambda a: lax.bitwise_not(a) if a.dtype == np.bool_ else lax.neg(a),
+                  inexact=False)
+positive = _unary("positive", lambda a: a, inexact=False)
+sign = _unary("sign", lambda a: a if a.dtype == np.bool_ else lax.sign(a), inexact=False)
+absolute = abs = _unary("absolute", lambda a: a if a.dtype == np.bool_ or np.dtype(
+    a.dtype).kind == "u" else lax.abs(a), inexact=False)
+fabs = _unary("fabs", lax.abs)
+square = _unary("square", lambda a: lax.integer_pow(a, 2), inexact=False)
+reciprocal = _unary("reciprocal", lambda a: lax.integer_pow(a, -1), inexact=False)
+invert = bitwise_not = bitwise_invert = _unary("invert", lax.bitwise_not, inexact=False)
+conjugate = conj = _unary("conjugate", lambda a: lax.conj(a) if np.dtype(a.dtype).kind == "c"
+                          else a, inexact=False)
+real = _unary("real", lambda a: lax.real(a) if np.dtype(a.dtype).kind == "c" else a,
+              inexact=False)
+imag = _unary("imag", lambda a: lax.imag(a) if np.dtype(a.dtype).kind == "c" else lax.mul(
+    a, lax.convert_element_type(0, a.dtype)), inexact=False)
+
+
+def round(a, decimals=0, out=None):
+    """Round half to even, with ``decimals`` (as NumPy)."""
+    a = to_array(a)
+    if not dtypes.is_inexact(a.dtype):
+        return a
+    if decimals == 0:
+        return lax.round(a, 1)
+    factor = lax.convert_element_type(10.0 ** decimals, a.dtype)
+    return lax.div(lax.round(lax.mul(a, factor), 1), factor)
+
+
+around = round
+
+
+def isfinite(x, /):
+    a = to_array(x)
+    if not dtypes.is_inexact(a.dtype):
+        return lax.convert_element_type(lax.eq(a, a), np.bool_)
+    if np.dtype(a.dtype).kind == "c":
+        return lax.bitwise_and(lax.is_finite(lax.real(a)), lax.is_finite(lax.imag(a)))
+    return lax.is_finite(a)
+
+
+def isnan(x, /):
+    a = to_array(x)
+    return lax.ne(a, a)
+
+
+def isinf(x, /):
+    a = to_array(x)
+    if not dtypes.is_inexact(a.dtype):
+        return lax.ne(a, a)
+    if np.dtype(a.dtype).kind == "c":
+        return lax.bitwise_or(isinf(lax.real(a)), isinf(lax.imag(a)))
+    return lax.eq(lax.abs(a), lax.convert_element_type(np.inf, a.dtype))
+
+
+def isposinf(x, /):
+    a = to_array(x)
+    return lax.eq(a, lax.convert_element_type(np.inf, a.dtype))
+
+
+def isneginf(x, /):
+    a = to_array(x)
+    return lax.eq(a, lax.convert_element_type(-np.inf, a.dtype))
+
+
+def signbit(x, /):
+    a = to_array(x)
+    if not dtypes.is_inexact(a.dtype):
+        return lax.lt(a, lax.convert_element_type(0, a.dtype))
+    bits = np.dtype(f"int{np.dtype(a.dtype).itemsize * 8}")
+    return lax.lt(lax.bitcast_convert_type(a, bits), lax.convert_element_type(0, bits))
+
+
+def sinc(x, /):
+    (a,) = promote_inexact(x)
+    pix = lax.mul(a, lax.convert_element_type(np.pi, a.dtype))
+    zero = lax.eq(a, lax.convert_element_type(0, a.dtype))
+    safe = lax.select(zero, lax.convert_element_type(1, a.dtype), pix)
+    return lax.select(zero, lax.convert_element_type(1, a.dtype), lax.div(lax.sin(safe), safe))
+
+
+def clip(arr=None, /, min=None, max=None, *, a=None, a_min=None, a_max=None):
+    arr = a if arr is None else arr
+    lo = min if min is not None else a_min
+    hi = max if max is not None else a_max
+    out = to_array(arr)
+    if lo is not None:
+        out = maximum(out, lo)
+    if hi is not None:
+        out = minimum(out, hi)
+    return out
+
+
+def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
+    if x is None and y is None:
+        from runtime.numpy.indexing import nonzero
+        return nonzero(condition, size=size, fill_value=fill_value)
+    if x is None or y is None:
+        raise ValueError("Either both or neither of the x and y arguments should be provided to "
+                         f"jax.numpy.where, got {x} and {y}.")
+    x, y = promote_dtypes(x, y)
+    c = _to_bool(condition)
+    shape = broadcast_shapes("where", c.shape, x.shape, y.shape)
+    return lax.select(*(broadcast_to(v, shape) for v in (c, x, y)))
+
+
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    a = to_array(x)
+    if not dtypes.is_inexact(a.dtype):
+        return a
+    if np.dtype(a.dtype).kind == "c":
+        return lax.complex(nan_to_num(lax.real(a), nan=nan, posinf=posinf, neginf=neginf),
+                           nan_to_num(lax.imag(a), nan=nan, posinf=posinf, neginf=neginf))
+    info = np.finfo(a.dtype)
+    posinf = info.max if posinf is None else posinf
+    neginf = info.min if neginf is None else neginf
+    c = lambda v: lax.convert_element_type(v, a.dtype)
+    out = lax.select(isnan(a), c(nan), a)
+    out = lax.select(isposinf(a), c(posinf), out)
+    return lax.select(isneginf(a), c(neginf), out)

@@ -1,0 +1,210 @@
+"""Pytrees: nested tuples, lists, dicts, None, namedtuples and registered containers."""
+import collections
+import dataclasses
+import functools
+
+_registry = {}
+
+
+def register_pytree_node(nodetype, flatten_func, unflatten_func, flatten_with_keys_func=None):
+    """``flatten_func(x) -> (children, aux)``, ``unflatten_func(aux, children) -> x``."""
+    if nodetype in _registry:
+        raise ValueError(f"Duplicate custom PyTreeDef type registration for {nodetype}.")
+    _registry[nodetype] = (flatten_func, unflatten_func)
+    return nodetype
+
+
+def register_pytree_node_class(cls):
+    register_pytree_node(cls, lambda x: x.tree_flatten(), cls.tree_unflatten)
+    return cls
+
+
+def register_dataclass(nodetype, data_fields=None, meta_fields=None, drop_fields=()):
+    if data_fields is None:
+        meta_fields = [f.name for f in dataclasses.fields(nodetype)
+                       if f.metadata.get("static", False)]
+        data_fields = [f.name for f in dataclasses.fields(nodetype)
+                       if not f.metadata.get("static", False) and f.name not in drop_fields]
+    data_fields, meta_fields = tuple(data_fields), tuple(meta_fields or ())
+
+    def flatten(x):
+        return [getattr(x, n) for n in data_fields], tuple(getattr(x, n) for n in meta_fields)
+
+    def unflatten(meta, children):
+        return nodetype(**dict(zip(data_fields, children)), **dict(zip(meta_fields, meta)))
+    register_pytree_node(nodetype, flatten, unflatten)
+    return nodetype
+
+
+def _is_namedtuple(x):
+    return isinstance(x, tuple) and hasattr(type(x), "_fields")
+
+
+def _node(x):
+    """(kind, aux, children) for a container, or None for a leaf."""
+    t = type(x)
+    if t in _registry:
+        children, aux = _registry[t][0](x)
+        return t, aux, list(children)
+    if t is tuple or t is list:
+        return t, None, list(x)
+    if t is dict:
+        keys = sorted(x)
+        return dict, tuple(keys), [x[k] for k in keys]
+    if x is None:
+        return None, None, []
+    if _is_namedtuple(x):
+        return t, None, list(x)
+    if isinstance(x, collections.OrderedDict):
+        return collections.OrderedDict, tuple(x), list(x.values())
+    if isinstance(x, collections.defaultdict):
+        keys = sorted(x)
+        return collections.defaultdict, (x.default_factory, tuple(keys)), [x[k] for k in keys]
+    return "leaf"
+
+
+class PyTreeDef:
+    __slots__ = ("kind", "aux", "children", "num_leaves")
+
+    def __init__(self, kind, aux, children):
+        self.kind, self.aux, self.children = kind, aux, tuple(children)
+        self.num_leaves = 1 if kind == "leaf" else sum(c.num_leaves for c in children)
+
+    @property
+    def num_nodes(self):
+        return 1 + sum(c.num_nodes for c in self.children)
+
+    def unflatten(self, leaves):
+        return tree_unflatten(self, leaves)
+
+    def __eq__(self, other):
+        return (isinstance(other, PyTreeDef) and self.kind == other.kind
+                and _aux_eq(self.aux, other.aux) and self.children == other.children)
+
+    def __hash__(self):
+        try:
+            return hash((self.kind, self.aux, self.children))
+        except TypeError:
+            return hash((self.kind, self.children))
+
+    def _str(self):
+        k = self.kind
+        if k == "leaf":
+            return "*"
+        if k is None:
+            return "None"
+        inner = ", ".join(c._str() for c in self.children)
+        if k is tuple:
+            return f"({inner}{',' if len(self.children) == 1 else ''})"
+        if k is list:
+            return f"[{inner}]"
+        if k is dict:
+            return "{" + ", ".join(f"{key!r}: {c._str()}" for key, c in
+                                   zip(self.aux, self.children)) + "}"
+        return f"CustomNode({getattr(k, '__name__', k)}[{self.aux!r}], [{inner}])"
+
+    def __repr__(self):
+        return f"PyTreeDef({self._str()})"
+
+
+def _aux_eq(a, b):
+    try:
+        return bool(a == b)
+    except Exception:
+        return a is b
+
+
+def tree_flatten(tree, is_leaf=None):
+    leaves = []
+
+    def rec(x):
+        if is_leaf is not None and is_leaf(x):
+            leaves.append(x)
+            return PyTreeDef("leaf", None, ())
+        n = _node(x)
+        if n == "leaf":
+            leaves.append(x)
+            return PyTreeDef("leaf", None, ())
+        kind, aux, children = n
+        return PyTreeDef(kind, aux, [rec(c) for c in children])
+    return leaves, rec(tree)
+
+
+def tree_unflatten(treedef, leaves):
+    it = iter(leaves)
+
+    def rec(td):
+        if td.kind == "leaf":
+            return next(it)
+        children = [rec(c) for c in td.children]
+        k = td.kind
+        if k is None:
+            return None
+        if k is tuple:
+            return tuple(children)
+        if k is list:
+            return children
+        if k is dict:
+            return dict(zip(td.aux, children))
+        if k is collections.OrderedDict:
+            return collections.OrderedDict(zip(td.aux, children))
+        if k is collections.defaultdict:
+            return collections.defaultdict(td.aux[0], zip(td.aux[1], children))
+        if k in _registry:
+            return _registry[k][1](td.aux, children)
+        return k(*children)  # namedtuple
+    leaves = list(leaves)
+    if len(leaves) != treedef.num_leaves:
+        raise ValueError(f"Too {'few' if len(leaves) < treedef.num_leaves else 'many'} leaves "
+                         f"for PyTreeDef; expected {treedef.num_leaves}, got {len(leaves)}.")
+    return rec(treedef)
+
+
+def tree_leaves(tree, is_leaf=None):
+    return tree_flatten(tree, is_leaf)[0]
+
+
+def tree_structure(tree, is_leaf=None):
+    return tree_flatten(tree, is_leaf)[1]
+
+
+def tree_map(f, tree, *rest, is_leaf=None):
+    leaves, treedef = tree_flatten(tree, is_leaf)
+    others = [flatten_up_to(treedef, r) for r in rest]
+    return tree_unflatten(treedef, [f(*xs) for xs in zip(leaves, *others)])
+
+
+def flatten_up_to(treedef, tree):
+    """The subtrees of ``tree`` at the leaf positions of ``treedef`` (for ``in_axes`` prefixes)."""
+    out = []
+
+    def rec(td, x):
+        if td.kind == "leaf":
+            out.append(x)
+            return
+        n = _node(x)
+        if n == "leaf" or n[0] != td.kind or len(n[2]) != len(td.children):
+            raise ValueError(f"Tree structure mismatch: expected {td!r}, got "
+                             f"{tree_structure(x)!r}.")
+        for c, sub in zip(td.children, n[2]):
+            rec(c, sub)
+    rec(treedef, tree)
+    return out
+
+
+def tree_reduce(function, tree, initializer=None, is_leaf=None):
+    leaves = tree_leaves(tree, is_leaf)
+    return functools.reduce(function, leaves) if initializer is None else functools.reduce(
+        function, leaves, initializer)
+
+
+def tree_all(tree):
+    return all(tree_leaves(tree))
+
+
+def treedef_is_leaf(treedef):
+    return treedef.kind == "leaf"
+
+
+def all_leaves(iterable):
+    return all(tree_structure(x).kind == "leaf" for x in iterable)

@@ -1,0 +1,10 @@
+"""``s2s.errors``: JAX's error classes, plus ``TransformError`` for what a transform refuses."""
+from runtime.errors import *  # noqa: F401,F403
+from runtime.errors import (ConcretizationTypeError, NonConcreteBooleanIndexError,  # noqa: F401
+                            TracerArrayConversionError, TracerBoolConversionError,
+                            TracerIntegerConversionError, TypePromotionError,
+                            UnexpectedTracerError)
+
+
+class TransformError(Exception):
+    """A construct a source transformation cannot handle; the message names file and line."""

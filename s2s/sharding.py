@@ -1,0 +1,2 @@
+"""``s2s.sharding``."""
+from runtime.devices import SingleDeviceSharding  # noqa: F401
