@@ -13,12 +13,13 @@ from lowering import dtypes_short
 class ShapedArray:
     """Abstract value: what a program knows about an array before it runs."""
 
-    __slots__ = ("shape", "dtype", "weak_type")
+    __slots__ = ("shape", "dtype", "weak_type", "_hash")
 
     def __init__(self, shape, dtype, weak_type=False):
         self.shape = tuple(shape)
         self.dtype = np.dtype(dtype)
         self.weak_type = bool(weak_type)
+        self._hash = hash((self.shape, self.dtype, self.weak_type))  # avals key every cache
 
     @property
     def ndim(self):
@@ -29,11 +30,12 @@ class ShapedArray:
         return int(np.prod(self.shape, dtype=np.int64))
 
     def __eq__(self, other):
-        return (isinstance(other, ShapedArray) and self.shape == other.shape
-                and self.dtype == other.dtype and self.weak_type == other.weak_type)
+        return self is other or (isinstance(other, ShapedArray) and self._hash == other._hash
+                                 and self.shape == other.shape and self.dtype == other.dtype
+                                 and self.weak_type == other.weak_type)
 
     def __hash__(self):
-        return hash((self.shape, self.dtype, self.weak_type))
+        return self._hash
 
     def update(self, shape=None, dtype=None, weak_type=None):
         return ShapedArray(self.shape if shape is None else shape,

@@ -5,6 +5,8 @@ arrays it runs a cached one-primitive XLA executable (eager mode, asynchronous l
 argument is a ``Tracer`` the trace it belongs to records an equation instead (staging, see
 ``runtime/tracing.py``).
 """
+import math
+
 import numpy as np
 
 from lowering import backend
@@ -106,8 +108,16 @@ _scalars = {}
 def scalar(value, dtype, weak_type=False):
     """A rank-0 array on the default device. Scalars are cached by their exact bits (arrays are
     immutable, so sharing one buffer is safe and saves a transfer per ``x + 1``)."""
-    val = np.asarray(value, dtype)
-    key = (val.dtype, weak_type, val.tobytes())
+    t = type(value)
+    if t is int or t is float:  # fast key; the sign bit keeps 0.0 and -0.0 apart
+        key = (t, value, dtype, weak_type, t is float and math.copysign(1.0, value) < 0)
+        out = _scalars.get(key)
+        if out is not None:
+            return out
+        val = np.asarray(value, dtype)
+    else:
+        val = np.asarray(value, dtype)
+        key = (val.dtype, weak_type, val.tobytes())
     out = _scalars.get(key)
     if out is None:
         out = put(val, weak_type=weak_type)
@@ -132,17 +142,24 @@ _eager_cache = {}
 
 def _eager(prim, args, params):
     device = args[0]._device if args else params.pop("device", None) or backend.default_device()
-    avals = tuple(a.aval for a in args)
-    key = (prim.name, avals, tuple(params.items()), device)
+    if len(args) == 1 and not params:  # the hot case, kept cheap: key without temporaries
+        key = (prim, args[0].aval, device)
+    else:
+        key = (prim, *[a.aval for a in args], *params.items(), device)
     exe = _eager_cache.get(key)
     if exe is None:
-        exe = _eager_cache[key] = _compile_one(prim, avals, params, device)
-    for a in args:
-        if a._device is not device:
-            raise ValueError(f"Received incompatible devices for {prim.name}: "
-                             f"{args[0]._device} and {a._device}. Move arrays with "
-                             f"device_put first.")
+        for a in args:
+            if a._device is not device:
+                raise ValueError(f"Received incompatible devices for {prim.name}: "
+                                 f"{args[0]._device} and {a._device}. Move arrays with "
+                                 f"device_put first.")
+        exe = _eager_cache[key] = _compile_one(prim, tuple(a.aval for a in args), params, device)
+    elif len(args) > 1 and any(a._device is not device for a in args):
+        raise ValueError(f"Received incompatible devices for {prim.name}: move arrays with "
+                         f"device_put first.")
     bufs = exe([a._buf for a in args])
+    if len(bufs) == 1:
+        return [ArrayImpl(bufs[0], exe.out_avals[0], device)]
     return [ArrayImpl(b, av, device) for b, av in zip(bufs, exe.out_avals)]
 
 

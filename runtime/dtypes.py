@@ -155,6 +155,15 @@ def dtype_and_weak(x):
 
 def promote_weak(*pairs):
     """Join (dtype, weak) pairs: returns the result dtype and its weak flag."""
+    return _promote_cached(pairs, x64_enabled())
+
+
+@functools.lru_cache(maxsize=4096)
+def _promote_cached(pairs, x64):
+    return _promote(*pairs)
+
+
+def _promote(*pairs):
     nodes = [_node(d, w) for d, w in pairs]
     if len(set(nodes)) == 1:
         n = nodes[0]

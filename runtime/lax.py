@@ -23,16 +23,22 @@ def _operands(*xs):
 
 
 def _unary(name):
+    prim = PRIMITIVES[name]
+
     def fn(x):
-        return bind(PRIMITIVES[name], *_operands(x))
+        return bind(prim, x if isinstance(x, Array) else _as_operand(x))
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise ``{name}`` (the primitive)."
     return fn
 
 
 def _binary(name):
+    prim = PRIMITIVES[name]
+
     def fn(x, y):
-        return bind(PRIMITIVES[name], *_operands(x, y))
+        if isinstance(x, Array) and isinstance(y, Array):
+            return bind(prim, x, y)
+        return bind(prim, *_operands(x, y))
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise ``{name}`` (the primitive; equal shapes and dtypes)."
     return fn

@@ -1,2 +1,3 @@
 """Primitive declarations: each module defines its primitives' shape rules and emitters."""
 from lowering.ops import elementwise, structural, reductions, indexing, linalg  # noqa: F401 (register)
+from lowering.ops import random  # noqa: F401,E402 (register threefry2x32)

@@ -298,3 +298,118 @@ class _IndexUpdateHelper:
 
     def __repr__(self):
         return f"_IndexUpdateHelper({self.array!r})"
+
+
+# ---- take / take_along_axis ----------------------------------------------------------------------
+
+def _fill_for(dtype, fill_value):
+    """``mode='fill'``'s default: NaN for inexact, the minimum of signed ints, the maximum of
+    unsigned ints, True for bool (as JAX)."""
+    if fill_value is not None:
+        return lax.convert_element_type(fill_value, dtype)
+    dtype = np.dtype(dtype)
+    if dtypes.is_inexact(dtype):
+        val = np.nan
+    elif dtype == np.bool_:
+        val = True
+    elif dtype.kind == "u":
+        val = np.iinfo(dtype).max
+    else:
+        val = np.iinfo(dtype).min
+    return lax.convert_element_type(val, dtype)
+
+
+def _prepare_indices(idx, n, mode):
+    """Normalise negative indices; returns (in-range indices, validity mask or None)."""
+    itype = dtypes.default_int()
+    idx = to_array(idx)
+    if np.dtype(idx.dtype).kind not in "iu":
+        raise TypeError(f"take indices must be of integer type, got {idx.dtype}")
+    idx = lax.convert_element_type(idx, itype)
+    size = lax.convert_element_type(n, itype)
+    zero = lax.convert_element_type(0, itype)
+    if mode == "wrap":
+        r = lax.rem(idx, size) if n else idx
+        return (lax.select(lax.lt(r, zero), lax.add(r, size), r) if n else r), None
+    if mode == "clip":
+        return lax.clamp(zero, idx, lax.convert_element_type(max(n - 1, 0), itype)), None
+    if mode not in (None, "fill", "promise_in_bounds"):
+        raise ValueError(f"Invalid mode {mode!r} for take: expected one of 'fill', 'clip', "
+                         f"'wrap', 'promise_in_bounds'")
+    fixed = lax.select(lax.lt(idx, zero), lax.add(idx, size), idx)
+    valid = lax.bitwise_and(lax.ge(fixed, zero), lax.lt(fixed, size))
+    clamped = lax.clamp(zero, fixed, lax.convert_element_type(max(n - 1, 0), itype))
+    return clamped, (None if mode == "promise_in_bounds" else valid)
+
+
+def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
+         indices_are_sorted=False, fill_value=None):
+    """``a`` indexed by ``indices`` along ``axis`` (flattened when None). Out-of-bounds indices
+    give ``fill_value`` (default ``mode='fill'``), or clip / wrap."""
+    if out is not None:
+        raise NotImplementedError("The 'out' argument to jnp.take is not supported.")
+    x = to_array(a)
+    if axis is None:
+        x, axis = lax.reshape(x, (x.size,)), 0
+    axis = _normalize_axis(axis, x.ndim)
+    n = x.shape[axis]
+    idx, valid = _prepare_indices(indices, n, mode)
+    out_shape = x.shape[:axis] + idx.shape + x.shape[axis + 1:]
+    if n == 0 or 0 in out_shape:
+        if n == 0 and mode == "clip" and 0 not in out_shape:
+            raise IndexError("Cannot do a non-empty jnp.take() from an empty axis.")
+        return broadcast_to(_fill_for(x.dtype, fill_value), out_shape)
+    slice_sizes = tuple(1 if i == axis else d for i, d in enumerate(x.shape))
+    offset_dims = tuple(range(axis)) + tuple(range(axis + idx.ndim, len(out_shape)))
+    res = lax.gather(x, lax.reshape(idx, idx.shape + (1,)), offset_dims=offset_dims,
+                     collapsed_slice_dims=(axis,), start_index_map=(axis,),
+                     slice_sizes=slice_sizes)
+    if valid is not None:
+        mask = lax.broadcast_in_dim(valid, out_shape, tuple(range(axis, axis + idx.ndim)))
+        res = lax.select(mask, res, broadcast_to(_fill_for(x.dtype, fill_value), out_shape))
+    return res
+
+
+def _normalize_axis(axis, ndim):
+    from runtime.numpy.util import normalize_axis
+    return normalize_axis(axis, ndim)
+
+
+def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
+    """``arr`` picked along ``axis`` at ``indices`` (same rank; other axes broadcast)."""
+    x = to_array(arr)
+    idx = to_array(indices)
+    if axis is None:
+        x, axis = lax.reshape(x, (x.size,)), 0
+        if idx.ndim != 1:
+            raise ValueError("when axis=None, `indices` must have a single dimension.")
+    if idx.ndim != x.ndim:
+        raise ValueError(f"indices and arr must have the same number of dimensions; "
+                         f"{idx.ndim} vs. {x.ndim}")
+    axis = _normalize_axis(axis, x.ndim)
+    n = x.shape[axis]
+    others = [d for i, d in enumerate(x.shape) if i != axis]
+    iothers = [d for i, d in enumerate(idx.shape) if i != axis]
+    bshape = broadcast_shapes("take_along_axis", others, iothers)
+    out_shape = tuple(bshape[:axis]) + (idx.shape[axis],) + tuple(bshape[axis:])
+    idx, valid = _prepare_indices(idx, n, mode)
+    if n == 0 or 0 in out_shape:
+        return broadcast_to(_fill_for(x.dtype, fill_value), out_shape)
+    itype = dtypes.default_int()
+    idx = broadcast_to(idx, out_shape)
+    # the operand's size-1 axes that broadcast are indexed at 0; the others by their position
+    coords = []
+    for i, d in enumerate(x.shape):
+        if i == axis:
+            coords.append(idx)
+        elif d == 1:
+            coords.append(broadcast_to(lax.convert_element_type(0, itype), out_shape))
+        else:
+            coords.append(lax.broadcasted_iota(itype, out_shape, i))
+    res = lax.gather(x, _stack_coords(coords, out_shape), offset_dims=(),
+                     collapsed_slice_dims=tuple(range(x.ndim)),
+                     start_index_map=tuple(range(x.ndim)), slice_sizes=(1,) * x.ndim)
+    if valid is not None:
+        res = lax.select(broadcast_to(valid, out_shape), res,
+                         broadcast_to(_fill_for(x.dtype, fill_value), out_shape))
+    return res

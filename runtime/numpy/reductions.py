@@ -162,3 +162,285 @@ def count_nonzero(a, axis=None, keepdims=False):
     x = to_array(a)
     nz = lax.ne(x, lax.convert_element_type(0, x.dtype))
     return sum(nz, axis=axis, keepdims=keepdims, dtype=dtypes.default_int())
+
+
+def ptp(a, axis=None, out=None, keepdims=False):
+    """Peak to peak: ``max - min`` over ``axis``."""
+    from runtime.numpy.ufuncs import subtract
+    return subtract(max(a, axis=axis, keepdims=keepdims), min(a, axis=axis, keepdims=keepdims))
+
+
+# ---- NaN-ignoring reductions ---------------------------------------------------------------------
+
+def _nan_mask(x):
+    return lax.ne(x, x) if dtypes.is_inexact(x.dtype) else None
+
+
+def _fill_nan(x, value):
+    """``x`` with NaNs replaced by ``value`` (ints and bools pass through)."""
+    mask = _nan_mask(x)
+    if mask is None:
+        return x
+    return lax.select(mask, broadcast_to(lax.convert_element_type(value, x.dtype), x.shape), x)
+
+
+def _and_where(mask, where, shape):
+    """Combine the not-NaN mask with the user's ``where`` (either may be None)."""
+    if where is None:
+        return mask
+    w = broadcast_to(lax.convert_element_type(to_array(where), np.bool_), shape)
+    return w if mask is None else lax.bitwise_and(mask, w)
+
+
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    x = to_array(a)
+    return sum(_fill_nan(x, 0), axis=axis, dtype=dtype, keepdims=keepdims, initial=initial,
+               where=where)
+
+
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    x = to_array(a)
+    return prod(_fill_nan(x, 1), axis=axis, dtype=dtype, keepdims=keepdims, initial=initial,
+                where=where)
+
+
+def _nan_extreme(name, red, fill):
+    def fn(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+        x = to_array(a)
+        mask = _nan_mask(x)
+        if mask is None:
+            return red(x, axis=axis, keepdims=keepdims, initial=initial, where=where)
+        out_ = red(_fill_nan(x, fill), axis=axis, keepdims=keepdims, initial=initial, where=where)
+        # a slice with no number in it (all NaN, or all masked out by where) gives NaN
+        valid = lax.bitwise_not(mask)
+        if where is not None:
+            valid = _and_where(valid, where, x.shape)
+        has_num = any(valid, axis=axis, keepdims=keepdims)
+        if initial is not None:
+            return out_ if not bool(np.isnan(initial)) else lax.select(
+                has_num, out_, broadcast_to(lax.convert_element_type(np.nan, x.dtype), out_.shape))
+        return lax.select(has_num, out_, broadcast_to(lax.convert_element_type(np.nan, x.dtype),
+                                                      out_.shape))
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+nanmax = _nan_extreme("nanmax", max, -np.inf)
+nanmin = _nan_extreme("nanmin", min, np.inf)
+
+
+def _not_nan_count(x, axes, keepdims, where):
+    valid = _and_where(None if _nan_mask(x) is None else lax.bitwise_not(_nan_mask(x)), where,
+                       x.shape)
+    if valid is None:
+        n = 1
+        for i in axes:
+            n *= x.shape[i]
+        return n
+    return sum(valid, axis=axes, keepdims=keepdims, dtype=dtypes.default_int())
+
+
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+    x = to_array(a)
+    if _nan_mask(x) is None:
+        return mean(x, axis, dtype, keepdims=keepdims, where=where)
+    axes = normalize_axes(axis, x.ndim)
+    dtype = dtypes.check_user_dtype(dtype, "nanmean") or x.dtype
+    total = nansum(x, axes, dtype, keepdims=keepdims, where=where)
+    n = _not_nan_count(x, axes, keepdims, where)
+    return lax.div(total, lax.convert_element_type(n, total.dtype))
+
+
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+           correction=None):
+    x = to_array(a)
+    if _nan_mask(x) is None:
+        return var(x, axis, dtype, ddof=ddof, keepdims=keepdims, where=where,
+                   correction=correction)
+    if correction is not None:
+        ddof = correction
+    axes = normalize_axes(axis, x.ndim)
+    centered = subtract(x, nanmean(x, axes, keepdims=True, where=where))
+    if np.dtype(centered.dtype).kind == "c":
+        sq = lax.real(lax.mul(centered, lax.conj(centered)))
+    else:
+        sq = lax.mul(centered, centered)
+    total = nansum(sq, axes, keepdims=keepdims, where=where)
+    n = _not_nan_count(x, axes, keepdims, where)
+    dof = lax.sub(lax.convert_element_type(n, total.dtype),
+                  lax.convert_element_type(ddof, total.dtype))
+    out_ = lax.div(total, dof)
+    return out_ if dtype is None else lax.convert_element_type(
+        out_, dtypes.check_user_dtype(dtype, "nanvar"))
+
+
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+           correction=None):
+    return lax.sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where=where,
+                           correction=correction))
+
+
+def nancumsum(a, axis=None, dtype=None, out=None):
+    return cumsum(_fill_nan(to_array(a), 0), axis, dtype)
+
+
+def nancumprod(a, axis=None, dtype=None, out=None):
+    return cumprod(_fill_nan(to_array(a), 1), axis, dtype)
+
+
+def _nan_arg(name, fn, fill):
+    def nanarg(a, axis=None, out=None, keepdims=False):
+        x = to_array(a)
+        mask = _nan_mask(x)
+        if mask is None:
+            return fn(x, axis, keepdims=keepdims)
+        res = fn(_fill_nan(x, fill), axis, keepdims=keepdims)
+        all_nan = all(mask, axis=axis, keepdims=keepdims)
+        return lax.select(all_nan, broadcast_to(lax.convert_element_type(-1, res.dtype),
+                                                res.shape), res)
+    nanarg.__name__ = nanarg.__qualname__ = name
+    return nanarg
+
+
+nanargmax = _nan_arg("nanargmax", argmax, -np.inf)
+nanargmin = _nan_arg("nanargmin", argmin, np.inf)
+
+
+# ---- weighted mean -------------------------------------------------------------------------------
+
+def average(a, axis=None, weights=None, returned=False, keepdims=False):
+    x = to_array(a)
+    if weights is None:
+        avg = mean(x, axis, keepdims=keepdims)
+        n = _count(x, normalize_axes(axis, x.ndim), None)
+        scl = broadcast_to(lax.convert_element_type(n, avg.dtype), avg.shape)
+        return (avg, scl) if returned else avg
+    from runtime.numpy.ufuncs import multiply
+    from runtime.numpy.util import promote_dtypes
+    w = to_array(weights)
+    x, w = promote_dtypes(x, w)
+    if not dtypes.is_inexact(x.dtype):
+        x = lax.convert_element_type(x, dtypes.default_float())
+        w = lax.convert_element_type(w, dtypes.default_float())
+    axes = normalize_axes(axis, x.ndim)
+    if w.shape != x.shape:
+        if axis is None:
+            raise ValueError("Axis must be specified when shapes of a and weights differ.")
+        if w.ndim != 1 or len(axes) != 1:
+            raise ValueError("1D weights expected when shapes of a and weights differ.")
+        if w.shape[0] != x.shape[axes[0]]:
+            raise ValueError("Length of weights not compatible with specified axis.")
+        w = lax.broadcast_in_dim(w, x.shape, axes)
+    scl = sum(w, axis=axes, keepdims=keepdims)
+    avg = lax.div(sum(multiply(x, w), axis=axes, keepdims=keepdims), scl)
+    return (avg, scl) if returned else avg
+
+
+# ---- order statistics ----------------------------------------------------------------------------
+
+def _quantile(name, a, q, axis, method, keepdims, ignore_nan, scale=1.0):
+    from runtime.numpy.indexing import take_along_axis
+    from runtime.numpy.sorting import sort
+    if method not in ("linear", "lower", "higher", "midpoint", "nearest"):
+        raise ValueError(f"{name} method={method!r} is not supported; use one of 'linear', "
+                         f"'lower', 'higher', 'midpoint', 'nearest'")
+    x = to_array(a)
+    if np.dtype(x.dtype).kind == "c":
+        raise ValueError(f"{name} does not support complex input")
+    if not dtypes.is_inexact(x.dtype):
+        x = lax.convert_element_type(x, dtypes.default_float())
+    q = to_array(q)
+    if not dtypes.is_inexact(q.dtype):
+        q = lax.convert_element_type(q, x.dtype)
+    q = lax.convert_element_type(q, x.dtype)
+    if scale != 1.0:
+        q = lax.div(q, lax.convert_element_type(scale, x.dtype))
+    axes = normalize_axes(axis, x.ndim)
+    keep_shape = tuple(1 if i in axes else d for i, d in enumerate(x.shape))
+    rest = [i for i in range(x.ndim) if i not in axes]
+    # reduced axes last, merged into one
+    x = lax.transpose(x, rest + list(axes))
+    m = 1
+    for i in axes:
+        m *= x.shape[len(rest) + axes.index(i)]
+    lead = x.shape[:len(rest)]
+    x = lax.reshape(x, lead + (m,))
+    if m == 0:
+        nan = lax.convert_element_type(np.nan, x.dtype)
+        res = broadcast_to(nan, q.shape + lead)
+        return lax.reshape(res, q.shape + keep_shape) if keepdims else res
+    s = sort(x, axis=-1)
+    nanmask = lax.ne(x, x)
+    itype = dtypes.default_int()
+    if ignore_nan:
+        n = sum(lax.bitwise_not(nanmask), axis=-1, keepdims=True, dtype=itype)
+    else:
+        n = broadcast_to(lax.convert_element_type(m, itype), lead + (1,))
+    # positions per (q, slice): q * (n - 1)
+    qb = lax.broadcast_in_dim(q, q.shape + lead + (1,), tuple(range(q.ndim)))
+    nb = lax.broadcast_in_dim(n, q.shape + lead + (1,), tuple(range(q.ndim, q.ndim + len(lead) + 1)))
+    last = lax.max(lax.sub(nb, lax.convert_element_type(1, itype)),
+                   lax.convert_element_type(0, itype))
+    pos = lax.mul(qb, lax.convert_element_type(last, x.dtype))
+    lo = lax.floor(pos)
+    hi = lax.ceil(pos)
+    lo_i = lax.clamp(lax.convert_element_type(0, itype), lax.convert_element_type(lo, itype), last)
+    hi_i = lax.clamp(lax.convert_element_type(0, itype), lax.convert_element_type(hi, itype), last)
+    sb = lax.broadcast_in_dim(s, q.shape + lead + (m,), tuple(range(q.ndim, q.ndim + len(lead) + 1)))
+    v_lo = take_along_axis(sb, lo_i, -1)
+    v_hi = take_along_axis(sb, hi_i, -1)
+    if method == "linear":
+        frac = lax.sub(pos, lo)
+        res = lax.add(v_lo, lax.mul(frac, lax.sub(v_hi, v_lo)))
+        res = lax.select(lax.eq(lo_i, hi_i), v_lo, res)
+    elif method == "lower":
+        res = v_lo
+    elif method == "higher":
+        res = v_hi
+    elif method == "midpoint":
+        res = lax.mul(lax.add(v_lo, v_hi), lax.convert_element_type(0.5, x.dtype))
+    else:  # nearest: round half to even, as NumPy
+        near = lax.convert_element_type(lax.round(pos, 1), itype)
+        res = take_along_axis(sb, lax.clamp(lax.convert_element_type(0, itype), near, last), -1)
+    res = lax.reshape(res, q.shape + lead)
+    if ignore_nan:
+        empty = lax.reshape(lax.eq(n, lax.convert_element_type(0, itype)), lead)
+        res = lax.select(broadcast_to(empty, res.shape, ) if q.ndim == 0 else
+                         lax.broadcast_in_dim(empty, res.shape, tuple(range(q.ndim, res.ndim))),
+                         broadcast_to(lax.convert_element_type(np.nan, x.dtype), res.shape), res)
+    else:
+        has_nan = lax.reshape(any(nanmask, axis=-1), lead)
+        has_nan = lax.broadcast_in_dim(has_nan, res.shape, tuple(range(q.ndim, res.ndim)))
+        res = lax.select(has_nan, broadcast_to(lax.convert_element_type(np.nan, x.dtype),
+                                               res.shape), res)
+    if keepdims:
+        res = lax.reshape(res, q.shape + keep_shape)
+    return res
+
+
+def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False,
+             *, interpolation=None):
+    return _quantile("quantile", a, q, axis, interpolation or method, keepdims, False)
+
+
+def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                keepdims=False, *, interpolation=None):
+    return _quantile("nanquantile", a, q, axis, interpolation or method, keepdims, True)
+
+
+def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+               keepdims=False, *, interpolation=None):
+    return _quantile("percentile", a, q, axis, interpolation or method, keepdims, False, 100.0)
+
+
+def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                  keepdims=False, *, interpolation=None):
+    return _quantile("nanpercentile", a, q, axis, interpolation or method, keepdims, True, 100.0)
+
+
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    return _quantile("median", a, 0.5, axis, "midpoint", keepdims, False)
+
+
+def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    return _quantile("nanmedian", a, 0.5, axis, "midpoint", keepdims, True)

@@ -3,12 +3,30 @@ where XLA has one, or a short composition of primitives."""
 import numpy as np
 
 from runtime import dtypes, lax
+from runtime.core import ArrayImpl, scalar
 from runtime.numpy.util import (broadcast_shapes, broadcast_to, check_arraylike, promote_args,
                                 promote_dtypes, promote_inexact, to_array)
 
 
+def _same_kind_fast(x1, x2):
+    """Operands for the common cases (two arrays of one aval; a float array and a Python
+    number), skipping the generic promotion machinery; None otherwise."""
+    t1, t2 = type(x1), type(x2)
+    if t1 is ArrayImpl:
+        if t2 is ArrayImpl:
+            return (x1, x2) if x1.aval == x2.aval else None
+        if (t2 is float or t2 is int) and x1.aval.dtype.kind == "f":
+            return x1, scalar(x2, x1.aval.dtype, True)
+    elif t2 is ArrayImpl and (t1 is float or t1 is int) and x2.aval.dtype.kind == "f":
+        return scalar(x1, x2.aval.dtype, True), x2
+    return None
+
+
 def _binary(name, prim, inexact=False):
     def fn(x1, x2, /):
+        fast = _same_kind_fast(x1, x2)
+        if fast is not None and (not inexact or fast[0].aval.dtype.kind == "f"):
+            return prim(*fast)
         check_arraylike(name, x1, x2)
         a, b = promote_args(name, *(promote_inexact(x1, x2) if inexact else (x1, x2)))
         return prim(a, b)
@@ -19,6 +37,8 @@ def _binary(name, prim, inexact=False):
 
 def _unary(name, prim, inexact=True):
     def fn(x, /):
+        if type(x) is ArrayImpl and (not inexact or x.aval.dtype.kind in "fc"):
+            return prim(x)  # the common case, without the generic checks
         check_arraylike(name, x)
         (a,) = promote_inexact(x) if inexact else [to_array(x)]
         return prim(a)

@@ -1,4 +1,6 @@
 """Conversion, promotion and broadcasting shared by every ``s2s.numpy`` function."""
+import functools
+
 import numpy as np
 
 from runtime import dtypes, lax
@@ -35,9 +37,15 @@ def to_array(x, dtype=None, weak_type=None):
     return put(val.astype(target, copy=False), weak_type=bool(weak_type))
 
 
-def _check_int_range(x, dtype):
+@functools.cache
+def _int_bounds(dtype):
     info = np.iinfo(dtype)
-    if not info.min <= x <= info.max:
+    return int(info.min), int(info.max)
+
+
+def _check_int_range(x, dtype):
+    lo, hi = _int_bounds(np.dtype(dtype))
+    if not lo <= x <= hi:
         raise OverflowError(f"Python int {x} too large to convert to {dtype.name}")
 
 
@@ -76,23 +84,47 @@ def broadcast_to(x, shape):
     return lax.broadcast_in_dim(x, shape, [lead + i for i in keep])
 
 
+def _dtype_weak(x):
+    if isinstance(x, Array):
+        return x.aval.dtype, x.aval.weak_type
+    if isinstance(x, (bool, int, float, complex)):
+        return dtypes.scalar_dtype(x)
+    return None
+
+
 def promote_dtypes(*args):
-    """Convert to the common dtype, weak-type aware; returns Arrays (shapes untouched)."""
-    arrays = [to_array(a) for a in args]
-    if len(arrays) < 2:
-        return arrays
-    dtype, weak = dtypes.promote_weak(*((a.dtype, a.weak_type) for a in arrays))
-    return [a if a.dtype == dtype and a.weak_type == weak else
-            lax.convert_element_type(a, dtype, weak) for a in arrays]
+    """Convert to the common dtype, weak-type aware; returns Arrays (shapes untouched).
+
+    Python scalars are never materialised in their own dtype: they go straight to the result
+    dtype, so ``x + 1`` costs one transfer (cached) and one dispatch."""
+    if len(args) < 2:
+        return [to_array(a) for a in args]
+    pairs = [_dtype_weak(a) for a in args]
+    if None in pairs:
+        args = [to_array(a) if p is None else a for a, p in zip(args, pairs)]
+        pairs = [_dtype_weak(a) for a in args]
+    dtype, weak = dtypes.promote_weak(*pairs)
+    out = []
+    for a, (d, w) in zip(args, pairs):
+        if not isinstance(a, Array):
+            if isinstance(a, int) and not isinstance(a, bool) and np.dtype(dtype).kind in "iu":
+                _check_int_range(a, dtype)
+            out.append(scalar(a, dtype, w and weak))
+        elif d == dtype and w == weak:
+            out.append(a)
+        else:
+            out.append(lax.convert_element_type(a, dtype, weak))
+    return out
 
 
 def promote_args(name, *args):
     """Promote dtypes and broadcast shapes (rank-0 operands are left for the op to splat)."""
     arrays = promote_dtypes(*args)
-    shapes = [a.shape for a in arrays]
-    if len(set(shapes)) <= 1:
+    shapes = {a.shape for a in arrays if a.shape}
+    if len(shapes) <= 1 and (not shapes or all(a.ndim in (0, len(next(iter(shapes))))
+                                               for a in arrays)):
         return arrays
-    shape = broadcast_shapes(name, *shapes)
+    shape = broadcast_shapes(name, *(a.shape for a in arrays))
     return [a if a.shape == () or a.shape == shape else broadcast_to(a, shape) for a in arrays]
 
 
