@@ -96,9 +96,11 @@ def _static_basic(entries):
 
 
 def _check_int(i, size, axis):
-    if not -size <= i < size:
-        raise IndexError(f"index {i} is out of bounds for axis {axis} with size {size}")
-    return i % size
+    """A static index: negative counts from the end, then clamps into range (as JAX's gather)."""
+    if size == 0:
+        raise IndexError(f"index is out of bounds for axis {axis} with size 0")
+    i = i + size if i < 0 else i
+    return min(max(i, 0), size - 1)
 
 
 def getitem(x, idx):

@@ -1,4 +1,6 @@
 """Reductions with NumPy's ``axis``, ``keepdims``, ``where``, ``dtype`` and ``initial``."""
+import builtins
+
 import numpy as np
 
 from runtime import dtypes, lax
@@ -40,7 +42,7 @@ def _reduction(name, prim, identity, upcast=False, bool_result=False, needs_iden
             mask = broadcast_to(lax.convert_element_type(to_array(where), np.bool_), x.shape)
             x = lax.select(mask, x, broadcast_to(lax.convert_element_type(
                 identity(x.dtype), x.dtype), x.shape))
-        if needs_identity and initial is None and where is None and any(
+        if needs_identity and initial is None and where is None and builtins.any(
                 x.shape[i] == 0 for i in axes):
             raise ValueError(f"zero-size array to reduction operation {name} which has no "
                              f"identity")
@@ -147,8 +149,8 @@ def _cumulative(name, prim, upcast):
         axis = normalize_axis(axis, x.ndim)
         if dtype is not None:
             x = lax.convert_element_type(x, dtypes.check_user_dtype(dtype, name))
-        elif upcast:
-            x = lax.convert_element_type(x, _sum_dtype(x.dtype), x.weak_type)
+        elif upcast and x.dtype == np.bool_:  # (JAX keeps small ints; only bool upcasts)
+            x = lax.convert_element_type(x, dtypes.default_int(), x.weak_type)
         return prim(x, axis)
     fn.__name__ = fn.__qualname__ = name
     return fn
