@@ -11,9 +11,11 @@ from runtime.devices import (block_until_ready, default_backend, device_count, d
                              process_index)
 from runtime import tree_util  # noqa: F401
 from runtime.tree_util import tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
-from s2s import errors, lax, numpy, sharding  # noqa: F401
+from s2s import errors, lax, numpy, random, sharding  # noqa: F401
 from s2s.dtypes import dtypes  # noqa: F401
+from s2s.jit import jit, make_jaxpr
 
 __version__ = "0.1.0"
 
 tree = tree_util
+from s2s.ad import grad, value_and_grad, vjp  # noqa: E402

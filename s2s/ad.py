@@ -1,0 +1,98 @@
+"""``grad``, ``value_and_grad`` and ``vjp``: JAX's signatures over the reverse transform."""
+import numpy as np
+
+from runtime import dtypes
+from runtime.core import Array
+from runtime.tree_util import tree_leaves
+from s2s.reverse import grad_function
+
+
+def _argnums_tuple(argnums, nargs, fname):
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    for n in nums:
+        if not -nargs <= n < nargs:
+            raise TypeError(f"differentiating with respect to argnums={argnums} requires at least "
+                            f"{max(nums) + 1} positional arguments to be passed by the caller, "
+                            f"but got only {nargs} positional arguments.")
+    return tuple(n % nargs for n in nums), single
+
+
+def _check_inputs(args, nums, allow_int, holomorphic):
+    for i in nums:
+        for leaf in tree_leaves(args[i]):
+            dt, _ = dtypes.dtype_and_weak(leaf)
+            if not dtypes.is_inexact(dt) and not allow_int:
+                raise TypeError(f"grad requires real- or complex-valued inputs (input dtype that "
+                                f"is a sub-dtype of np.inexact), but got {np.dtype(dt).name}. If "
+                                f"you want to use Boolean- or integer-valued inputs, use vjp or "
+                                f"set allow_int to True.")
+            if np.dtype(dt).kind == "c" and not holomorphic:
+                raise TypeError(f"grad requires real-valued inputs (input dtype that is a "
+                                f"sub-dtype of np.floating), but got {np.dtype(dt).name}. For "
+                                f"holomorphic differentiation, pass holomorphic=True. For "
+                                f"differentiation of non-holomorphic functions involving complex "
+                                f"inputs, use jax.vjp directly.")
+
+
+class _Derivative:
+    """What ``grad(f)`` returns: callable like JAX's; ``__wrapped__`` is the generated
+    derivative (made on first access), so ``inspect.getsource(s2s.grad(f))`` shows its source."""
+
+    def __init__(self, fun, argnums, has_aux, holomorphic, allow_int, value):
+        self.fun, self.argnums, self.has_aux = fun, argnums, has_aux
+        self.holomorphic, self.allow_int, self.value = holomorphic, allow_int, value
+        self.__name__ = getattr(fun, "__name__", "fun")
+        self.__qualname__ = getattr(fun, "__qualname__", self.__name__)
+        self.__doc__ = getattr(fun, "__doc__", None)
+        self.__module__ = getattr(fun, "__module__", None)
+
+    def _nums(self, nargs):
+        return _argnums_tuple(self.argnums, nargs, self.__name__)
+
+    @property
+    def __wrapped__(self):
+        import inspect
+        nparams = len(inspect.signature(self.fun).parameters)
+        return grad_function(self.fun, self._nums(nparams)[0], self.has_aux)
+
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            raise TypeError("s2s.grad: pass the arguments of a differentiated function "
+                            "positionally (or close over keyword arguments).")
+        nums, single = self._nums(len(args))
+        _check_inputs(args, nums, self.allow_int, self.holomorphic)
+        out = grad_function(self.fun, nums, self.has_aux)(*args)
+        grads = out[1][0] if single else out[1]
+        if self.value:
+            return ((out[0], out[2]), grads) if self.has_aux else (out[0], grads)
+        return (grads, out[2]) if self.has_aux else grads
+
+    def __repr__(self):
+        return f"<{'value_and_grad' if self.value else 'grad'} of {self.__qualname__}>"
+
+
+def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False,
+                   reduce_axes=()):
+    """``(value, gradient)`` of ``fun``, computed by generated source."""
+    return _Derivative(fun, argnums, has_aux, holomorphic, allow_int, value=True)
+
+
+def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False, reduce_axes=()):
+    """The gradient of scalar-valued ``fun`` with respect to ``argnums``, computed by generated
+    source (``inspect.getsource(s2s.grad(f))`` shows it)."""
+    return _Derivative(fun, argnums, has_aux, holomorphic, allow_int, value=False)
+
+
+def vjp(fun, *primals, has_aux=False):
+    """``(fun(*primals), pullback)``; ``pullback(ct)`` runs the generated derivative with
+    ``ct`` as the output cotangent and returns one cotangent per primal."""
+    generated = grad_function(fun, tuple(range(len(primals))), has_aux)
+    res = fun(*primals)
+    out, aux = (res[0], res[1]) if has_aux else (res, None)
+
+    def pullback(ct):
+        return tuple(generated(*primals, ct)[1])
+
+    pullback.generated = generated
+    return (out, pullback, aux) if has_aux else (out, pullback)

@@ -1,0 +1,107 @@
+"""gast AST -> Python source -> a file in the cache folder -> a live function.
+
+Every generated function is a real file: ``<cache>/<name>_<hash>.py`` where the hash is of the
+file's text, so generating the same function again reuses the file. The folder is per user
+(``$S2S_CACHE_DIR``, else ``$XDG_CACHE_HOME/s2s`` or ``~/.cache/s2s``, plus ``generated``) and is
+created with mode 0700. Files are registered with ``linecache`` so tracebacks, ``inspect`` and
+later transformations (which parse generated code like any other) read them.
+
+The generated function is defined inside a factory whose parameters are the function's free
+names (closure values, constants that are not literals): the file is executed with the original
+module's globals, so global names resolve live, exactly as in the original function.
+"""
+import ast
+import hashlib
+import linecache
+import os
+import re
+import stat
+import tempfile
+
+import gast
+
+FACTORY = "__s2s_factory"
+
+
+def cache_dir():
+    root = os.environ.get("S2S_CACHE_DIR")
+    if not root:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        root = os.path.join(base, "s2s")
+    path = os.path.join(root, "generated")
+    try:
+        _ensure_private_dir(path)
+    except OSError:  # unwritable home: a per-user folder under the temp dir
+        path = os.path.join(tempfile.gettempdir(), f"s2s-{os.getuid()}", "generated")
+        _ensure_private_dir(path)
+    return path
+
+
+_checked = set()
+
+
+def _ensure_private_dir(path):
+    if path in _checked:
+        return
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    st = os.stat(path)
+    if st.st_uid != os.getuid():
+        raise OSError(f"s2s cache folder {path} belongs to another user")
+    if stat.S_IMODE(st.st_mode) != 0o700:
+        os.chmod(path, 0o700)
+    _checked.add(path)
+
+
+def to_source(node):
+    """gast (or ast) node -> source text."""
+    if isinstance(node, gast.AST):
+        node = gast.gast_to_ast(node)
+    node = ast.fix_missing_locations(node)
+    return _COMMENT_LINE.sub(r"\1# \2", ast.unparse(node))
+
+
+# statements ``"__s2s_comment__text"`` (how transforms write comments into an AST) -> ``# text``
+_COMMENT_LINE = re.compile(r"""^(\s*)['"]__s2s_comment__(.*)['"]$""", re.M)
+
+
+def write(source, name):
+    """Write ``source`` to the cache folder (once: the name is its content hash) -> path."""
+    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+    safe = "".join(c if c.isalnum() or c == "_" else "_" for c in name)[:40] or "f"
+    path = os.path.join(cache_dir(), f"{safe}_{digest}.py")
+    if not os.path.exists(path):
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(source)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+    lines = source.splitlines(True)
+    linecache.cache[path] = (len(source), None, lines, path)
+    return path
+
+
+def load(funcdef, globals_, free, header="", qualname=None):
+    """Generate, write and load a function.
+
+    ``funcdef``: a gast/ast ``FunctionDef``; ``globals_``: the module globals it runs in;
+    ``free``: ``{name: value}`` for the names it reads that are neither globals nor its own
+    (closure values, non-literal constants). Returns the function; its ``__s2s_source__`` is the
+    generated file's path and ``__s2s_factory__`` the factory it was made by."""
+    body = to_source(funcdef)
+    params = ", ".join(free)
+    inner = "\n".join("    " + line if line else line for line in body.splitlines())
+    comment = "".join(f"# {line}\n" for line in header.splitlines())
+    source = f"{comment}def {FACTORY}({params}):\n{inner}\n    return {funcdef.name}\n"
+    path = write(source, funcdef.name)
+    code = compile(source, path, "exec")
+    namespace = {}
+    exec(code, globals_, namespace)
+    fn = namespace[FACTORY](**free)
+    if qualname:
+        fn.__qualname__ = qualname
+    fn.__s2s_source__ = path
+    return fn

@@ -1,0 +1,938 @@
+"""Reverse mode as a source transformation: ``f`` -> ``f_grad(*args, b_out)``.
+
+The generated function runs the user's code (the forward sweep), then a backward sweep that
+walks the statements in reverse and, for each one that computes an active value, writes the
+adjoint template of the function it calls (``s2s/rules/adjoints.py``) with the call's own names
+substituted. ``bx`` is the adjoint of ``x``. Loops stay loops: the backward loop runs over the
+iterations the forward loop ran (recorded as it went), and a value a statement overwrites is
+pushed on ``tape`` before the overwrite and popped back by the backward sweep. ``if`` records its
+condition. Each backward block carries a ``# grad of: <primal line>`` comment.
+
+Unsupported constructs raise ``TransformError`` naming the user's file and line.
+"""
+import copy
+import inspect
+import types
+
+import gast
+
+from runtime import numpy as rnp
+from s2s import codegen, parse as parse_mod
+from s2s.errors import TransformError
+from s2s.rules import ADJOINTS
+from s2s.rules import adjoints as _registered  # noqa: F401  (fills ADJOINTS)
+from s2s.rules import helpers
+
+_BINOPS = {gast.Add: rnp.add, gast.Sub: rnp.subtract, gast.Mult: rnp.multiply,
+           gast.Div: rnp.true_divide, gast.Pow: rnp.power, gast.MatMult: rnp.matmul}
+_OPNAME = {gast.Add: "add", gast.Sub: "subtract", gast.Mult: "multiply", gast.Div: "true_divide",
+           gast.Pow: "power", gast.MatMult: "matmul", gast.FloorDiv: "floor_divide",
+           gast.Mod: "mod"}
+# attributes and methods of arrays, as the s2s.numpy function they mean
+_METHODS = {"sum", "mean", "std", "var", "max", "min", "prod", "reshape", "transpose", "ravel",
+            "squeeze", "dot", "clip"}
+_INACTIVE_ATTRS = {"shape", "ndim", "dtype", "size", "weak_type"}
+COMMENT = "__s2s_comment__"
+
+
+def comment(text):
+    """A statement that codegen turns into a ``# text`` line."""
+    return gast.Expr(value=gast.Constant(value=f"{COMMENT}{text}", kind=None))
+
+
+def _name(id_, ctx=None):
+    return gast.Name(id=id_, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
+
+
+def _assign(target, value):
+    tgt = _name(target, gast.Store()) if isinstance(target, str) else target
+    return gast.Assign(targets=[tgt], value=value, type_comment=None)
+
+
+def _call(func, *args, **kwargs):
+    func = _name(func) if isinstance(func, str) else func
+    return gast.Call(func=func, args=list(args),
+                     keywords=[gast.keyword(arg=k, value=v) for k, v in kwargs.items()])
+
+
+def _attr(value, attr):
+    return gast.Attribute(value=value, attr=attr, ctx=gast.Load())
+
+
+def _names_in(node):
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+
+
+def _stored(stmts):
+    """Every name assigned anywhere in ``stmts`` with how many assignments (loops count twice)."""
+    counts = {}
+
+    def visit(nodes, in_loop):
+        for s in nodes:
+            if isinstance(s, (gast.For, gast.While)):
+                if isinstance(s, gast.For):
+                    for n in _names_in(s.target):
+                        counts[n] = counts.get(n, 0) + 2
+                visit(s.body, True)
+                visit(s.orelse, True)
+                continue
+            if isinstance(s, gast.If):
+                visit(s.body, in_loop)
+                visit(s.orelse, in_loop)
+                continue
+            for n in gast.walk(s):
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                    counts[n.id] = counts.get(n.id, 0) + (2 if in_loop else 1)
+    visit(stmts, False)
+    return counts
+
+
+class Reverse:
+    """One function's reverse-mode transformation (see the module docstring)."""
+
+    def __init__(self, parsed, wrt, has_aux=False):
+        self.parsed = parsed
+        self.where_file = parsed.filename
+        node = parsed.node
+        if isinstance(node, gast.Lambda):
+            node = gast.FunctionDef(name="lambda_", args=node.args,
+                                    body=[gast.Return(value=node.body)], decorator_list=[],
+                                    returns=None, type_comment=None, type_params=[])
+            gast.copy_location(node, parsed.node)
+        self.node = node
+        self.params = [a.id for a in node.args.posonlyargs + node.args.args]
+        if node.args.vararg or node.args.kwarg or node.args.kwonlyargs:
+            self.fail(node, "functions with *args, **kwargs or keyword-only parameters")
+        self.wrt = [self.params[i] for i in wrt]
+        self.has_aux = has_aux
+        self.namespace = dict(parsed.globals)
+        self.namespace.update(parsed.freevars)
+        self.free = dict(parsed.freevars)
+        self.user_names = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)} | set(
+            self.params)
+        self.counter = 0
+        self.adj_names = {}
+        self.defined = set()       # adjoints with a value at this point of the backward sweep
+        self.needs_init = set()    # adjoints first written inside a loop or branch
+        self.source_lines = None
+
+    # ---- helpers -------------------------------------------------------------------------
+    def fail(self, node, what):
+        line = getattr(node, "lineno", None) or self.parsed.lineno
+        raise TransformError(f"{self.where_file}:{line}: reverse mode "
+                             f"does not support {what} (in {self.parsed.name!r}).")
+
+    def fresh(self, base="t"):
+        while True:
+            self.counter += 1
+            name = f"{base}{self.counter}"
+            if name not in self.user_names:
+                self.user_names.add(name)
+                return name
+
+    def fresh_named(self, base):
+        """``base`` itself when free, else ``base`` with a number."""
+        if base not in self.user_names:
+            self.user_names.add(base)
+            return base
+        return self.fresh(base)
+
+    def adj(self, name):
+        """The adjoint's name: ``b`` + the primal name, avoiding the user's own names."""
+        if name not in self.adj_names:
+            cand = f"b{name}"
+            while cand in self.user_names or cand in self.adj_names.values():
+                cand += "_"
+            self.adj_names[name] = cand
+        return self.adj_names[name]
+
+    def primal_line(self, node):
+        text = codegen.to_source(node).strip().splitlines()
+        return text[0] + (" ..." if len(text) > 1 else "")
+
+    def is_active(self, node):
+        """Whether the value of expression ``node`` depends on a differentiated input."""
+        if node is None:
+            return False
+        if isinstance(node, gast.Name):
+            return node.id in self.active
+        if isinstance(node, (gast.Constant, gast.Compare, gast.BoolOp, gast.Lambda)):
+            return False
+        if isinstance(node, gast.Attribute) and node.attr in _INACTIVE_ATTRS:
+            return False
+        if isinstance(node, gast.Call):
+            fn = self.static_value(node.func)
+            if fn in (len, int, range, bool, isinstance, type, print, rnp.shape, rnp.ndim,
+                      rnp.argmax, rnp.argmin, rnp.sign, rnp.floor, rnp.ceil, rnp.round,
+                      rnp.isnan, rnp.isfinite, rnp.isinf, rnp.zeros_like, rnp.ones_like,
+                      rnp.arange, rnp.zeros, rnp.ones):
+                return False
+        if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
+            return False
+        return any(self.is_active(c) for c in gast.iter_child_nodes(node))
+
+    def static_value(self, node):
+        """The value of a global/closure name or attribute chain (``jnp.sin``), else None."""
+        if isinstance(node, gast.Name):
+            if node.id in self.local_names:
+                return None
+            if node.id in self.namespace:
+                return self.namespace[node.id]
+            return getattr(__builtins__, node.id, None) if not isinstance(__builtins__, dict) \
+                else __builtins__.get(node.id)
+        if isinstance(node, gast.Attribute):
+            base = self.static_value(node.value)
+            if base is None:
+                return None
+            return getattr(base, node.attr, None)
+        return None
+
+    # ---- activity --------------------------------------------------------------------------
+    def analyse(self, body):
+        """Flow-insensitive activity: a name is active if any assignment to it is."""
+        self.local_names = set(self.params) | set(_stored(body))
+        self.active = set(self.wrt)
+        changed = True
+        while changed:
+            changed = False
+            for n in gast.walk(gast.Module(body=body, type_ignores=[])):
+                targets, value = [], None
+                if isinstance(n, gast.Assign):
+                    targets, value = n.targets, n.value
+                elif isinstance(n, gast.AugAssign):
+                    targets, value = [n.target], gast.BinOp(left=copy.deepcopy(n.target),
+                                                            op=n.op, right=n.value)
+                elif isinstance(n, gast.For):
+                    targets, value = [n.target], n.iter
+                if value is not None and self.is_active(value):
+                    for t in targets:
+                        for name in _names_in(t):
+                            if name not in self.active:
+                                self.active.add(name)
+                                changed = True
+        counts = _stored(body)
+        self.overwritten = {n for n, c in counts.items() if c > 1 or n in self.params}
+
+    # ---- the transformation ------------------------------------------------------------------
+    def build(self):
+        body = [s for s in self.node.body if not (
+            isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant))]  # docstring
+        body = self.final_return(body)
+        body = [self.guard_jumps_in_loops(s) for s in body]
+        self.analyse(body)
+        self.tape_used = False
+        self.predeclare = set()
+        self.assigned, self.assigned_outside_loops, self.reads = set(), set(), set()
+        fwd, bwd_thunk = self.block(body, in_loop=False)
+        out = self.out_name
+        b_out = self.fresh("b_out") if "b_out" in self.user_names else "b_out"
+        self.user_names.add(b_out)
+        seed = [comment("backward sweep: the adjoint of the output is the seed cotangent"),
+                _assign(self.adj(out), _call("seed_cotangent", _name(out), _name(b_out)))]
+        if out in self.overwritten:  # the backward sweep restores older values of it
+            value = self.fresh("value")
+            seed.insert(0, _assign(value, _name(out)))
+            out = value
+        self.defined.add(self.adj(out))
+        bwd = bwd_thunk()
+        inits = [_assign(a, gast.Constant(value=0.0, kind=None)) for a in sorted(self.needs_init)]
+        grads = [(_call("materialize", _name(self.adj(p)), _name(p)) if self.adj(p) in
+                  self.defined | self.needs_init else _call("zeros_like_tree", _name(p)))
+                 for p in self.wrt]
+        result = gast.Tuple(elts=[_name(out), gast.Tuple(elts=grads, ctx=gast.Load())],
+                            ctx=gast.Load())
+        if self.has_aux:
+            result.elts.append(self.aux_node)
+        head = [_assign("tape", gast.List(elts=[], ctx=gast.Load()))] if self.tape_used else []
+        # names pushed before their first assignment (inside a loop) start as None
+        head += [_assign(n, gast.Constant(value=None, kind=None)) for n in sorted(self.predeclare)]
+        self.needs_init.discard(self.adj(out))
+        inits = [_assign(a, gast.Constant(value=0.0, kind=None)) for a in sorted(self.needs_init)]
+        new_body = head + fwd + inits + seed + bwd + [gast.Return(value=result)]
+        args = copy.deepcopy(self.node.args)
+        args.args.append(_name(b_out, gast.Param()))
+        args.defaults = list(args.defaults) + [gast.Constant(value=None, kind=None)]
+        fdef = gast.FunctionDef(name=f"{self.node.name}_grad", args=args, body=new_body,
+                                decorator_list=[], returns=None, type_comment=None,
+                                type_params=[])
+        return fdef
+
+    def final_return(self, body):
+        """The function must end in ``return`` (possibly in both branches of a final ``if``);
+        the returned value is bound to a name (``self.out_name``)."""
+        if not body:
+            self.fail(self.node, "an empty function")
+        last = body[-1]
+        if isinstance(last, gast.If) and last.body and last.orelse and isinstance(
+                last.body[-1], gast.Return) and isinstance(last.orelse[-1], gast.Return):
+            out = self.fresh("out")
+            self.aux_node = None
+            for branch in (last.body, last.orelse):
+                branch[-1] = self.bind_return(branch[-1], out)
+            self.out_name = out
+            self.check_no_return(body[:-1] + last.body[:-1] + last.orelse[:-1])
+            return body
+        if not isinstance(last, gast.Return) or last.value is None:
+            self.fail(last, "a function that does not end in `return <value>` (early returns "
+                            "inside loops are not supported)")
+        self.check_no_return(body[:-1])
+        value = last.value
+        if self.has_aux:
+            if isinstance(value, gast.Tuple) and len(value.elts) == 2:
+                value, self.aux_node = value.elts
+            else:
+                tmp = self.fresh("res")
+                body = body[:-1] + [_assign(tmp, value)]
+                value = gast.Subscript(value=_name(tmp), slice=gast.Constant(value=0, kind=None),
+                                       ctx=gast.Load())
+                self.aux_node = gast.Subscript(value=_name(tmp),
+                                               slice=gast.Constant(value=1, kind=None),
+                                               ctx=gast.Load())
+                last = gast.Return(value=value)
+        if isinstance(value, gast.Name):
+            self.out_name = value.id
+            return body[:-1]
+        self.out_name = self.fresh("out")
+        stmt = _assign(self.out_name, value)
+        gast.copy_location(stmt, last)
+        stmt.s2s_line = last
+        return body[:-1] + [stmt]
+
+    def bind_return(self, ret, out):
+        if ret.value is None:
+            self.fail(ret, "`return` without a value")
+        value = ret.value
+        if self.has_aux:
+            if not (isinstance(value, gast.Tuple) and len(value.elts) == 2):
+                self.fail(ret, "has_aux with a return that is not a literal pair in a branch")
+            self.fail(ret, "has_aux with returns inside `if` branches")
+        stmt = _assign(out, value)
+        gast.copy_location(stmt, ret)
+        stmt.s2s_line = ret
+        return stmt
+
+    def check_no_return(self, stmts):
+        for s in stmts:
+            for n in gast.walk(s):
+                if isinstance(n, gast.Return):
+                    self.fail(n, "an early `return` (return at the end of the function, or in "
+                                 "both branches of a final `if`)")
+                if isinstance(n, (gast.FunctionDef, gast.ClassDef)):
+                    self.fail(n, "nested function or class definitions")
+                if isinstance(n, (gast.Try, gast.With, gast.Delete, gast.Global, gast.Nonlocal)):
+                    self.fail(n, f"`{type(n).__name__.lower()}` statements")
+
+    def guard_jumps_in_loops(self, stmt):
+        """Statements after ``if c: break`` (or continue) move into its ``else``, so the
+        backward sweep of an iteration mirrors what the forward iteration ran."""
+        if isinstance(stmt, (gast.For, gast.While)):
+            stmt.body = self.guard_block(stmt.body)
+            if stmt.orelse:
+                self.fail(stmt, "`else` on loops")
+        elif isinstance(stmt, gast.If):
+            stmt.body = [self.guard_jumps_in_loops(s) for s in stmt.body]
+            stmt.orelse = [self.guard_jumps_in_loops(s) for s in stmt.orelse]
+        return stmt
+
+    def guard_block(self, stmts):
+        out = []
+        for i, s in enumerate(stmts):
+            s = self.guard_jumps_in_loops(s)
+            if isinstance(s, (gast.Break, gast.Continue)):
+                out.append(s)
+                return out  # the rest is dead code
+            if isinstance(s, gast.If) and self.jumps(s):
+                rest = self.guard_block(stmts[i + 1:])
+                s.body = self.guard_block(s.body)
+                s.orelse = self.guard_block(s.orelse + rest) if rest or s.orelse else []
+                out.append(s)
+                return out
+            out.append(s)
+        return out
+
+    def jumps(self, node):
+        for n in gast.walk(node):
+            if isinstance(n, (gast.For, gast.While)):
+                continue
+            if isinstance(n, (gast.Break, gast.Continue)):
+                return True
+        return False
+
+    # ---- statements --------------------------------------------------------------------------
+    def block(self, stmts, in_loop):
+        """Forward statements now; the backward sweep as a thunk, run later and in reverse
+        order, so "first write of an adjoint" is decided in the order the code will run."""
+        fwd, thunks = [], []
+        for s in stmts:
+            f, t = self.statement(s, in_loop)
+            fwd += f
+            thunks.append(t)
+        return fwd, lambda: [stmt for t in reversed(thunks) for stmt in t()]
+
+    def statement(self, s, in_loop):
+        if isinstance(s, gast.Assign):
+            return self.assign(s, in_loop)
+        if isinstance(s, gast.AugAssign):
+            if not isinstance(s.target, gast.Name):
+                self.fail(s, "augmented assignment to a subscript or attribute")
+            value = gast.BinOp(left=_name(s.target.id), op=s.op, right=s.value)
+            stmt = _assign(s.target.id, value)
+            gast.copy_location(stmt, s)
+            return self.assign(stmt, in_loop, line=s)
+        if isinstance(s, gast.If):
+            return self.if_(s, in_loop)
+        if isinstance(s, gast.For):
+            return self.for_(s, in_loop)
+        if isinstance(s, gast.While):
+            return self.while_(s, in_loop)
+        if isinstance(s, (gast.Break, gast.Continue, gast.Pass, gast.Expr, gast.Assert)):
+            return [s], lambda: []
+        self.fail(s, f"`{type(s).__name__}` statements")
+
+    def assign(self, s, in_loop, line=None):
+        line = line or getattr(s, "s2s_line", s)
+        if len(s.targets) != 1:
+            self.fail(s, "chained assignment (a = b = ...)")
+        target, value = s.targets[0], s.value
+        if isinstance(target, gast.Tuple):
+            return self.unpack(s, target, value, in_loop)
+        if not isinstance(target, gast.Name):
+            self.fail(s, "assignment to a subscript or attribute (arrays are immutable: use "
+                         "x = x.at[i].set(v))")
+        name = target.id
+        if not self.is_active(value):
+            push, pushed = self.save(name, in_loop)
+            fwd = push + [s]
+
+            def inactive_bwd():
+                bwd = self.restore(name, pushed)
+                if name in self.active:  # this value does not depend on the inputs
+                    self.defined.discard(self.adj(name))
+                    bwd = [_assign(self.adj(name), gast.Constant(value=0.0, kind=None))] + bwd
+                return bwd
+            return fwd, inactive_bwd
+        steps = []
+        # x = f(x): the new value goes to a temporary first, so the backward sweep can read
+        # both the old and the new value
+        reads_self = not isinstance(value, gast.Name) and name in _names_in(value)
+        final = self.anf(value, steps, target=None if reads_self else name)
+        if reads_self:
+            final = _name(str(steps[-1][0]))
+            self.active.add(final.id)
+        if final is not None:  # a plain copy: y = x
+            steps.append((name, "copy", final))
+        fwd, thunks = [], []
+        for tgt, kind, spec in steps:
+            f, t = self.step(tgt, kind, spec, in_loop)
+            fwd += f
+            thunks.append(t)
+        text = f"grad of: {self.primal_line(line)}"
+        return fwd, lambda: [comment(text)] + [x for t in reversed(thunks) for x in t()]
+
+    def unpack(self, s, target, value, in_loop):
+        if not all(isinstance(e, gast.Name) for e in target.elts):
+            self.fail(s, "nested or starred unpacking")
+        pieces = []
+        if isinstance(value, gast.Tuple) and len(value.elts) == len(target.elts):
+            temps = [self.fresh() for _ in value.elts]  # a, b = b, a reads before it writes
+            pieces += [_assign(t, e) for t, e in zip(temps, value.elts)]
+            pieces += [_assign(e.id, _name(t)) for t, e in zip(temps, target.elts)]
+        else:
+            if isinstance(value, gast.Name):
+                tmp = value.id
+            else:
+                tmp = self.fresh()
+                pieces.append(_assign(tmp, value))
+                if self.is_active(value):
+                    self.active.add(tmp)
+            pieces += [_assign(e.id, gast.Subscript(value=_name(tmp), slice=gast.Constant(
+                value=i, kind=None), ctx=gast.Load())) for i, e in enumerate(target.elts)]
+        fwd, thunks = [], []
+        for piece in pieces:
+            gast.copy_location(piece, s)
+            piece.s2s_line = s
+            f, t = self.assign(piece, in_loop)
+            fwd += f
+            thunks.append(t)
+        return fwd, lambda: [x for t in reversed(thunks) for x in t()]
+
+    def save(self, name, in_loop):
+        """Push the value ``name`` is about to lose, when the backward sweep will need it.
+        Returns the statements and whether it pushed (its ``restore`` must mirror that)."""
+        if in_loop:
+            self.overwritten.add(name)
+        first = name not in self.params and name not in self.assigned and not in_loop
+        self.assigned.add(name)
+        if name in self.overwritten and name in self.needed and not first:
+            self.tape_used = True
+            if name not in self.params and name not in self.assigned_outside_loops:
+                self.predeclare.add(name)
+            return [gast.Expr(value=_call(_attr(_name("tape"), "append"), _name(name)))], True
+        if not in_loop:
+            self.assigned_outside_loops.add(name)
+        return [], False
+
+    def restore(self, name, pushed):
+        return [_assign(name, _call(_attr(_name("tape"), "pop")))] if pushed else []
+
+    def step(self, tgt, kind, spec, in_loop):
+        """One active statement ``tgt = f(args)``: its forward line and its backward thunk."""
+        tgt = str(tgt)
+        self.active.add(tgt)
+        push, pushed = self.save(tgt, in_loop)
+        if kind == "copy":
+            fwd = push + [_assign(tgt, spec)]
+
+            def bwd():
+                out = []
+                if isinstance(spec, gast.Name) and spec.id in self.active:
+                    out = self.accumulate(spec.id, _name(self.adj(tgt)))
+                return out + self.reset(tgt) + self.restore(tgt, pushed)
+            return fwd, bwd
+        if kind == "call":
+            expr, template, bound = spec
+            fwd = push + [_assign(tgt, expr)]
+            return fwd, lambda: (self.instantiate(template, tgt, bound) + self.reset(tgt)
+                                 + self.restore(tgt, pushed))
+        if kind == "user":
+            expr, fn, args, active_pos = spec
+            self.reads |= {n for a in args for n in _names_in(a)}
+            fwd = push + [_assign(tgt, expr)]
+            base = "".join(c if c.isalnum() or c == "_" else "" for c in fn.__name__) or "fn"
+            gname = self.fresh(f"{base}_grad_")
+            self.free[gname] = self.user_grad(fn, active_pos)
+
+            def bwd():
+                gtmp = self.fresh("g")
+                out = [_assign(gtmp, gast.Subscript(
+                    value=_call(gname, *[copy.deepcopy(a) for a in args], _name(self.adj(tgt))),
+                    slice=gast.Constant(value=1, kind=None), ctx=gast.Load()))]
+                for k, pos in enumerate(active_pos):
+                    out += self.accumulate(args[pos].id, gast.Subscript(
+                        value=_name(gtmp), slice=gast.Constant(value=k, kind=None),
+                        ctx=gast.Load()))
+                return out + self.reset(tgt) + self.restore(tgt, pushed)
+            return fwd, bwd
+        raise AssertionError(kind)
+
+    def reset(self, name):
+        """After its definition is undone, an overwritten name's adjoint starts from zero."""
+        if name in self.overwritten:
+            self.defined.discard(self.adj(name))
+            return [_assign(self.adj(name), gast.Constant(value=0.0, kind=None))]
+        return []
+
+    def accumulate(self, name, value):
+        a = self.adj(name)
+        if a in self.defined or a in self.needs_init:
+            return [_assign(a, gast.BinOp(left=_name(a), op=gast.Add(), right=value))]
+        if self.in_compound:
+            self.needs_init.add(a)
+            return [_assign(a, gast.BinOp(left=_name(a), op=gast.Add(), right=value))]
+        self.defined.add(a)
+        return [_assign(a, value)]
+
+    # ---- expressions -> steps ----------------------------------------------------------------
+    def anf(self, node, steps, target=None):
+        """Split an active expression into steps ``(name, kind, spec)``; returns the node that
+        stands for its value when no step is needed (a name), else None (the last step binds
+        ``target``)."""
+        if isinstance(node, gast.Name) or not self.is_active(node):
+            return node
+        name = _Lazy(self, target)
+        if isinstance(node, gast.BinOp):
+            fn = _BINOPS.get(type(node.op))
+            if fn is None:
+                self.fail(node, f"the `{_OPNAME.get(type(node.op), type(node.op).__name__)}` "
+                                f"operator on differentiated values")
+            left, right = self.operand(node.left, steps), self.operand(node.right, steps)
+            expr = gast.BinOp(left=left, op=node.op, right=right)
+            steps.append((name, "call", (expr, ADJOINTS[fn], {"x1": left, "x2": right}
+                                         if fn is not rnp.matmul else {"a": left, "b": right})))
+            return None
+        if isinstance(node, gast.UnaryOp):
+            operand = self.operand(node.operand, steps)
+            if isinstance(node.op, gast.UAdd):
+                steps.append((name, "copy", operand))
+                return None
+            if isinstance(node.op, gast.USub):
+                steps.append((name, "call", (gast.UnaryOp(op=node.op, operand=operand),
+                                             ADJOINTS[rnp.negative], {"x": operand})))
+                return None
+        if isinstance(node, gast.Subscript):
+            value = self.operand(node.value, steps)
+            idx = node.slice
+            if self.is_active(idx):
+                self.fail(node, "indices that depend on differentiated values")
+            expr = gast.Subscript(value=value, slice=idx, ctx=gast.Load())
+            steps.append((name, "call", (expr, ADJOINTS[rnp._getitem],
+                                         {"x": value, "idx": _index_value(idx)})))
+            return None
+        if isinstance(node, gast.Attribute):
+            if node.attr == "T":
+                value = self.operand(node.value, steps)
+                steps.append((name, "call", (gast.Attribute(value=value, attr="T",
+                                                            ctx=gast.Load()),
+                                             ADJOINTS[rnp.transpose], {"a": value})))
+                return None
+            self.fail(node, f"the attribute `.{node.attr}` of a differentiated value")
+        if isinstance(node, gast.Call):
+            return self.call(node, steps, name)
+        if isinstance(node, gast.IfExp):
+            self.fail(node, "conditional expressions on differentiated values (write an `if` "
+                            "statement or jnp.where)")
+        self.fail(node, f"`{type(node).__name__}` expressions of differentiated values")
+
+    def operand(self, node, steps):
+        out = self.anf(node, steps)
+        if out is None:
+            name = str(steps[-1][0])
+            self.active.add(name)
+            return _name(name)
+        return out
+
+    def call(self, node, steps, name):
+        if any(isinstance(a, gast.Starred) for a in node.args) or any(
+                k.arg is None for k in node.keywords):
+            self.fail(node, "calls with *args or **kwargs")
+        func = node.func
+        fn = self.static_value(func)
+        if fn is None and isinstance(func, gast.Attribute) and self.is_active(func.value):
+            return self.method(node, steps, name)
+        if fn is None:
+            self.fail(node, f"calling `{codegen.to_source(func).strip()}`, which s2s cannot "
+                            f"resolve to a function before running")
+        args = [self.operand(a, steps) for a in node.args]
+        kwargs = {k.arg: self.operand(k.value, steps) for k in node.keywords}
+        expr = gast.Call(func=func, args=args,
+                         keywords=[gast.keyword(arg=k, value=v) for k, v in kwargs.items()])
+        template = ADJOINTS.get(_key(fn))
+        if template is not None:
+            try:
+                bound = template.signature.bind(*args, **kwargs)
+            except TypeError as e:
+                self.fail(node, f"this call of {getattr(fn, '__name__', fn)} ({e})")
+            steps.append((name, "call", (expr, template, dict(bound.arguments))))
+            return None
+        if _is_user_function(fn):
+            if kwargs:
+                self.fail(node, "keyword arguments to a differentiated user function")
+            active_pos = [i for i, a in enumerate(args) if self.is_active(a)]
+            steps.append((name, "user", (expr, fn, args, active_pos)))
+            return None
+        self.fail(node, f"differentiating through `{getattr(fn, '__qualname__', fn)}`, which has "
+                        f"no adjoint rule")
+
+    def method(self, node, steps, name):
+        """``x.sum(0)``: the forward line keeps the method call; the template is that of
+        ``jnp.sum(x, 0)`` (``reshape``/``transpose`` take their sizes as one tuple)."""
+        func = node.func
+        if func.attr not in _METHODS or node.keywords and func.attr in ("reshape", "transpose"):
+            self.fail(node, f"the method `.{func.attr}()` of a differentiated value")
+        fn = getattr(rnp, func.attr)
+        value = self.operand(func.value, steps)
+        args = [self.operand(a, steps) for a in node.args]
+        kwargs = {k.arg: self.operand(k.value, steps) for k in node.keywords}
+        expr = gast.Call(func=gast.Attribute(value=value, attr=func.attr, ctx=gast.Load()),
+                         args=args, keywords=[gast.keyword(arg=k, value=v)
+                                              for k, v in kwargs.items()])
+        if func.attr in ("reshape", "transpose") and len(args) != 1:
+            args = [gast.Tuple(elts=args, ctx=gast.Load())] if args else []
+        template = ADJOINTS[fn]
+        bound = template.signature.bind(value, *args, **kwargs)
+        steps.append((name, "call", (expr, template, dict(bound.arguments))))
+        return None
+
+    def instantiate(self, template, result, bound):
+        """The template's body with this call's names: ``d[p] = e`` accumulates into the
+        adjoint of the argument bound to ``p`` (dropped when that argument is not active)."""
+        values = {p: copy.deepcopy(bound.get(p, template.defaults.get(p,
+                                                                      gast.Constant(value=None, kind=None))))
+                  for p in template.params}
+        out = []
+        for stmt in template.body:
+            tgt = stmt.targets[0]
+            param = tgt.slice.id
+            arg = values[param]
+            if not (isinstance(arg, gast.Name) and arg.id in self.active):
+                continue
+            rhs = _Substitute(template, result, values, self.adj).visit(copy.deepcopy(stmt.value))
+            self.reads |= _names_in(rhs)
+            out += self.accumulate(arg.id, rhs)
+        return out
+
+    def user_grad(self, fn, active_pos):
+        return grad_function(fn, tuple(active_pos))
+
+    # ---- control flow ------------------------------------------------------------------------
+    in_compound = False
+
+    def compound(self, thunk):
+        """Backward code of a loop or branch body: adjoints first written there are
+        initialised to zero at the start of the backward sweep instead."""
+        saved_defined, saved_flag = set(self.defined), self.in_compound
+        self.in_compound = True
+        try:
+            return thunk()
+        finally:
+            self.in_compound = saved_flag
+            self.defined = saved_defined
+
+    def if_(self, s, in_loop):
+        cond = self.fresh("cond")
+        before = set(self.assigned), set(self.assigned_outside_loops)
+        fwd_body, bwd_body = self.block(s.body, in_loop)
+        after_body = self.assigned, self.assigned_outside_loops
+        self.assigned, self.assigned_outside_loops = set(before[0]), set(before[1])
+        fwd_else, bwd_else = self.block(s.orelse, in_loop)  # each branch starts from `before`
+        self.assigned |= after_body[0]
+        self.assigned_outside_loops |= after_body[1]
+        fwd = [_assign(cond, s.test),
+               gast.If(test=_name(cond), body=fwd_body or [gast.Pass()], orelse=fwd_else)]
+        if in_loop:  # pushed after the branch ran, so the backward sweep pops it first
+            self.tape_used = True
+            push = gast.Expr(value=_call(_attr(_name("tape"), "append"), _name(cond)))
+            fwd.append(push)
+            for branch in (fwd_body, fwd_else):  # a branch that leaves the iteration pushes too
+                _push_before_jumps(branch, push)
+        line = f"grad of: if {codegen.to_source(s.test).strip()}:"
+
+        def bwd():
+            body = self.compound(bwd_body)
+            orelse = self.compound(bwd_else)
+            out = [_assign(cond, _call(_attr(_name("tape"), "pop")))] if in_loop else []
+            if body or orelse:
+                out = [comment(line)] + out + [
+                    gast.If(test=_name(cond), body=body or [gast.Pass()], orelse=orelse)]
+            return out
+        return fwd, bwd
+
+    def for_(self, s, in_loop):
+        if isinstance(s.target, gast.Tuple) and all(isinstance(e, gast.Name)
+                                                    for e in s.target.elts):
+            # for W, b in layers: one name for the item, unpacked first thing in the body
+            item = self.fresh_named("_".join(e.id for e in s.target.elts))
+            unpack = gast.copy_location(_assign(s.target, _name(item)), s)
+            s = gast.copy_location(gast.For(target=_name(item, gast.Store()), iter=s.iter,
+                                            body=[unpack] + s.body, orelse=[],
+                                            type_comment=None), s)
+            if self.is_active(s.iter):
+                self.active.add(item)
+        if not isinstance(s.target, gast.Name):
+            self.fail(s, "this loop target")
+        var = s.target.id
+        iter_steps, iter_fwd = [], []
+        iterable = s.iter
+        active_iter = self.is_active(iterable)
+        if active_iter:  # the loop reads items of a differentiated value: name it
+            iterable = self.operand(iterable, iter_steps)
+            for tgt, kind, spec in iter_steps:
+                f, _ = self.step(tgt, kind, spec, in_loop)
+                iter_fwd += f
+            if iter_steps:
+                self.fail(s, "looping over a computed differentiated value (assign it first)")
+            self.active.add(var)
+        # for i in range(n) whose n never changes: the backward loop is reversed(range(n))
+        readable = (not in_loop and not self.jumps(gast.Module(body=s.body, type_ignores=[]))
+                    and _is_range_call(s.iter, self) and var not in self.active
+                    and var not in _stored(s.body)
+                    and not _names_in(s.iter) & (self.overwritten | (self.local_names - set(
+                        self.params))))
+        fwd_body, bwd_body = self.block(s.body, True)
+        line = f"grad of: for {codegen.to_source(s.target).strip()} in " \
+               f"{codegen.to_source(s.iter).strip()}:"
+        if readable:
+            fwd = [gast.For(target=s.target, iter=s.iter, body=fwd_body, orelse=[],
+                            type_comment=None)]
+            rev = _call("reversed", copy.deepcopy(s.iter))
+            return fwd, lambda: [comment(line), gast.For(
+                target=_name(var, gast.Store()), iter=rev,
+                body=self.compound(bwd_body) or [gast.Pass()], orelse=[], type_comment=None)]
+        seen = self.fresh_named(f"{var}_values")
+        fwd = [_assign(seen, gast.List(elts=[], ctx=gast.Load())),
+               gast.For(target=_name(var, gast.Store()), iter=iterable, body=[gast.Expr(
+                   value=_call(_attr(_name(seen), "append"), _name(var)))] + fwd_body,
+                   orelse=[], type_comment=None)]
+        if in_loop:
+            self.tape_used = True
+            fwd.append(gast.Expr(value=_call(_attr(_name("tape"), "append"), _name(seen))))
+
+        def bwd():
+            out = [comment(line)]
+            if in_loop:
+                out.append(_assign(seen, _call(_attr(_name("tape"), "pop"))))
+            body = self.compound(bwd_body)
+            if not active_iter:
+                out.append(gast.For(target=_name(var, gast.Store()),
+                                    iter=_call("reversed", _name(seen)),
+                                    body=body or [gast.Pass()], orelse=[], type_comment=None))
+                return out
+            # the adjoint of each item flows back into the iterable, at its position
+            position = self.fresh("k")
+            body = body + self.compound(lambda: self.accumulate(iterable.id, _call(
+                "add_at", _name(iterable.id), _name(position), _name(self.adj(var))))) + [
+                _assign(self.adj(var), gast.Constant(value=0.0, kind=None))]
+            self.needs_init.add(self.adj(var))
+            out.append(gast.For(
+                target=gast.Tuple(elts=[_name(position, gast.Store()), _name(var, gast.Store())],
+                                  ctx=gast.Store()),
+                iter=_call("reversed", _call("list", _call("enumerate", _name(seen)))),
+                body=body, orelse=[], type_comment=None))
+            return out
+        return fwd, bwd
+
+    def while_(self, s, in_loop):
+        count = self.fresh("n_iter")
+        fwd_body, bwd_body = self.block(s.body, True)
+        fwd = [_assign(count, gast.Constant(value=0, kind=None)),
+               gast.While(test=s.test, body=[gast.AugAssign(
+                   target=_name(count, gast.Store()), op=gast.Add(),
+                   value=gast.Constant(value=1, kind=None))] + fwd_body, orelse=[])]
+        if in_loop:
+            self.tape_used = True
+            fwd.append(gast.Expr(value=_call(_attr(_name("tape"), "append"), _name(count))))
+
+        def bwd():
+            out = [comment(f"grad of: while {codegen.to_source(s.test).strip()}:")]
+            if in_loop:
+                out.append(_assign(count, _call(_attr(_name("tape"), "pop"))))
+            out.append(gast.For(target=_name("_", gast.Store()),
+                                iter=_call("range", _name(count)),
+                                body=self.compound(bwd_body) or [gast.Pass()], orelse=[],
+                                type_comment=None))
+            return out
+        return fwd, bwd
+
+
+class _Lazy:
+    """A temporary's name, chosen when first needed, so names number in evaluation order."""
+
+    def __init__(self, rev, fixed):
+        self.rev, self.fixed = rev, fixed
+
+    def __str__(self):
+        if self.fixed is None:
+            self.fixed = self.rev.fresh()
+        return self.fixed
+
+
+class _Substitute(gast.NodeTransformer):
+    """Template names -> this call's names; ``d[x]`` -> the adjoint name of x's argument."""
+
+    def __init__(self, template, result, values, adj):
+        self.template, self.result, self.values, self.adj = template, result, values, adj
+
+    def visit_Subscript(self, node):
+        if isinstance(node.value, gast.Name) and node.value.id == "d":
+            key = node.slice.id
+            if key == self.template.result:
+                return _name(self.adj(self.result))
+            arg = self.values[key]
+            return _name(self.adj(arg.id))
+        return self.generic_visit(node)
+
+    def visit_Name(self, node):
+        if node.id == self.template.result:
+            return _name(self.result)
+        if node.id in self.values:
+            return copy.deepcopy(self.values[node.id])
+        return node
+
+
+def _push_before_jumps(stmts, push):
+    """Insert ``push`` before every break/continue of ``stmts`` (not inside nested loops)."""
+    for i in reversed(range(len(stmts))):
+        s = stmts[i]
+        if isinstance(s, (gast.Break, gast.Continue)):
+            stmts.insert(i, copy.deepcopy(push))
+        elif isinstance(s, gast.If):
+            _push_before_jumps(s.body, push)
+            _push_before_jumps(s.orelse, push)
+
+
+def _index_value(idx):
+    """An index expression as a value (slices become ``slice(...)`` calls)."""
+    if isinstance(idx, gast.Slice):
+        parts = [idx.lower, idx.upper, idx.step]
+        return _call("slice", *[p if p is not None else gast.Constant(value=None, kind=None)
+                                for p in parts])
+    if isinstance(idx, gast.Tuple):
+        return gast.Tuple(elts=[_index_value(e) for e in idx.elts], ctx=gast.Load())
+    return copy.deepcopy(idx)
+
+
+def _is_range_call(node, rev):
+    return isinstance(node, gast.Call) and rev.static_value(node.func) is range
+
+
+def _key(fn):
+    try:
+        hash(fn)
+        return fn
+    except TypeError:
+        return None
+
+
+def _is_user_function(fn):
+    if not isinstance(fn, (types.FunctionType, types.MethodType)) and not hasattr(
+            fn, "__wrapped__"):
+        return False
+    module = getattr(fn, "__module__", "") or ""
+    return not module.split(".")[0] in ("runtime", "lowering", "numpy")
+
+
+# ---- entry points --------------------------------------------------------------------------
+
+_cache = {}
+
+
+def grad_function(fun, wrt, has_aux=False):
+    """The generated ``f_grad(*args, b_out=None) -> (out, grads[, aux])`` for ``fun``,
+    differentiating the positional parameters ``wrt`` (cached per function)."""
+    key = (getattr(fun, "__code__", None) or fun, wrt, has_aux, _closure_key(fun))
+    hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    parsed = parse_mod.parse(fun)
+    if parsed.bound_args or parsed.bound_kwargs:
+        raise TransformError(f"{parsed.where}: differentiate the function itself, not a "
+                             f"partial or bound method of it")
+    # two passes: the first learns which values the backward sweep reads, the second saves
+    # exactly those on the tape
+    first = Reverse(_with_node(parsed, copy.deepcopy(parsed.node)), wrt, has_aux)
+    first.needed = {n.id for n in gast.walk(parsed.node) if isinstance(n, gast.Name)}
+    first.build()
+    rev = Reverse(parsed, wrt, has_aux)
+    rev.needed = first.reads
+    fdef = rev.build()
+    used = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)}
+    names = {k: v for k, v in rev.free.items() if k in used}
+    scope = {**parsed.globals, **parsed.freevars}
+    for name, value in helpers.namespace().items():
+        if name in scope and not helpers.same_binding(scope[name], value):
+            raise TransformError(
+                f"{parsed.where}: the name {name!r} is used by s2s's generated derivative code, "
+                f"but {parsed.name!r} sees it bound to something else. Rename it.")
+        if name in used:
+            names.setdefault(name, value)
+    header = (f"Reverse-mode derivative of {parsed.name} ({parsed.where}), generated by s2s.\n"
+              f"Returns (output, gradients with respect to "
+              f"{', '.join(rev.wrt)}{', aux' if has_aux else ''}).")
+    fn = codegen.load(fdef, parsed.globals, names, header=header)
+    fn.__s2s_original__ = fun  # (not __wrapped__: inspect would show the original's source)
+    _cache[key] = fn
+    return fn
+
+
+def _with_node(parsed, node):
+    twin = copy.copy(parsed)
+    twin.node = node
+    return twin
+
+
+def _closure_key(fun):
+    cells = getattr(fun, "__closure__", None) or ()
+    try:
+        return tuple(id(c.cell_contents) for c in cells)
+    except ValueError:
+        return None

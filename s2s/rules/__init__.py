@@ -1,0 +1,44 @@
+"""Derivative templates, Tangent-style: small Python functions that the transforms read as source.
+
+An adjoint template has the primal function's parameters, preceded by the name of the result::
+
+    @adjoint(jnp.sin)
+    def sin(y, x):
+        d[x] = d[y] * jnp.cos(x)
+
+``d[v]`` is the adjoint of ``v``. The reverse transform substitutes the call's own names and
+arguments into the template body and writes the result into the generated derivative; an
+assignment ``d[x] = e`` accumulates into the adjoint of ``x`` (and is dropped when ``x`` is not
+active). Names used in templates (``jnp``, ``unbroadcast``, ...) come from ``s2s.rules.helpers``.
+"""
+import inspect
+import textwrap
+
+import gast
+
+ADJOINTS = {}
+
+
+class Template:
+    """A parsed template: its parameter names (result first) and body statements."""
+
+    def __init__(self, fn, primal):
+        tree = gast.parse(textwrap.dedent(inspect.getsource(fn)))
+        fdef = tree.body[0]
+        self.name = fn.__name__
+        self.result = fdef.args.args[0].id
+        self.params = [a.id for a in fdef.args.args[1:]]
+        self.defaults = dict(zip(self.params[len(self.params) - len(fdef.args.defaults):],
+                                 fdef.args.defaults))
+        self.body = fdef.body
+        self.primal = primal
+        self.signature = inspect.signature(primal) if callable(primal) else None
+
+
+def adjoint(*primals):
+    """Register the decorated template as the adjoint of each of ``primals``."""
+    def register(fn):
+        for p in primals:
+            ADJOINTS[p] = Template(fn, p)
+        return fn
+    return register

@@ -1,0 +1,293 @@
+"""Adjoint templates for the s2s.numpy functions (and the operators that call them).
+
+Read each as "given the cotangent ``d[result]``, accumulate the cotangents of the inputs".
+"""
+from runtime import numpy as jnp
+from s2s.rules import adjoint
+from s2s.rules.helpers import *  # noqa: F401,F403  (the names templates use)
+
+d = None  # the templates' cotangent notation; never evaluated
+
+
+@adjoint(jnp.add)
+def add(z, x1, x2):
+    d[x1] = unbroadcast(d[z], x1)
+    d[x2] = unbroadcast(d[z], x2)
+
+
+@adjoint(jnp.subtract)
+def subtract(z, x1, x2):
+    d[x1] = unbroadcast(d[z], x1)
+    d[x2] = unbroadcast(-d[z], x2)
+
+
+@adjoint(jnp.multiply)
+def multiply(z, x1, x2):
+    d[x1] = unbroadcast(d[z] * x2, x1)
+    d[x2] = unbroadcast(d[z] * x1, x2)
+
+
+@adjoint(jnp.divide, jnp.true_divide)
+def divide(z, x1, x2):
+    d[x1] = unbroadcast(d[z] / x2, x1)
+    d[x2] = unbroadcast(-d[z] * z / x2, x2)
+
+
+@adjoint(jnp.power)
+def power(z, x1, x2):
+    d[x1] = unbroadcast(d[z] * x2 * jnp.power(x1, x2 - 1), x1)
+    d[x2] = unbroadcast(d[z] * z * jnp.log(jnp.where(x1 > 0, x1, 1.0)), x2)
+
+
+@adjoint(jnp.negative)
+def negative(z, x):
+    d[x] = -d[z]
+
+
+@adjoint(jnp.exp)
+def exp(z, x):
+    d[x] = d[z] * z
+
+
+@adjoint(jnp.exp2)
+def exp2(z, x):
+    d[x] = d[z] * z * jnp.log(2.0)
+
+
+@adjoint(jnp.expm1)
+def expm1(z, x):
+    d[x] = d[z] * (z + 1.0)
+
+
+@adjoint(jnp.log)
+def log(z, x):
+    d[x] = d[z] / x
+
+
+@adjoint(jnp.log1p)
+def log1p(z, x):
+    d[x] = d[z] / (1.0 + x)
+
+
+@adjoint(jnp.log2)
+def log2(z, x):
+    d[x] = d[z] / (x * jnp.log(2.0))
+
+
+@adjoint(jnp.log10)
+def log10(z, x):
+    d[x] = d[z] / (x * jnp.log(10.0))
+
+
+@adjoint(jnp.sin)
+def sin(z, x):
+    d[x] = d[z] * jnp.cos(x)
+
+
+@adjoint(jnp.cos)
+def cos(z, x):
+    d[x] = -d[z] * jnp.sin(x)
+
+
+@adjoint(jnp.tan)
+def tan(z, x):
+    d[x] = d[z] * (1.0 + z * z)
+
+
+@adjoint(jnp.tanh)
+def tanh(z, x):
+    d[x] = d[z] * (1.0 - z * z)
+
+
+@adjoint(jnp.sinh)
+def sinh(z, x):
+    d[x] = d[z] * jnp.cosh(x)
+
+
+@adjoint(jnp.cosh)
+def cosh(z, x):
+    d[x] = d[z] * jnp.sinh(x)
+
+
+@adjoint(jnp.arcsin)
+def arcsin(z, x):
+    d[x] = d[z] / jnp.sqrt(1.0 - x * x)
+
+
+@adjoint(jnp.arccos)
+def arccos(z, x):
+    d[x] = -d[z] / jnp.sqrt(1.0 - x * x)
+
+
+@adjoint(jnp.arctan)
+def arctan(z, x):
+    d[x] = d[z] / (1.0 + x * x)
+
+
+@adjoint(jnp.arctan2)
+def arctan2(z, x1, x2):
+    d[x1] = unbroadcast(d[z] * x2 / (x1 * x1 + x2 * x2), x1)
+    d[x2] = unbroadcast(-d[z] * x1 / (x1 * x1 + x2 * x2), x2)
+
+
+@adjoint(jnp.arcsinh)
+def arcsinh(z, x):
+    d[x] = d[z] / jnp.sqrt(x * x + 1.0)
+
+
+@adjoint(jnp.arccosh)
+def arccosh(z, x):
+    d[x] = d[z] / jnp.sqrt(x * x - 1.0)
+
+
+@adjoint(jnp.arctanh)
+def arctanh(z, x):
+    d[x] = d[z] / (1.0 - x * x)
+
+
+@adjoint(jnp.sqrt)
+def sqrt(z, x):
+    d[x] = d[z] / (2.0 * z)
+
+
+@adjoint(jnp.cbrt)
+def cbrt(z, x):
+    d[x] = d[z] / (3.0 * z * z)
+
+
+@adjoint(jnp.square)
+def square(z, x):
+    d[x] = d[z] * 2 * x
+
+
+@adjoint(jnp.reciprocal)
+def reciprocal(z, x):
+    d[x] = -d[z] * z * z
+
+
+@adjoint(jnp.absolute, jnp.abs)
+def absolute(z, x):
+    d[x] = d[z] * jnp.sign(x)
+
+
+@adjoint(jnp.maximum)
+def maximum(z, x1, x2):
+    d[x1] = unbroadcast(d[z] * jnp.where(x1 > x2, 1.0, jnp.where(x1 == x2, 0.5, 0.0)), x1)
+    d[x2] = unbroadcast(d[z] * jnp.where(x2 > x1, 1.0, jnp.where(x1 == x2, 0.5, 0.0)), x2)
+
+
+@adjoint(jnp.minimum)
+def minimum(z, x1, x2):
+    d[x1] = unbroadcast(d[z] * jnp.where(x1 < x2, 1.0, jnp.where(x1 == x2, 0.5, 0.0)), x1)
+    d[x2] = unbroadcast(d[z] * jnp.where(x2 < x1, 1.0, jnp.where(x1 == x2, 0.5, 0.0)), x2)
+
+
+@adjoint(jnp.logaddexp)
+def logaddexp(z, x1, x2):
+    d[x1] = unbroadcast(d[z] * jnp.exp(x1 - z), x1)
+    d[x2] = unbroadcast(d[z] * jnp.exp(x2 - z), x2)
+
+
+@adjoint(jnp.where)
+def where(z, condition, x, y):
+    d[x] = unbroadcast(jnp.where(condition, d[z], 0.0), x)
+    d[y] = unbroadcast(jnp.where(condition, 0.0, d[z]), y)
+
+
+@adjoint(jnp.clip)
+def clip(z, arr, min, max):
+    d[arr] = unbroadcast(d[z] * clip_gradient_mask(arr, min, max), arr)
+
+
+@adjoint(jnp.sum)
+def sum(z, a, axis=None, keepdims=False):
+    d[a] = unreduce(d[z], a, axis, keepdims)
+
+
+@adjoint(jnp.mean)
+def mean(z, a, axis=None, keepdims=False):
+    d[a] = unreduce(d[z], a, axis, keepdims) / reduced_count(a, axis)
+
+
+@adjoint(jnp.var)
+def var(z, a, axis=None, ddof=0, keepdims=False):
+    d[a] = unreduce(d[z], a, axis, keepdims) * 2.0 * (a - jnp.mean(a, axis, keepdims=True)) / (
+        reduced_count(a, axis) - ddof)
+
+
+@adjoint(jnp.std)
+def std(z, a, axis=None, ddof=0, keepdims=False):
+    d[a] = unreduce(d[z] / z, a, axis, keepdims) * (a - jnp.mean(a, axis, keepdims=True)) / (
+        reduced_count(a, axis) - ddof)
+
+
+@adjoint(jnp.max, jnp.min)
+def max(z, a, axis=None, keepdims=False):
+    d[a] = unreduce(d[z], a, axis, keepdims) * (a == unreduce(z, a, axis, keepdims)) / \
+        unreduce(jnp.sum(a == unreduce(z, a, axis, keepdims), axis, keepdims=keepdims), a, axis,
+                 keepdims)
+
+
+@adjoint(jnp.prod)
+def prod(z, a, axis=None, keepdims=False):
+    d[a] = unreduce(d[z] * z, a, axis, keepdims) / a
+
+
+@adjoint(jnp.matmul)
+def matmul(z, a, b):
+    d[a] = matmul_adjoint_lhs(d[z], a, b)
+    d[b] = matmul_adjoint_rhs(d[z], a, b)
+
+
+@adjoint(jnp.dot)
+def dot(z, a, b):
+    d[a] = matmul_adjoint_lhs(d[z], a, b) if jnp.ndim(a) and jnp.ndim(b) else unbroadcast(
+        d[z] * b, a)
+    d[b] = matmul_adjoint_rhs(d[z], a, b) if jnp.ndim(a) and jnp.ndim(b) else unbroadcast(
+        d[z] * a, b)
+
+
+@adjoint(jnp.outer)
+def outer(z, a, b):
+    d[a] = jnp.reshape(d[z] @ jnp.ravel(b), jnp.shape(a))
+    d[b] = jnp.reshape(jnp.ravel(a) @ d[z], jnp.shape(b))
+
+
+@adjoint(jnp.transpose)
+def transpose(z, a, axes=None):
+    d[a] = jnp.transpose(d[z], transpose_inverse(axes, jnp.ndim(a)))
+
+
+@adjoint(jnp.reshape)
+def reshape(z, a, shape=None):
+    d[a] = jnp.reshape(d[z], jnp.shape(a))
+
+
+@adjoint(jnp.ravel)
+def ravel(z, a):
+    d[a] = jnp.reshape(d[z], jnp.shape(a))
+
+
+@adjoint(jnp.squeeze)
+def squeeze(z, a, axis=None):
+    d[a] = jnp.reshape(d[z], jnp.shape(a))
+
+
+@adjoint(jnp.expand_dims)
+def expand_dims(z, a, axis):
+    d[a] = jnp.reshape(d[z], jnp.shape(a))
+
+
+@adjoint(jnp.broadcast_to)
+def broadcast_to(z, x, shape):
+    d[x] = unbroadcast(d[z], x)
+
+
+@adjoint(jnp.asarray, jnp.array)
+def asarray(z, a):
+    d[a] = d[z]
+
+
+@adjoint(jnp._getitem)
+def getitem(z, x, idx):
+    d[x] = add_at(x, idx, d[z])

@@ -1,0 +1,206 @@
+"""Functions the derivative templates call; the generated code imports them by these names."""
+import numpy as np
+
+from runtime import dtypes, lax
+from runtime import numpy as jnp
+from runtime.core import Array
+
+
+def shape_of(x):
+    return x.shape if isinstance(x, Array) else np.shape(x)
+
+
+def unbroadcast(g, x):
+    """Sum ``g`` down to the shape of ``x`` (undoes NumPy broadcasting of ``x`` into ``g``)."""
+    shape = shape_of(x)
+    g = jnp.asarray(g)
+    if g.shape == tuple(shape):
+        return _match_dtype(g, x)
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape)
+                                      if d == 1 and g.shape[lead + i] != 1)
+    out = jnp.sum(g, axis=axes) if axes else g
+    return _match_dtype(jnp.reshape(out, shape), x)
+
+
+def _match_dtype(g, x):
+    dt = getattr(x, "dtype", None)
+    if dt is not None and g.dtype != dt and dtypes.is_inexact(dt):
+        return lax.convert_element_type(g, dt)
+    return g
+
+
+def unreduce(g, x, axis=None, keepdims=False):
+    """Broadcast ``g`` (the cotangent of a reduction of ``x`` over ``axis``) back to ``x``."""
+    shape = shape_of(x)
+    g = jnp.asarray(g)
+    if not keepdims:
+        axes = tuple(range(len(shape))) if axis is None else tuple(
+            a % len(shape) for a in np.atleast_1d(axis))
+        g = jnp.reshape(g, [1 if i in axes else d for i, d in enumerate(shape)])
+    return jnp.broadcast_to(g, shape)
+
+
+def reduced_count(x, axis=None):
+    """Number of elements each output of a reduction of ``x`` over ``axis`` summarises."""
+    shape = shape_of(x)
+    axes = range(len(shape)) if axis is None else [a % len(shape) for a in np.atleast_1d(axis)]
+    return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+
+
+def zeros_like(x):
+    """The zero cotangent of ``x`` (Python numbers get a Python zero)."""
+    if isinstance(x, (int, float, complex)) and not isinstance(x, bool):
+        return 0.0
+    return jnp.zeros_like(x)
+
+
+def transpose_inverse(axes, ndim):
+    if axes is None:
+        return None
+    return tuple(np.argsort([a % ndim for a in axes]))
+
+
+def matmul_adjoint_lhs(g, x, y):
+    """d(x @ y)/dx applied to ``g`` (NumPy matmul rules: vectors, stacks, broadcasting)."""
+    if jnp.ndim(y) == 1:
+        gx = jnp.multiply(jnp.expand_dims(g, -1), y) if jnp.ndim(x) > 1 else jnp.multiply(g, y)
+    elif jnp.ndim(x) == 1:
+        gx = jnp.matmul(y, jnp.expand_dims(g, -1))[..., 0] if jnp.ndim(y) > 2 else \
+            jnp.matmul(y, g)
+    else:
+        gx = jnp.matmul(g, jnp.swapaxes(y, -1, -2))
+    return unbroadcast(gx, x)
+
+
+def matmul_adjoint_rhs(g, x, y):
+    if jnp.ndim(x) == 1:
+        gy = jnp.multiply(jnp.expand_dims(x, -1), jnp.expand_dims(g, -2)) if jnp.ndim(y) > 1 \
+            else jnp.multiply(x, g)
+    elif jnp.ndim(y) == 1:
+        gy = jnp.matmul(jnp.swapaxes(x, -1, -2), g[..., None])[..., 0] if jnp.ndim(x) > 2 \
+            else jnp.matmul(g, x)
+    else:
+        gy = jnp.matmul(jnp.swapaxes(x, -1, -2), g)
+    return unbroadcast(gy, y)
+
+
+def split_cotangent(g, sizes, axis):
+    """Cotangents of concatenated pieces: ``g`` cut back into pieces of ``sizes`` along ``axis``."""
+    return jnp.split(g, np.cumsum(sizes)[:-1].tolist(), axis=axis)
+
+
+class Sparse(dict):
+    """The cotangent of a container (dict, list, tuple) of which only some entries got one:
+    ``{key: cotangent}``. ``+`` merges; ``materialize`` fills the rest with zeros."""
+
+    def __add__(self, other):
+        if isinstance(other, (int, float)) and other == 0:
+            return self
+        if not isinstance(other, Sparse):
+            return NotImplemented
+        out = Sparse(self)
+        for k, v in other.items():
+            out[k] = out[k] + v if k in out else v
+        return out
+
+    __radd__ = __add__
+
+
+def _is_container(x):
+    return isinstance(x, (dict, list, tuple))
+
+
+def add_at(x, index, g):
+    """Adjoint of ``x[index]``: ``g`` placed at ``index`` of zeros shaped like ``x``."""
+    if _is_container(x):
+        return Sparse({index: g})
+    return jnp.zeros_like(x).at[index].add(g)
+
+
+def seed_cotangent(out, ct):
+    """The cotangent the backward sweep starts from: ``ct``, or 1 for ``grad`` (scalar only)."""
+    if ct is not None:
+        return ct
+    shape = shape_of(out)
+    if shape != ():
+        raise TypeError(f"Gradient only defined for scalar-output functions. Output had "
+                        f"shape: {tuple(shape)}.")
+    dt = getattr(out, "dtype", None)
+    if dt is not None and not dtypes.is_inexact(dt):
+        raise TypeError(f"grad requires real- or complex-valued outputs (output dtype that is a "
+                        f"sub-dtype of np.inexact), but got {np.dtype(dt).name}. For holomorphic "
+                        f"differentiation, pass holomorphic=True. For differentiation of "
+                        f"non-holomorphic functions involving complex outputs, use jax.vjp "
+                        f"directly.")
+    return jnp.ones_like(out) if isinstance(out, Array) else 1.0
+
+
+def materialize(ct, primal):
+    """A cotangent in the structure and dtype of ``primal`` (zeros where none arrived)."""
+    if isinstance(ct, Sparse) or (_is_container(primal) and not _is_container(ct)):
+        ct = ct if isinstance(ct, Sparse) else Sparse()
+        if isinstance(primal, dict):
+            return type(primal)({k: materialize(ct.get(k, 0.0), v) for k, v in primal.items()})
+        items = [materialize(ct.get(i, 0.0), v) for i, v in enumerate(primal)]
+        return type(primal)(*items) if hasattr(type(primal), "_fields") else type(primal)(items)
+    if _is_container(primal):
+        if isinstance(primal, dict):
+            return type(primal)({k: materialize(ct[k], v) for k, v in primal.items()})
+        items = [materialize(c, v) for c, v in zip(ct, primal)]
+        return type(primal)(*items) if hasattr(type(primal), "_fields") else type(primal)(items)
+    from runtime.tree_util import tree_leaves, tree_map
+    if not isinstance(primal, Array) and tree_leaves(primal) != [primal]:  # registered node
+        return tree_map(lambda p: materialize(0.0, p), primal) if not isinstance(ct, type(
+            primal)) else ct
+    if isinstance(primal, (int, float)) and not isinstance(primal, bool):
+        return jnp.asarray(ct, dtype=dtypes.default_float()) if not isinstance(ct, Array) else ct
+    dt = primal.dtype
+    ct = jnp.asarray(ct)
+    if ct.dtype != dt:
+        ct = lax.convert_element_type(ct, dt)
+    if ct.shape != primal.shape:
+        ct = jnp.broadcast_to(ct, primal.shape)
+    return ct
+
+
+def zeros_like_tree(x):
+    return materialize(0.0, x)
+
+
+def item(ct, i):
+    """Entry ``i`` of a container cotangent (0 where none arrived)."""
+    if isinstance(ct, Sparse):
+        return ct.get(i, 0.0)
+    if isinstance(ct, (int, float)) and ct == 0:
+        return 0.0
+    return ct[i]
+
+
+def clip_gradient_mask(x, lo, hi):
+    """d clip(x, lo, hi) / dx, with clip = minimum(maximum(x, lo), hi): ties count half."""
+    out = jnp.ones_like(x)
+    if lo is not None:
+        out = out * jnp.where(x > lo, 1.0, jnp.where(x == lo, 0.5, 0.0))
+    if hi is not None:
+        out = out * jnp.where(x < hi, 1.0, jnp.where(x == hi, 0.5, 0.0))
+    return out
+
+
+def namespace():
+    """The names generated derivative code uses, and their values."""
+    return {"jnp": jnp, "unbroadcast": unbroadcast, "unreduce": unreduce,
+            "reduced_count": reduced_count, "add_at": add_at,
+            "matmul_adjoint_lhs": matmul_adjoint_lhs, "matmul_adjoint_rhs": matmul_adjoint_rhs,
+            "transpose_inverse": transpose_inverse, "seed_cotangent": seed_cotangent,
+            "materialize": materialize, "zeros_like_tree": zeros_like_tree, "item": item,
+            "clip_gradient_mask": clip_gradient_mask}
+
+
+def same_binding(user_value, ours):
+    """Whether the user's binding of a name means the same as ours (``jnp`` may be
+    ``s2s.numpy``, which re-exports ``runtime.numpy``)."""
+    if user_value is ours:
+        return True
+    name = getattr(user_value, "__name__", "")
+    return ours is jnp and name in ("s2s.numpy", "runtime.numpy")

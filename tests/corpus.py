@@ -1,0 +1,55 @@
+"""Loads tests/grad_corpus.py twice: with ``jnp`` = s2s.numpy and with ``jnp`` = jax.numpy."""
+import importlib.util
+import os
+import sys
+import types
+
+import numpy as np
+
+HERE = os.path.dirname(__file__)
+
+
+def load(jnp_module, name):
+    """The corpus module, executed from its own file with ``jnp`` bound to ``jnp_module``."""
+    path = os.path.join(HERE, "grad_corpus.py")
+    fake = types.ModuleType("jnp")
+    fake.__dict__.update({k: getattr(jnp_module, k) for k in dir(jnp_module)
+                          if not k.startswith("__")})
+    sys.modules["jnp"] = jnp_module
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    del sys.modules["jnp"]
+    return mod
+
+
+X5 = np.array([0.3, -0.2, 0.5, 1.0, 0.7], np.float32)
+
+
+def mlp_params(rng):
+    return {"W1": rng.normal(size=(5, 4)).astype(np.float32) * 0.3,
+            "b1": rng.normal(size=(4,)).astype(np.float32) * 0.1,
+            "W2": rng.normal(size=(4, 2)).astype(np.float32) * 0.3,
+            "b2": np.zeros(2, np.float32)}
+
+
+def cases():
+    """(name, args as numpy trees, argnums)."""
+    rng = np.random.default_rng(0)
+    single = ["poly", "sigmoid_sum", "chain", "reassign", "augmented", "for_loop", "nested_loops",
+              "while_loop", "branch", "branch_in_loop", "early_break", "skip_continue",
+              "final_if_return", "calls_helper", "calls_twice", "tuple_unpack", "indexing",
+              "logsumexp", "softmax_xent", "reductions", "where_relu", "maximum_relu",
+              "matrix_ops", "methods", "closure", "lam", "uses_lambda", "expm1_log1p",
+              "arctan_pow", "clip_fn", "broadcasting", "sum_axis", "while_counter",
+              "divide_chain"]
+    out = [(n, (X5,), 0) for n in single]
+    out.append(("branch", (-X5,), 0))
+    out.append(("mlp", (mlp_params(rng), rng.normal(size=(3, 5)).astype(np.float32)), 0))
+    out.append(("mlp", (mlp_params(rng), rng.normal(size=(3, 5)).astype(np.float32)), (0, 1)))
+    layers = [(rng.normal(size=(5, 5)).astype(np.float32) * 0.4,
+               rng.normal(size=(5,)).astype(np.float32) * 0.1) for _ in range(2)]
+    out.append(("mlp_list", (layers, X5), 0))
+    out.append(("unused_param", ({"used": X5, "unused": np.ones(3, np.float32)}, X5), 0))
+    return out
