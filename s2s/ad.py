@@ -50,23 +50,22 @@ class _Derivative:
     def _nums(self, nargs):
         return _argnums_tuple(self.argnums, nargs, self.__name__)
 
+    def _generated(self, nargs):
+        nums, single = self._nums(nargs)
+        return grad_function(self.fun, nums, self.has_aux,
+                             "value_and_grad" if self.value else "grad", single)
+
     @property
     def __wrapped__(self):
         import inspect
-        nparams = len(inspect.signature(self.fun).parameters)
-        return grad_function(self.fun, self._nums(nparams)[0], self.has_aux)
+        return self._generated(len(inspect.signature(self.fun).parameters))
 
     def __call__(self, *args, **kwargs):
         if kwargs:
             raise TypeError("s2s.grad: pass the arguments of a differentiated function "
                             "positionally (or close over keyword arguments).")
-        nums, single = self._nums(len(args))
-        _check_inputs(args, nums, self.allow_int, self.holomorphic)
-        out = grad_function(self.fun, nums, self.has_aux)(*args)
-        grads = out[1][0] if single else out[1]
-        if self.value:
-            return ((out[0], out[2]), grads) if self.has_aux else (out[0], grads)
-        return (grads, out[2]) if self.has_aux else grads
+        _check_inputs(args, self._nums(len(args))[0], self.allow_int, self.holomorphic)
+        return self._generated(len(args))(*args)
 
     def __repr__(self):
         return f"<{'value_and_grad' if self.value else 'grad'} of {self.__qualname__}>"
@@ -75,19 +74,35 @@ class _Derivative:
 def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False,
                    reduce_axes=()):
     """``(value, gradient)`` of ``fun``, computed by generated source."""
-    return _Derivative(fun, argnums, has_aux, holomorphic, allow_int, value=True)
+    return _maybe_jit(fun, _Derivative(fun, argnums, has_aux, holomorphic, allow_int, True))
 
 
 def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False, reduce_axes=()):
     """The gradient of scalar-valued ``fun`` with respect to ``argnums``, computed by generated
     source (``inspect.getsource(s2s.grad(f))`` shows it)."""
-    return _Derivative(fun, argnums, has_aux, holomorphic, allow_int, value=False)
+    return _maybe_jit(fun, _Derivative(fun, argnums, has_aux, holomorphic, allow_int, False))
+
+
+def _maybe_jit(fun, derivative):
+    """``grad(jit(f))`` is ``jit(grad(f))`` with the same static arguments."""
+    from s2s.jit import Jitted, jit
+    if isinstance(fun, Jitted):
+        derivative.fun = fun.__wrapped__
+        return jit(derivative, static_argnums=fun.static_argnums,
+                   static_argnames=fun.static_argnames)
+    return derivative
+
+
+def _is_jitted(fun):
+    from s2s.jit import Jitted
+    return isinstance(fun, Jitted)
 
 
 def vjp(fun, *primals, has_aux=False):
     """``(fun(*primals), pullback)``; ``pullback(ct)`` runs the generated derivative with
     ``ct`` as the output cotangent and returns one cotangent per primal."""
-    generated = grad_function(fun, tuple(range(len(primals))), has_aux)
+    generated = grad_function(getattr(fun, "__wrapped__", fun) if _is_jitted(fun) else fun,
+                              tuple(range(len(primals))), has_aux, "vjp")
     res = fun(*primals)
     out, aux = (res[0], res[1]) if has_aux else (res, None)
 

@@ -1,4 +1,4 @@
-"""Reverse mode as a source transformation: ``f`` -> ``f_grad(*args, b_out)``.
+"""Reverse mode as a source transformation: ``f`` -> ``f_grad``, ``f_vjp``.
 
 The generated function runs the user's code (the forward sweep), then a backward sweep that
 walks the statements in reverse and, for each one that computes an active value, writes the
@@ -33,6 +33,14 @@ _METHODS = {"sum", "mean", "std", "var", "max", "min", "prod", "reshape", "trans
             "squeeze", "dot", "clip"}
 _INACTIVE_ATTRS = {"shape", "ndim", "dtype", "size", "weak_type"}
 COMMENT = "__s2s_comment__"
+# functions whose results carry no derivative (shapes, indices, signs, fresh constants)
+_NONDIFFERENTIABLE = {len, int, range, bool, isinstance, type, print, rnp.shape, rnp.ndim,
+                      rnp.argmax, rnp.argmin, rnp.sign, rnp.floor, rnp.ceil, rnp.round,
+                      rnp.isnan, rnp.isfinite, rnp.isinf, rnp.zeros_like, rnp.ones_like,
+                      rnp.arange, rnp.zeros, rnp.ones, rnp.equal, rnp.not_equal, rnp.less,
+                      rnp.less_equal, rnp.greater, rnp.greater_equal, helpers.seed_cotangent,
+                      helpers.reduced_count, helpers.clip_gradient_mask, helpers.zeros_like_tree,
+                      helpers.transpose_inverse, helpers.shape_of}
 
 
 def comment(text):
@@ -90,7 +98,8 @@ def _stored(stmts):
 class Reverse:
     """One function's reverse-mode transformation (see the module docstring)."""
 
-    def __init__(self, parsed, wrt, has_aux=False):
+    def __init__(self, parsed, wrt, has_aux=False, mode="vjp", single=False):
+        self.mode, self.single = mode, single
         self.parsed = parsed
         self.where_file = parsed.filename
         node = parsed.node
@@ -162,10 +171,7 @@ class Reverse:
             return False
         if isinstance(node, gast.Call):
             fn = self.static_value(node.func)
-            if fn in (len, int, range, bool, isinstance, type, print, rnp.shape, rnp.ndim,
-                      rnp.argmax, rnp.argmin, rnp.sign, rnp.floor, rnp.ceil, rnp.round,
-                      rnp.isnan, rnp.isfinite, rnp.isinf, rnp.zeros_like, rnp.ones_like,
-                      rnp.arange, rnp.zeros, rnp.ones):
+            if _key(fn) in _NONDIFFERENTIABLE:
                 return False
         if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
             return False
@@ -185,12 +191,30 @@ class Reverse:
             if base is None:
                 return None
             return getattr(base, node.attr, None)
+        if isinstance(node, gast.Call):  # s2s.grad(f), s2s.jit(f): transformations of statics
+            from s2s import ad
+            from s2s.jit import jit
+            fn = self.static_value(node.func)
+            if fn in (ad.grad, ad.value_and_grad, jit) and not any(
+                    isinstance(a, gast.Starred) for a in node.args):
+                args = [self.static_value(a) if not isinstance(a, gast.Constant) else a.value
+                        for a in node.args]
+                kwargs = {k.arg: (k.value.value if isinstance(k.value, gast.Constant) else
+                                  self.static_value(k.value)) for k in node.keywords}
+                if all(a is not None for a in args) and None not in kwargs.values():
+                    return fn(*args, **kwargs)
         return None
 
     # ---- activity --------------------------------------------------------------------------
     def analyse(self, body):
         """Flow-insensitive activity: a name is active if any assignment to it is."""
         self.local_names = set(self.params) | set(_stored(body))
+        # lists used as stacks (something pops them): pushing a value and popping it back is a
+        # copy, whose adjoint travels on a stack of adjoints
+        self.stacks = {n.func.value.id for n in gast.walk(gast.Module(body=body, type_ignores=[]))
+                       if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+                       and n.func.attr == "pop" and isinstance(n.func.value, gast.Name)
+                       and not n.args}
         self.active = set(self.wrt)
         changed = True
         while changed:
@@ -204,6 +228,8 @@ class Reverse:
                                                             op=n.op, right=n.value)
                 elif isinstance(n, gast.For):
                     targets, value = [n.target], n.iter
+                elif _stack_push(n, self.stacks):
+                    targets, value = [n.value.func.value], n.value.args[0]
                 if value is not None and self.is_active(value):
                     for t in targets:
                         for name in _names_in(t):
@@ -220,39 +246,47 @@ class Reverse:
         body = self.final_return(body)
         body = [self.guard_jumps_in_loops(s) for s in body]
         self.analyse(body)
+        self.tape = self.fresh_named("tape")
         self.tape_used = False
         self.predeclare = set()
         self.assigned, self.assigned_outside_loops, self.reads = set(), set(), set()
         fwd, bwd_thunk = self.block(body, in_loop=False)
-        out = self.out_name
-        b_out = self.fresh("b_out") if "b_out" in self.user_names else "b_out"
-        self.user_names.add(b_out)
+        out = value = self.out_name
+        seed_args = [_name(out)]
+        if self.mode == "vjp":
+            b_out = self.fresh_named("b_out")
+            seed_args.append(_name(b_out))
         seed = [comment("backward sweep: the adjoint of the output is the seed cotangent"),
-                _assign(self.adj(out), _call("seed_cotangent", _name(out), _name(b_out)))]
+                _assign(self.adj(out), _call("seed_cotangent", *seed_args))]
         if out in self.overwritten:  # the backward sweep restores older values of it
-            value = self.fresh("value")
+            value = self.fresh_named("value")
             seed.insert(0, _assign(value, _name(out)))
-            out = value
         self.defined.add(self.adj(out))
         bwd = bwd_thunk()
-        inits = [_assign(a, gast.Constant(value=0.0, kind=None)) for a in sorted(self.needs_init)]
         grads = [(_call("materialize", _name(self.adj(p)), _name(p)) if self.adj(p) in
                   self.defined | self.needs_init else _call("zeros_like_tree", _name(p)))
                  for p in self.wrt]
-        result = gast.Tuple(elts=[_name(out), gast.Tuple(elts=grads, ctx=gast.Load())],
-                            ctx=gast.Load())
-        if self.has_aux:
-            result.elts.append(self.aux_node)
-        head = [_assign("tape", gast.List(elts=[], ctx=gast.Load()))] if self.tape_used else []
+        grads = grads[0] if self.single else gast.Tuple(elts=grads, ctx=gast.Load())
+        out_node = _name(value)
+        if self.has_aux and self.mode == "value_and_grad":
+            out_node = gast.Tuple(elts=[out_node, self.aux_node], ctx=gast.Load())
+        elts = {"vjp": [out_node, grads], "value_and_grad": [out_node, grads],
+                "grad": [grads]}[self.mode]
+        if self.has_aux and self.mode != "value_and_grad":
+            elts.append(self.aux_node)
+        result = elts[0] if len(elts) == 1 else gast.Tuple(elts=elts, ctx=gast.Load())
+        head = [_assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] if self.tape_used else []
+        head += [_assign(self.adj(st), gast.List(elts=[], ctx=gast.Load()))
+                 for st in sorted(self.stacks & self.active)]
         # names pushed before their first assignment (inside a loop) start as None
         head += [_assign(n, gast.Constant(value=None, kind=None)) for n in sorted(self.predeclare)]
         self.needs_init.discard(self.adj(out))
         inits = [_assign(a, gast.Constant(value=0.0, kind=None)) for a in sorted(self.needs_init)]
         new_body = head + fwd + inits + seed + bwd + [gast.Return(value=result)]
         args = copy.deepcopy(self.node.args)
-        args.args.append(_name(b_out, gast.Param()))
-        args.defaults = list(args.defaults) + [gast.Constant(value=None, kind=None)]
-        fdef = gast.FunctionDef(name=f"{self.node.name}_grad", args=args, body=new_body,
+        if self.mode == "vjp":
+            args.args.append(_name(b_out, gast.Param()))
+        fdef = gast.FunctionDef(name=f"{self.node.name}_{self.mode}", args=args, body=new_body,
                                 decorator_list=[], returns=None, type_comment=None,
                                 type_params=[])
         return fdef
@@ -385,6 +419,8 @@ class Reverse:
             return self.for_(s, in_loop)
         if isinstance(s, gast.While):
             return self.while_(s, in_loop)
+        if _stack_push(s, self.stacks) and self.is_active(s.value.args[0]):
+            return self.push(s, in_loop)
         if isinstance(s, (gast.Break, gast.Continue, gast.Pass, gast.Expr, gast.Assert)):
             return [s], lambda: []
         self.fail(s, f"`{type(s).__name__}` statements")
@@ -400,6 +436,8 @@ class Reverse:
             self.fail(s, "assignment to a subscript or attribute (arrays are immutable: use "
                          "x = x.at[i].set(v))")
         name = target.id
+        if _is_pop(value, self.stacks) and value.func.value.id in self.active:
+            return self.pop(s, name, value.func.value.id, in_loop)
         if not self.is_active(value):
             push, pushed = self.save(name, in_loop)
             fwd = push + [s]
@@ -428,6 +466,32 @@ class Reverse:
             thunks.append(t)
         text = f"grad of: {self.primal_line(line)}"
         return fwd, lambda: [comment(text)] + [x for t in reversed(thunks) for x in t()]
+
+    def push(self, s, in_loop):
+        """``stack.append(v)``: backward, ``v``'s adjoint takes what its pop left on the
+        stack of adjoints."""
+        stack, value = s.value.func.value.id, s.value.args[0]
+        if not isinstance(value, gast.Name):
+            self.fail(s, "pushing an expression of differentiated values (assign it first)")
+        text = f"grad of: {self.primal_line(s)}"
+        return [s], lambda: [comment(text)] + self.accumulate(
+            value.id, _call(_attr(_name(self.adj(stack)), "pop")))
+
+    def pop(self, s, name, stack, in_loop):
+        """``v = stack.pop()``: backward, ``v``'s adjoint goes on the stack of adjoints."""
+        self.active.add(name)
+        push, pushed = self.save(name, in_loop)
+        text = f"grad of: {self.primal_line(s)}"
+
+        def bwd():
+            out = [comment(text)]
+            adj = _name(self.adj(name)) if self.has_cotangent(name) else gast.Constant(
+                value=0.0, kind=None)
+            out.append(gast.Expr(value=_call(_attr(_name(self.adj(stack)), "append"), adj)))
+            self.defined.discard(self.adj(name))
+            return out + [_assign(self.adj(name), gast.Constant(value=0.0, kind=None))] + \
+                self.restore(name, pushed)
+        return push + [s], bwd
 
     def unpack(self, s, target, value, in_loop):
         if not all(isinstance(e, gast.Name) for e in target.elts):
@@ -467,13 +531,13 @@ class Reverse:
             self.tape_used = True
             if name not in self.params and name not in self.assigned_outside_loops:
                 self.predeclare.add(name)
-            return [gast.Expr(value=_call(_attr(_name("tape"), "append"), _name(name)))], True
+            return [gast.Expr(value=_call(_attr(_name(self.tape), "append"), _name(name)))], True
         if not in_loop:
             self.assigned_outside_loops.add(name)
         return [], False
 
     def restore(self, name, pushed):
-        return [_assign(name, _call(_attr(_name("tape"), "pop")))] if pushed else []
+        return [_assign(name, _call(_attr(_name(self.tape), "pop")))] if pushed else []
 
     def step(self, tgt, kind, spec, in_loop):
         """One active statement ``tgt = f(args)``: its forward line and its backward thunk."""
@@ -485,15 +549,29 @@ class Reverse:
 
             def bwd():
                 out = []
-                if isinstance(spec, gast.Name) and spec.id in self.active:
+                if isinstance(spec, gast.Name) and spec.id in self.active and \
+                        self.has_cotangent(tgt):
                     out = self.accumulate(spec.id, _name(self.adj(tgt)))
                 return out + self.reset(tgt) + self.restore(tgt, pushed)
             return fwd, bwd
         if kind == "call":
             expr, template, bound = spec
             fwd = push + [_assign(tgt, expr)]
-            return fwd, lambda: (self.instantiate(template, tgt, bound) + self.reset(tgt)
-                                 + self.restore(tgt, pushed))
+            return fwd, lambda: ((self.instantiate(template, tgt, bound)
+                                  if self.has_cotangent(tgt) else [])
+                                 + self.reset(tgt) + self.restore(tgt, pushed))
+        if kind == "pack":  # t = (a, b): each element takes its entry of t's adjoint
+            expr, elts = spec
+
+            def bwd():
+                out = []
+                if self.has_cotangent(tgt):
+                    for i, e in enumerate(elts):
+                        if isinstance(e, gast.Name) and e.id in self.active:
+                            out += self.accumulate(e.id, _call("item", _name(self.adj(tgt)),
+                                                               gast.Constant(value=i, kind=None)))
+                return out + self.reset(tgt) + self.restore(tgt, pushed)
+            return push + [_assign(tgt, expr)], bwd
         if kind == "user":
             expr, fn, args, active_pos = spec
             self.reads |= {n for a in args for n in _names_in(a)}
@@ -503,6 +581,8 @@ class Reverse:
             self.free[gname] = self.user_grad(fn, active_pos)
 
             def bwd():
+                if not self.has_cotangent(tgt):
+                    return self.reset(tgt) + self.restore(tgt, pushed)
                 gtmp = self.fresh("g")
                 out = [_assign(gtmp, gast.Subscript(
                     value=_call(gname, *[copy.deepcopy(a) for a in args], _name(self.adj(tgt))),
@@ -521,6 +601,18 @@ class Reverse:
             self.defined.discard(self.adj(name))
             return [_assign(self.adj(name), gast.Constant(value=0.0, kind=None))]
         return []
+
+    def has_cotangent(self, name):
+        """Whether ``name``'s adjoint may be non-zero here. In straight-line code an adjoint
+        nobody wrote is zero and its templates are skipped; inside loops and branches a later
+        iteration may write it, so it is initialised to zero up front instead."""
+        a = self.adj(name)
+        if a in self.defined or a in self.needs_init:
+            return True
+        if self.in_compound:
+            self.needs_init.add(a)
+            return True
+        return False
 
     def accumulate(self, name, value):
         a = self.adj(name)
@@ -578,6 +670,12 @@ class Reverse:
             self.fail(node, f"the attribute `.{node.attr}` of a differentiated value")
         if isinstance(node, gast.Call):
             return self.call(node, steps, name)
+        if isinstance(node, (gast.Tuple, gast.List)) and not any(
+                isinstance(e, gast.Starred) for e in node.elts):
+            elts = [self.operand(e, steps) for e in node.elts]
+            expr = type(node)(elts=elts, ctx=gast.Load())
+            steps.append((name, "pack", (expr, elts)))
+            return None
         if isinstance(node, gast.IfExp):
             self.fail(node, "conditional expressions on differentiated values (write an `if` "
                             "statement or jnp.where)")
@@ -691,7 +789,7 @@ class Reverse:
                gast.If(test=_name(cond), body=fwd_body or [gast.Pass()], orelse=fwd_else)]
         if in_loop:  # pushed after the branch ran, so the backward sweep pops it first
             self.tape_used = True
-            push = gast.Expr(value=_call(_attr(_name("tape"), "append"), _name(cond)))
+            push = gast.Expr(value=_call(_attr(_name(self.tape), "append"), _name(cond)))
             fwd.append(push)
             for branch in (fwd_body, fwd_else):  # a branch that leaves the iteration pushes too
                 _push_before_jumps(branch, push)
@@ -700,7 +798,7 @@ class Reverse:
         def bwd():
             body = self.compound(bwd_body)
             orelse = self.compound(bwd_else)
-            out = [_assign(cond, _call(_attr(_name("tape"), "pop")))] if in_loop else []
+            out = [_assign(cond, _call(_attr(_name(self.tape), "pop")))] if in_loop else []
             if body or orelse:
                 out = [comment(line)] + out + [
                     gast.If(test=_name(cond), body=body or [gast.Pass()], orelse=orelse)]
@@ -755,12 +853,12 @@ class Reverse:
                    orelse=[], type_comment=None)]
         if in_loop:
             self.tape_used = True
-            fwd.append(gast.Expr(value=_call(_attr(_name("tape"), "append"), _name(seen))))
+            fwd.append(gast.Expr(value=_call(_attr(_name(self.tape), "append"), _name(seen))))
 
         def bwd():
             out = [comment(line)]
             if in_loop:
-                out.append(_assign(seen, _call(_attr(_name("tape"), "pop"))))
+                out.append(_assign(seen, _call(_attr(_name(self.tape), "pop"))))
             body = self.compound(bwd_body)
             if not active_iter:
                 out.append(gast.For(target=_name(var, gast.Store()),
@@ -790,12 +888,12 @@ class Reverse:
                    value=gast.Constant(value=1, kind=None))] + fwd_body, orelse=[])]
         if in_loop:
             self.tape_used = True
-            fwd.append(gast.Expr(value=_call(_attr(_name("tape"), "append"), _name(count))))
+            fwd.append(gast.Expr(value=_call(_attr(_name(self.tape), "append"), _name(count))))
 
         def bwd():
             out = [comment(f"grad of: while {codegen.to_source(s.test).strip()}:")]
             if in_loop:
-                out.append(_assign(count, _call(_attr(_name("tape"), "pop"))))
+                out.append(_assign(count, _call(_attr(_name(self.tape), "pop"))))
             out.append(gast.For(target=_name("_", gast.Store()),
                                 iter=_call("range", _name(count)),
                                 body=self.compound(bwd_body) or [gast.Pass()], orelse=[],
@@ -837,6 +935,20 @@ class _Substitute(gast.NodeTransformer):
         if node.id in self.values:
             return copy.deepcopy(self.values[node.id])
         return node
+
+
+def _stack_push(node, stacks):
+    """Whether ``node`` is the statement ``stack.append(value)`` for one of ``stacks``."""
+    return (isinstance(node, gast.Expr) and isinstance(node.value, gast.Call)
+            and isinstance(node.value.func, gast.Attribute) and node.value.func.attr == "append"
+            and isinstance(node.value.func.value, gast.Name)
+            and node.value.func.value.id in stacks and len(node.value.args) == 1)
+
+
+def _is_pop(node, stacks):
+    return (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+            and node.func.attr == "pop" and isinstance(node.func.value, gast.Name)
+            and node.func.value.id in stacks and not node.args)
 
 
 def _push_before_jumps(stmts, push):
@@ -886,10 +998,17 @@ def _is_user_function(fn):
 _cache = {}
 
 
-def grad_function(fun, wrt, has_aux=False):
-    """The generated ``f_grad(*args, b_out=None) -> (out, grads[, aux])`` for ``fun``,
-    differentiating the positional parameters ``wrt`` (cached per function)."""
-    key = (getattr(fun, "__code__", None) or fun, wrt, has_aux, _closure_key(fun))
+def grad_function(fun, wrt, has_aux=False, mode="vjp", single=False):
+    """Generated source for the derivative of ``fun`` with respect to its positional
+    parameters ``wrt`` (cached per function):
+
+    - ``mode="grad"``: ``f_grad(*args)`` returns the gradient (one array/tree when ``single``,
+      else a tuple), plus ``aux`` when ``has_aux`` -- exactly what ``s2s.grad(f)`` returns;
+    - ``mode="value_and_grad"``: ``f_value_and_grad(*args)`` -> ``(value, gradient)``;
+    - ``mode="vjp"``: ``f_vjp(*args, b_out)`` -> ``(value, gradients[, aux])`` for the output
+      cotangent ``b_out`` (used by ``vjp`` and by callers' backward sweeps).
+    """
+    key = (getattr(fun, "__code__", None) or fun, wrt, has_aux, mode, single, _closure_key(fun))
     hit = _cache.get(key)
     if hit is not None:
         return hit
@@ -899,10 +1018,10 @@ def grad_function(fun, wrt, has_aux=False):
                              f"partial or bound method of it")
     # two passes: the first learns which values the backward sweep reads, the second saves
     # exactly those on the tape
-    first = Reverse(_with_node(parsed, copy.deepcopy(parsed.node)), wrt, has_aux)
+    first = Reverse(_with_node(parsed, copy.deepcopy(parsed.node)), wrt, has_aux, mode, single)
     first.needed = {n.id for n in gast.walk(parsed.node) if isinstance(n, gast.Name)}
     first.build()
-    rev = Reverse(parsed, wrt, has_aux)
+    rev = Reverse(parsed, wrt, has_aux, mode, single)
     rev.needed = first.reads
     fdef = rev.build()
     used = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)}
@@ -915,9 +1034,11 @@ def grad_function(fun, wrt, has_aux=False):
                 f"but {parsed.name!r} sees it bound to something else. Rename it.")
         if name in used:
             names.setdefault(name, value)
-    header = (f"Reverse-mode derivative of {parsed.name} ({parsed.where}), generated by s2s.\n"
-              f"Returns (output, gradients with respect to "
-              f"{', '.join(rev.wrt)}{', aux' if has_aux else ''}).")
+    what = {"grad": "the gradient", "value_and_grad": "(value, gradient)",
+            "vjp": "(value, cotangents) for the output cotangent b_out"}[mode]
+    header = (f"Reverse-mode derivative of {parsed.name} ({parsed.where}), generated by s2s:\n"
+              f"returns {what} with respect to {', '.join(rev.wrt)}"
+              f"{' (and aux)' if has_aux else ''}.")
     fn = codegen.load(fdef, parsed.globals, names, header=header)
     fn.__s2s_original__ = fun  # (not __wrapped__: inspect would show the original's source)
     _cache[key] = fn

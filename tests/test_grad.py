@@ -119,3 +119,67 @@ def test_sigmoid_quickstart_value():
 
     g = s2s.grad(sum_logistic)(jnp.arange(3.0))
     np.testing.assert_allclose(g, [0.25, 0.19661197, 0.10499357], rtol=1e-6)
+
+
+SECOND_ORDER = ["poly", "sigmoid_sum", "chain", "reassign", "for_loop", "while_loop", "branch",
+                "logsumexp", "softmax_xent", "expm1_log1p", "divide_chain", "calls_helper"]
+
+
+@pytest.mark.parametrize("name", SECOND_ORDER)
+def test_second_derivatives_match_jax(name):
+    """Hessian-vector products by differentiating the generated derivative again."""
+    v = np.array([0.5, -1.0, 0.25, 2.0, 1.0], np.float32)
+    f, fj = getattr(S, name), getattr(J, name)
+
+    def hvp(x):
+        return jnp.sum(s2s.grad(f)(x) * v)
+
+    ours = s2s.grad(hvp)(jnp.asarray(X5_))
+    ref = jax.grad(lambda x: jjnp.sum(jax.grad(fj)(x) * v))(X5_)
+    np.testing.assert_allclose(ours, ref, rtol=5e-4, atol=5e-5)
+
+
+X5_ = np.array([0.3, -0.2, 0.5, 1.0, 0.7], np.float32)
+
+
+def test_data_dependent_branch_under_jit_raises_jax_error():
+    with pytest.raises(s2s.errors.TracerBoolConversionError):
+        s2s.jit(s2s.grad(S.branch))(jnp.asarray(X5_))
+
+
+def test_jit_compositions():
+    def sum_logistic(x):
+        return jnp.sum(1.0 / (1.0 + jnp.exp(-x)))
+
+    x = jnp.arange(3.0)
+    expect = [0.25, 0.19661197, 0.10499357]
+    np.testing.assert_allclose(s2s.jit(s2s.grad(sum_logistic))(x), expect, rtol=1e-6)
+    np.testing.assert_allclose(s2s.grad(s2s.jit(sum_logistic))(x), expect, rtol=1e-6)
+    # the quickstart's tower: grad(jit(grad(jit(grad(f))))) at 1.0
+    tower = s2s.grad(s2s.jit(s2s.grad(s2s.jit(s2s.grad(sum_logistic)))))
+    np.testing.assert_allclose(tower(1.0), -0.0353256, rtol=1e-5)
+
+
+def test_jit_of_grad_with_static_loop_bound():
+    def loopy(x, n):
+        for i in range(n):
+            x = jnp.sin(x)
+        return jnp.sum(x)
+
+    x = jnp.arange(3.0)
+    ref = jax.grad(lambda x: jjnp.sum(jjnp.sin(jjnp.sin(jjnp.sin(x)))))(np.arange(3.0))
+    np.testing.assert_allclose(s2s.jit(s2s.grad(loopy), static_argnums=1)(x, 3), ref, rtol=1e-6)
+    np.testing.assert_allclose(s2s.grad(s2s.jit(loopy, static_argnums=1))(x, 3), ref, rtol=1e-6)
+
+
+# data-dependent Python control flow cannot be staged (JAX raises the same errors)
+_DATA_DEPENDENT = {"branch", "final_if_return", "while_counter"}
+JIT_CASES = [c for c in CASES if c[0] not in _DATA_DEPENDENT][::2]
+
+
+@pytest.mark.parametrize("name,args,argnums", JIT_CASES, ids=[c[0] for c in JIT_CASES])
+def test_corpus_under_jit(name, args, argnums):
+    fn = getattr(S, name)
+    ours = s2s.jit(s2s.grad(fn, argnums=argnums))(*_to(args, jnp.asarray))
+    ref = jax.grad(getattr(J, name), argnums=argnums)(*_to(args, jjnp.asarray))
+    _close(ours, ref)

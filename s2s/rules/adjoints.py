@@ -291,3 +291,25 @@ def asarray(z, a):
 @adjoint(jnp._getitem)
 def getitem(z, x, idx):
     d[x] = add_at(x, idx, d[z])
+
+
+# ---- the helpers generated derivatives call, so that derivatives differentiate again ---------
+
+@adjoint(unbroadcast)
+def unbroadcast_(z, g, x):
+    d[g] = unbroadcast(d[z], g)
+
+
+@adjoint(unreduce)
+def unreduce_(z, g, x, axis=None, keepdims=False):
+    d[g] = unbroadcast(jnp.sum(d[z], axis, keepdims=keepdims), g)
+
+
+@adjoint(materialize)
+def materialize_(z, ct, primal):
+    d[ct] = unbroadcast(d[z], ct)
+
+
+@adjoint(add_at)
+def add_at_(z, x, index, g):
+    d[g] = unbroadcast(jnp.asarray(d[z])[index], g)

@@ -11,11 +11,14 @@ def shape_of(x):
 
 
 def unbroadcast(g, x):
-    """Sum ``g`` down to the shape of ``x`` (undoes NumPy broadcasting of ``x`` into ``g``)."""
-    shape = shape_of(x)
+    """``g`` brought to the shape of ``x``: summed over the axes NumPy broadcasting added or
+    stretched, or broadcast up when ``g`` is smaller (a zero, or the cotangent of a sum)."""
+    shape = tuple(shape_of(x))
     g = jnp.asarray(g)
-    if g.shape == tuple(shape):
+    if g.shape == shape:
         return _match_dtype(g, x)
+    if g.ndim <= len(shape) and np.broadcast_shapes(g.shape, shape) == shape:
+        return _match_dtype(jnp.broadcast_to(g, shape), x)
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape)
                                       if d == 1 and g.shape[lead + i] != 1)
@@ -118,7 +121,7 @@ def add_at(x, index, g):
     return jnp.zeros_like(x).at[index].add(g)
 
 
-def seed_cotangent(out, ct):
+def seed_cotangent(out, ct=None):
     """The cotangent the backward sweep starts from: ``ct``, or 1 for ``grad`` (scalar only)."""
     if ct is not None:
         return ct
