@@ -1,5 +1,7 @@
 """``s2s.lax``: the primitives themselves, with lax's strict rules (operands already share one
 shape and dtype; ``s2s.numpy`` does broadcasting and promotion on top)."""
+import builtins
+
 import numpy as np
 
 from lowering.core import PRIMITIVES
@@ -11,7 +13,7 @@ def _as_operand(x, like=None):
     """Arrays pass through; Python scalars take the dtype of the other operand (weakly)."""
     if isinstance(x, Array):
         return x
-    if isinstance(x, (bool, int, float, complex)) and like is not None:
+    if isinstance(x, (bool, int, float, builtins.complex)) and like is not None:
         return scalar(x, like.dtype, weak_type=True)
     dtype, weak = dtypes.dtype_and_weak(x)
     return put(np.asarray(x, dtype), weak_type=weak)

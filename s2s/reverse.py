@@ -17,7 +17,7 @@ import types
 import gast
 
 from runtime import numpy as rnp
-from s2s import codegen, parse as parse_mod
+from s2s import codegen, custom, parse as parse_mod
 from s2s.errors import TransformError
 from s2s.rules import ADJOINTS
 from s2s.rules import adjoints as _registered  # noqa: F401  (fills ADJOINTS)
@@ -40,7 +40,7 @@ _NONDIFFERENTIABLE = {len, int, range, bool, isinstance, type, print, rnp.shape,
                       rnp.arange, rnp.zeros, rnp.ones, rnp.equal, rnp.not_equal, rnp.less,
                       rnp.less_equal, rnp.greater, rnp.greater_equal, helpers.seed_cotangent,
                       helpers.reduced_count, helpers.clip_gradient_mask, helpers.zeros_like_tree,
-                      helpers.transpose_inverse, helpers.shape_of}
+                      helpers.transpose_inverse, helpers.shape_of, custom.stop_gradient}
 
 
 def comment(text):
@@ -572,6 +572,8 @@ class Reverse:
                                                                gast.Constant(value=i, kind=None)))
                 return out + self.reset(tgt) + self.restore(tgt, pushed)
             return push + [_assign(tgt, expr)], bwd
+        if kind == "custom":
+            return self.custom_step(tgt, spec, push, pushed)
         if kind == "user":
             expr, fn, args, active_pos = spec
             self.reads |= {n for a in args for n in _names_in(a)}
@@ -594,6 +596,43 @@ class Reverse:
                 return out + self.reset(tgt) + self.restore(tgt, pushed)
             return fwd, bwd
         raise AssertionError(kind)
+
+    def custom_step(self, tgt, spec, push, pushed):
+        """A call of a function with a user rule: custom_vjp runs ``fwd`` forward (keeping its
+        residuals) and ``bwd`` backward; custom_jvp transposes its jvp rule."""
+        expr, fn, args = spec
+        base = "".join(c for c in fn.__name__ if c.isalnum() or c == "_") or "f"
+        if isinstance(fn, custom.custom_vjp):
+            if fn.fwd is None:
+                self.fail(expr, f"custom_vjp function {fn.__name__!r} without defvjp(fwd, bwd)")
+            fwd_name, bwd_name = self.fresh_named(f"{base}_fwd"), self.fresh_named(f"{base}_bwd")
+            self.free[fwd_name], self.free[bwd_name] = fn.fwd, fn.bwd
+            res = self.fresh_named(f"{base}_res")
+            fwd = push + [_assign(gast.Tuple(elts=[_name(tgt, gast.Store()),
+                                                   _name(res, gast.Store())], ctx=gast.Store()),
+                                  _call(fwd_name, *args))]
+            backward = lambda: _call(bwd_name, _name(res), _name(self.adj(tgt)))  # noqa: E731
+        else:
+            rule = self.fresh_named(f"{base}_rule")
+            self.free[rule] = fn
+            fwd = push + [_assign(tgt, expr)]
+            backward = lambda: _call(_attr(_name(rule), "transpose"),  # noqa: E731
+                                     gast.Tuple(elts=[copy.deepcopy(a) for a in args],
+                                                ctx=gast.Load()), _name(self.adj(tgt)))
+        self.reads |= {n for a in args for n in _names_in(a)}
+
+        def bwd():
+            if not self.has_cotangent(tgt):
+                return self.reset(tgt) + self.restore(tgt, pushed)
+            g = self.fresh("g")
+            out = [_assign(g, backward())]
+            for i, a in enumerate(args):
+                if isinstance(a, gast.Name) and a.id in self.active:
+                    out += self.accumulate(a.id, gast.Subscript(
+                        value=_name(g), slice=gast.Constant(value=i, kind=None),
+                        ctx=gast.Load()))
+            return out + self.reset(tgt) + self.restore(tgt, pushed)
+        return fwd, bwd
 
     def reset(self, name):
         """After its definition is undone, an overwritten name's adjoint starts from zero."""
@@ -704,6 +743,11 @@ class Reverse:
         kwargs = {k.arg: self.operand(k.value, steps) for k in node.keywords}
         expr = gast.Call(func=func, args=args,
                          keywords=[gast.keyword(arg=k, value=v) for k, v in kwargs.items()])
+        if isinstance(fn, (custom.custom_vjp, custom.custom_jvp)):
+            if kwargs:
+                self.fail(node, "keyword arguments to a custom_vjp/custom_jvp function")
+            steps.append((name, "custom", (expr, fn, args)))
+            return None
         template = ADJOINTS.get(_key(fn))
         if template is not None:
             try:
@@ -928,6 +972,20 @@ class _Substitute(gast.NodeTransformer):
             arg = self.values[key]
             return _name(self.adj(arg.id))
         return self.generic_visit(node)
+
+    def visit_BinOp(self, node):
+        """Fold arithmetic on literal numbers the substitution produced (``2 - 1`` -> ``1``)."""
+        node = self.generic_visit(node)
+        if isinstance(node.left, gast.Constant) and isinstance(node.right, gast.Constant) and \
+                type(node.left.value) in (int, float) and type(node.right.value) in (int, float):
+            ops = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
+                   gast.Mult: lambda a, b: a * b}
+            fold = ops.get(type(node.op))
+            if fold is not None:
+                value = fold(node.left.value, node.right.value)
+                if value >= 0:
+                    return gast.Constant(value=value, kind=None)
+        return node
 
     def visit_Name(self, node):
         if node.id == self.template.result:

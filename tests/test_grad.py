@@ -183,3 +183,43 @@ def test_corpus_under_jit(name, args, argnums):
     ours = s2s.jit(s2s.grad(fn, argnums=argnums))(*_to(args, jnp.asarray))
     ref = jax.grad(getattr(J, name), argnums=argnums)(*_to(args, jjnp.asarray))
     _close(ours, ref)
+
+
+def test_custom_vjp_rule_is_used():
+    @s2s.custom_vjp
+    def clip_gradient(x):
+        return x
+
+    def fwd(x):
+        return x, None
+
+    def bwd(res, g):
+        return (jnp.clip(g, -0.1, 0.1),)
+
+    clip_gradient.defvjp(fwd, bwd)
+
+    def f(x):
+        return jnp.sum(clip_gradient(x * 3.0) ** 2)
+
+    np.testing.assert_allclose(s2s.grad(f)(jnp.arange(3.0)), [0.0, 0.3, 0.3], rtol=1e-6)
+    assert "clip_gradient_bwd(" in inspect.getsource(s2s.grad(f))
+
+
+def test_custom_jvp_rule_is_transposed_for_reverse_mode():
+    @s2s.custom_jvp
+    def log1pexp(x):
+        return jnp.log(1.0 + jnp.exp(x))
+
+    @log1pexp.defjvp
+    def log1pexp_jvp(primals, tangents):
+        x, = primals
+        x_dot, = tangents
+        return log1pexp(x), (1.0 - 1.0 / (1.0 + jnp.exp(x))) * x_dot
+
+    g = s2s.grad(lambda x: jnp.sum(log1pexp(x)))(jnp.asarray([0.0, 2.0, 100.0]))
+    np.testing.assert_allclose(g, [0.5, 0.8807971, 1.0], rtol=1e-6)  # no nan at 100
+
+
+def test_stop_gradient():
+    g = s2s.grad(lambda x: jnp.sum(s2s.stop_gradient(x) * x))(jnp.arange(3.0))
+    np.testing.assert_allclose(g, [0.0, 1.0, 2.0])
