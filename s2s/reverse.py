@@ -863,16 +863,15 @@ class Reverse:
         if not isinstance(s.target, gast.Name):
             self.fail(s, "this loop target")
         var = s.target.id
-        iter_steps, iter_fwd = [], []
+        iter_steps, iter_fwd, iter_thunks = [], [], []
         iterable = s.iter
         active_iter = self.is_active(iterable)
-        if active_iter:  # the loop reads items of a differentiated value: name it
+        if active_iter:  # the loop reads items of a differentiated value: name it first
             iterable = self.operand(iterable, iter_steps)
             for tgt, kind, spec in iter_steps:
-                f, _ = self.step(tgt, kind, spec, in_loop)
+                f, t = self.step(tgt, kind, spec, in_loop)
                 iter_fwd += f
-            if iter_steps:
-                self.fail(s, "looping over a computed differentiated value (assign it first)")
+                iter_thunks.append(t)
             self.active.add(var)
         # for i in range(n) whose n never changes: the backward loop is reversed(range(n))
         readable = (not in_loop and not self.jumps(gast.Module(body=s.body, type_ignores=[]))
@@ -891,7 +890,7 @@ class Reverse:
                 target=_name(var, gast.Store()), iter=rev,
                 body=self.compound(bwd_body) or [gast.Pass()], orelse=[], type_comment=None)]
         seen = self.fresh_named(f"{var}_values")
-        fwd = [_assign(seen, gast.List(elts=[], ctx=gast.Load())),
+        fwd = iter_fwd + [_assign(seen, gast.List(elts=[], ctx=gast.Load())),
                gast.For(target=_name(var, gast.Store()), iter=iterable, body=[gast.Expr(
                    value=_call(_attr(_name(seen), "append"), _name(var)))] + fwd_body,
                    orelse=[], type_comment=None)]
@@ -920,7 +919,7 @@ class Reverse:
                                   ctx=gast.Store()),
                 iter=_call("reversed", _call("list", _call("enumerate", _name(seen)))),
                 body=body, orelse=[], type_comment=None))
-            return out
+            return out + [x for t in reversed(iter_thunks) for x in t()]
         return fwd, bwd
 
     def while_(self, s, in_loop):

@@ -52,4 +52,11 @@ def cases():
                rng.normal(size=(5,)).astype(np.float32) * 0.1) for _ in range(2)]
     out.append(("mlp_list", (layers, X5), 0))
     out.append(("unused_param", ({"used": X5, "unused": np.ones(3, np.float32)}, X5), 0))
+    sizes = [5, 4, 4, 3]
+    layers = [(rng.normal(size=(m, n)).astype(np.float32) * 0.5,
+               rng.normal(size=(n,)).astype(np.float32) * 0.1)
+              for m, n in zip(sizes[:-1], sizes[1:])]
+    onehot = np.eye(3, dtype=np.float32)[[0, 2, 1, 1]]
+    out.append(("mlp_layers_xent", (layers, rng.normal(size=(4, 5)).astype(np.float32),
+                                    onehot), 0))
     return out

@@ -225,3 +225,14 @@ def while_counter(x):
 def divide_chain(x):
     y = x / (1.0 + x * x)
     return jnp.sum(y / 2.0 + 3.0 / (2.0 + y))
+
+
+def mlp_layers_xent(params, x, y):
+    h = x
+    for W, b in params[:-1]:
+        h = jnp.tanh(h @ W + b)
+    W, b = params[-1]
+    logits = h @ W + b
+    logits = logits - jnp.max(logits, axis=1, keepdims=True)
+    logp = logits - jnp.log(jnp.sum(jnp.exp(logits), axis=1, keepdims=True))
+    return -jnp.mean(jnp.sum(logp * y, axis=1))

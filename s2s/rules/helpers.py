@@ -117,6 +117,13 @@ def _is_container(x):
 def add_at(x, index, g):
     """Adjoint of ``x[index]``: ``g`` placed at ``index`` of zeros shaped like ``x``."""
     if _is_container(x):
+        if isinstance(index, slice):  # a slice of a list: its entries go back to their places
+            places = range(len(x))[index]
+            entries = g.items() if isinstance(g, Sparse) else enumerate(g) if _is_container(
+                g) else ()
+            return Sparse({places[k]: v for k, v in entries})
+        if isinstance(index, int) and not isinstance(x, dict):
+            index %= len(x)  # params[-1] and params[2] are the same entry
         return Sparse({index: g})
     return jnp.zeros_like(x).at[index].add(g)
 
