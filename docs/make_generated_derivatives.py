@@ -1,0 +1,33 @@
+"""Writes docs/generated-derivatives.md from the live generated source."""
+import inspect
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
+import s2s  # noqa: E402
+import s2s.numpy as jnp  # noqa: E402
+from corpus import load  # noqa: E402
+
+C = load(jnp, "corpus_docs")
+parts = ["# Generated derivatives\n",
+         "`s2s.grad(f)` reads `f`'s source and writes its derivative as Python source, into a real "
+         "file in the cache folder (`~/.cache/s2s/generated`, mode 0700), so a debugger can stop "
+         "in it and `inspect.getsource(s2s.grad(f))` shows it. Below: four functions from "
+         "`tests/grad_corpus.py` and what s2s writes for them (this page is produced by "
+         "`python docs/make_generated_derivatives.py`).\n",
+         "How to read it: the forward sweep is the user's code split into one call per line "
+         "(temporaries `t1`, `t2`, ...); `bx` is the adjoint of `x`; every backward block starts "
+         "with `# grad of: <the primal line>`. A value a statement overwrites is pushed on `tape` "
+         "first and popped back by the backward sweep; loops run backwards over the iterations "
+         "the forward loop ran.\n"]
+for name, why in [("chain", "straight-line code"),
+                  ("for_loop", "a loop that overwrites `x`"),
+                  ("branch_in_loop", "a branch inside a loop"),
+                  ("mlp", "a params dict (an MLP loss)")]:
+    fn = getattr(C, name)
+    parts.append(f"## `{name}`: {why}\n\n```python\n{inspect.getsource(fn)}```\n\n"
+                 f"```python\n{inspect.getsource(s2s.grad(fn))}```\n")
+out = os.path.join(os.path.dirname(__file__), "generated-derivatives.md")
+with open(out, "w") as f:
+    f.write("\n".join(parts))
+print("wrote", out)
