@@ -98,6 +98,8 @@ def _stored(stmts):
 class Reverse:
     """One function's reverse-mode transformation (see the module docstring)."""
 
+    rules = ADJOINTS
+
     def __init__(self, parsed, wrt, has_aux=False, mode="vjp", single=False):
         self.mode, self.single = mode, single
         self.parsed = parsed
@@ -678,7 +680,7 @@ class Reverse:
                                 f"operator on differentiated values")
             left, right = self.operand(node.left, steps), self.operand(node.right, steps)
             expr = gast.BinOp(left=left, op=node.op, right=right)
-            steps.append((name, "call", (expr, ADJOINTS[fn], {"x1": left, "x2": right}
+            steps.append((name, "call", (expr, self.rules[fn], {"x1": left, "x2": right}
                                          if fn is not rnp.matmul else {"a": left, "b": right})))
             return None
         if isinstance(node, gast.UnaryOp):
@@ -688,7 +690,7 @@ class Reverse:
                 return None
             if isinstance(node.op, gast.USub):
                 steps.append((name, "call", (gast.UnaryOp(op=node.op, operand=operand),
-                                             ADJOINTS[rnp.negative], {"x": operand})))
+                                             self.rules[rnp.negative], {"x": operand})))
                 return None
         if isinstance(node, gast.Subscript):
             value = self.operand(node.value, steps)
@@ -696,7 +698,7 @@ class Reverse:
             if self.is_active(idx):
                 self.fail(node, "indices that depend on differentiated values")
             expr = gast.Subscript(value=value, slice=idx, ctx=gast.Load())
-            steps.append((name, "call", (expr, ADJOINTS[rnp._getitem],
+            steps.append((name, "call", (expr, self.rules[rnp._getitem],
                                          {"x": value, "idx": _index_value(idx)})))
             return None
         if isinstance(node, gast.Attribute):
@@ -704,7 +706,7 @@ class Reverse:
                 value = self.operand(node.value, steps)
                 steps.append((name, "call", (gast.Attribute(value=value, attr="T",
                                                             ctx=gast.Load()),
-                                             ADJOINTS[rnp.transpose], {"a": value})))
+                                             self.rules[rnp.transpose], {"a": value})))
                 return None
             self.fail(node, f"the attribute `.{node.attr}` of a differentiated value")
         if isinstance(node, gast.Call):
@@ -748,7 +750,7 @@ class Reverse:
                 self.fail(node, "keyword arguments to a custom_vjp/custom_jvp function")
             steps.append((name, "custom", (expr, fn, args)))
             return None
-        template = ADJOINTS.get(_key(fn))
+        template = self.rules.get(_key(fn))
         if template is not None:
             try:
                 bound = template.signature.bind(*args, **kwargs)
@@ -780,7 +782,7 @@ class Reverse:
                                               for k, v in kwargs.items()])
         if func.attr in ("reshape", "transpose") and len(args) != 1:
             args = [gast.Tuple(elts=args, ctx=gast.Load())] if args else []
-        template = ADJOINTS[fn]
+        template = self.rules[fn]
         bound = template.signature.bind(value, *args, **kwargs)
         steps.append((name, "call", (expr, template, dict(bound.arguments))))
         return None

@@ -17,6 +17,7 @@ import textwrap
 import gast
 
 ADJOINTS = {}
+TANGENTS = {}
 
 
 class Template:
@@ -40,5 +41,16 @@ def adjoint(*primals):
     def register(fn):
         for p in primals:
             ADJOINTS[p] = Template(fn, p)
+        return fn
+    return register
+
+
+def tangent(*primals):
+    """Register the decorated template as the tangent rule of each of ``primals``: each
+    statement ``d[result] = e`` is the contribution of the one input whose tangent ``e`` reads;
+    the forward transform sums the contributions of the active inputs."""
+    def register(fn):
+        for p in primals:
+            TANGENTS[p] = Template(fn, p)
         return fn
     return register

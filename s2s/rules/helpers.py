@@ -204,7 +204,8 @@ def namespace():
             "matmul_adjoint_lhs": matmul_adjoint_lhs, "matmul_adjoint_rhs": matmul_adjoint_rhs,
             "transpose_inverse": transpose_inverse, "seed_cotangent": seed_cotangent,
             "materialize": materialize, "zeros_like_tree": zeros_like_tree, "item": item,
-            "clip_gradient_mask": clip_gradient_mask}
+            "clip_gradient_mask": clip_gradient_mask, "arrays_tangent": arrays_tangent,
+            "tangent_items": tangent_items}
 
 
 def same_binding(user_value, ours):
@@ -214,3 +215,18 @@ def same_binding(user_value, ours):
         return True
     name = getattr(user_value, "__name__", "")
     return ours is jnp and name in ("s2s.numpy", "runtime.numpy")
+
+
+def arrays_tangent(tangents, arrays):
+    """Tangents of a list of arrays, zeros where an element had none."""
+    return [t if t is not None and not (isinstance(t, float) and t == 0.0) else
+            jnp.zeros_like(a) for t, a in zip(item_list(tangents, len(arrays)), arrays)]
+
+
+def tangent_items(tangents, primals):
+    """The tangents of the items of ``primals`` (zeros where none), to loop over alongside."""
+    return [item(tangents, i) for i in range(len(primals))]
+
+
+def item_list(ct, n):
+    return [item(ct, i) for i in range(n)]

@@ -1,0 +1,277 @@
+"""Forward mode as a source transformation: ``f`` -> ``f_jvp(*args, *tangents)``.
+
+Beside each statement that computes an active value the generated function computes its tangent
+(``dx`` is the tangent of ``x``) from the tangent template of the function it calls
+(``s2s/rules/tangents.py``). Loops and branches stay as they are, with the tangent statements
+inside them; calls into user functions call their own generated ``*_jvp``. Activity analysis,
+the splitting of expressions into one call per line and the error reporting are shared with the
+reverse transform.
+"""
+import copy
+
+import gast
+
+from s2s import codegen, custom, parse as parse_mod
+from s2s.errors import TransformError
+from s2s.reverse import (Reverse, _Substitute, _assign, _call, _name, _closure_key, _with_node,
+                         comment)
+from s2s.rules import TANGENTS
+from s2s.rules import helpers
+from s2s.rules import tangents as _registered  # noqa: F401  (fills TANGENTS)
+
+
+class Forward(Reverse):
+    """One function's forward-mode transformation."""
+
+    rules = TANGENTS
+
+    def tan(self, name):
+        """The tangent's name: ``d`` + the primal name, avoiding the user's own names."""
+        if name not in self.adj_names:
+            cand = f"d{name}"
+            while cand in self.user_names or cand in self.adj_names.values():
+                cand += "_"
+            self.adj_names[name] = cand
+        return self.adj_names[name]
+
+    adj = tan  # templates' d[x] means the tangent here
+
+    def build(self):
+        body = [s for s in self.node.body if not (
+            isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant))]
+        body = self.final_return(body)
+        self.analyse(body)
+        self.needed, self.reads = set(), set()
+        stmts = self.block_fwd(body)
+        # parameters that become active later (x = f(x, W) with only W differentiated) start
+        # with zero tangents
+        stmts = [_assign(self.tan(p), _call("zeros_like_tree", _name(p))) for p in self.params
+                 if p in self.active and p not in self.wrt] + stmts
+        out = self.out_name
+        tangent_out = _call("materialize", _name(self.tan(out)), _name(out)) \
+            if out in self.active else _call("zeros_like_tree", _name(out))
+        elts = [_name(out), tangent_out] + ([self.aux_node] if self.has_aux else [])
+        args = copy.deepcopy(self.node.args)
+        for p in self.wrt:
+            args.args.append(_name(self.tan(p), gast.Param()))
+        return gast.FunctionDef(
+            name=f"{self.node.name}_jvp", args=args,
+            body=stmts + [gast.Return(value=gast.Tuple(elts=elts, ctx=gast.Load()))],
+            decorator_list=[], returns=None, type_comment=None, type_params=[])
+
+    # ---- statements --------------------------------------------------------------------------
+    def block_fwd(self, stmts):
+        out = []
+        for s in stmts:
+            out += self.stmt_fwd(s)
+        return out
+
+    def stmt_fwd(self, s):
+        if isinstance(s, gast.AugAssign):
+            if not isinstance(s.target, gast.Name):
+                self.fail(s, "augmented assignment to a subscript or attribute")
+            stmt = gast.copy_location(_assign(s.target.id, gast.BinOp(
+                left=_name(s.target.id), op=s.op, right=s.value)), s)
+            stmt.s2s_line = s
+            return self.stmt_fwd(stmt)
+        if isinstance(s, gast.Assign):
+            return self.assign_fwd(s)
+        if isinstance(s, gast.If):
+            return [gast.If(test=s.test, body=self.block_fwd(s.body) or [gast.Pass()],
+                            orelse=self.block_fwd(s.orelse))]
+        if isinstance(s, gast.For):
+            if s.orelse:
+                self.fail(s, "`else` on loops")
+            target, body, pre = s.target, s.body, []
+            if self.is_active(s.iter):
+                # for row in X: the tangent walks dX alongside
+                steps = []
+                iterable = self.operand(s.iter, steps)
+                pre = self.steps_fwd(steps)
+                if isinstance(target, gast.Tuple):  # for W, b in layers: unpack in the body
+                    item = self.fresh_named("_".join(e.id for e in target.elts))
+                    body = [gast.copy_location(_assign(target, _name(item)), s)] + body
+                    target = _name(item, gast.Store())
+                if not isinstance(target, gast.Name):
+                    self.fail(s, "this loop target")
+                self.active.add(target.id)
+                pair = gast.Tuple(elts=[copy.deepcopy(target), _name(self.tan(target.id),
+                                                                     gast.Store())],
+                                  ctx=gast.Store())
+                return pre + [gast.For(target=pair, iter=_call(
+                    "zip", iterable, _call("tangent_items", _name(self.tan(iterable.id)),
+                                           iterable)), body=self.block_fwd(body) or
+                    [gast.Pass()], orelse=[], type_comment=None)]
+            return [gast.For(target=target, iter=s.iter, body=self.block_fwd(body) or
+                             [gast.Pass()], orelse=[], type_comment=None)]
+        if isinstance(s, gast.While):
+            if s.orelse:
+                self.fail(s, "`else` on loops")
+            return [gast.While(test=s.test, body=self.block_fwd(s.body) or [gast.Pass()],
+                               orelse=[])]
+        if isinstance(s, gast.Expr) and _list_append(s) and self.is_active(s.value.args[0]):
+            # ys.append(y): the tangent list grows alongside
+            lst, value = s.value.func.value.id, s.value.args[0]
+            steps = []
+            value = self.operand(value, steps)
+            out = self.steps_fwd(steps)
+            self.active.add(lst)
+            return out + [gast.Expr(value=s.value.__class__(
+                func=s.value.func, args=[value], keywords=[])), gast.Expr(value=_call(
+                    gast.Attribute(value=_name(self.tan(lst)), attr="append", ctx=gast.Load()),
+                    _name(self.tan(value.id)) if isinstance(value, gast.Name) and value.id in
+                    self.active else gast.Constant(value=0.0, kind=None)))]
+        if isinstance(s, (gast.Break, gast.Continue, gast.Pass, gast.Expr, gast.Assert)):
+            return [s]
+        self.fail(s, f"`{type(s).__name__}` statements")
+
+    def assign_fwd(self, s):
+        if len(s.targets) != 1:
+            self.fail(s, "chained assignment (a = b = ...)")
+        target, value = s.targets[0], s.value
+        line = getattr(s, "s2s_line", s)
+        if isinstance(target, gast.Tuple):
+            if not all(isinstance(e, gast.Name) for e in target.elts):
+                self.fail(s, "nested or starred unpacking")
+            tmp = value.id if isinstance(value, gast.Name) else None
+            out = []
+            if tmp is None:
+                tmp = self.fresh()
+                out += self.assign_fwd(gast.copy_location(_assign(tmp, value), s))
+            for i, e in enumerate(target.elts):
+                out += self.assign_fwd(gast.copy_location(_assign(e.id, gast.Subscript(
+                    value=_name(tmp), slice=gast.Constant(value=i, kind=None),
+                    ctx=gast.Load())), s))
+            return out
+        if not isinstance(target, gast.Name):
+            self.fail(s, "assignment to a subscript or attribute (arrays are immutable: use "
+                         "x = x.at[i].set(v))")
+        name = target.id
+        if isinstance(value, gast.List) and not value.elts:  # ys = []: its tangent list too
+            if name in self.active:
+                return [s, _assign(self.tan(name), gast.List(elts=[], ctx=gast.Load()))]
+            return [s]
+        if not self.is_active(value):
+            if name in self.active:  # a value that does not depend on the inputs
+                return [s, _assign(self.tan(name), _call("zeros_like_tree", _name(name)))]
+            return [s]
+        steps = []
+        # x = f(x): compute into a temporary, so the tangent reads the old x
+        reads_self = not isinstance(value, gast.Name) and name in {
+            n.id for n in gast.walk(value) if isinstance(n, gast.Name)}
+        final = self.anf(value, steps, target=None if reads_self else name)
+        if reads_self:
+            final = _name(str(steps[-1][0]))
+            self.active.add(final.id)
+        if final is not None:
+            steps.append((name, "copy", final))
+        return [comment(f"tangent of: {self.primal_line(line)}")] + self.steps_fwd(steps)
+
+    def steps_fwd(self, steps):
+        out = []
+        for tgt, kind, spec in steps:
+            tgt = str(tgt)
+            self.active.add(tgt)
+            if kind == "copy":
+                out += [_assign(tgt, spec), _assign(self.tan(tgt), self.tangent_of(spec))]
+            elif kind == "call":
+                expr, template, bound = spec
+                out += [_assign(tgt, expr), _assign(self.tan(tgt),
+                                                    self.instantiate_fwd(template, tgt, bound))]
+            elif kind == "pack":
+                expr, elts = spec
+                out += [_assign(tgt, expr), _assign(self.tan(tgt), type(expr)(
+                    elts=[self.tangent_of(e) for e in elts], ctx=gast.Load()))]
+            elif kind == "user":
+                expr, fn, args, active_pos = spec
+                jvp_fn = jvp_function(fn, tuple(active_pos))
+                base = "".join(c for c in fn.__name__ if c.isalnum() or c == "_") or "fn"
+                fname = self.fresh_named(f"{base}_jvp")
+                self.free[fname] = jvp_fn
+                call = _call(fname, *[copy.deepcopy(a) for a in args],
+                             *[_name(self.tan(args[p].id)) for p in active_pos])
+                out.append(_assign(gast.Tuple(elts=[_name(tgt, gast.Store()), _name(
+                    self.tan(tgt), gast.Store())], ctx=gast.Store()), call))
+            elif kind == "custom":
+                expr, fn, args = spec
+                if isinstance(fn, custom.custom_vjp):
+                    raise TypeError(f"can't apply forward-mode autodiff (jvp) to a custom_vjp "
+                                    f"function {fn.__name__}.")
+                rule = self.fresh_named(f"{fn.__name__}_jvp_rule")
+                self.free[rule] = fn.jvp
+                tangents = gast.Tuple(elts=[self.tangent_of(a, zeros_like=True) for a in args],
+                                      ctx=gast.Load())
+                out.append(_assign(gast.Tuple(elts=[_name(tgt, gast.Store()), _name(
+                    self.tan(tgt), gast.Store())], ctx=gast.Store()), _call(
+                        rule, gast.Tuple(elts=[copy.deepcopy(a) for a in args],
+                                         ctx=gast.Load()), tangents)))
+            else:
+                raise AssertionError(kind)
+        return out
+
+    def tangent_of(self, node, zeros_like=False):
+        if isinstance(node, gast.Name) and node.id in self.active:
+            return _name(self.tan(node.id))
+        if zeros_like:
+            return _call("zeros_like_tree", copy.deepcopy(node))
+        return gast.Constant(value=0.0, kind=None)
+
+    def instantiate_fwd(self, template, result, bound):
+        """The sum of the template's contributions from active inputs."""
+        values = {p: copy.deepcopy(bound.get(p, template.defaults.get(
+            p, gast.Constant(value=None, kind=None)))) for p in template.params}
+        terms = []
+        for stmt in template.body:
+            reads = {n.slice.id for n in gast.walk(stmt.value) if isinstance(n, gast.Subscript)
+                     and isinstance(n.value, gast.Name) and n.value.id == "d"}
+            if not all(isinstance(values[p], gast.Name) and values[p].id in self.active
+                       for p in reads):
+                continue
+            terms.append(_Substitute(template, result, values, self.tan).visit(
+                copy.deepcopy(stmt.value)))
+        if not terms:
+            return gast.Constant(value=0.0, kind=None)
+        expr = terms[0]
+        for t in terms[1:]:
+            expr = gast.BinOp(left=expr, op=gast.Add(), right=t)
+        return expr
+
+
+def _list_append(s):
+    v = s.value
+    return (isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute)
+            and v.func.attr == "append" and isinstance(v.func.value, gast.Name)
+            and len(v.args) == 1)
+
+
+_cache = {}
+
+
+def jvp_function(fun, wrt, has_aux=False):
+    """Generated ``f_jvp(*args, *tangents of wrt) -> (out, tangent_out[, aux])`` (cached)."""
+    key = (getattr(fun, "__code__", None) or fun, wrt, has_aux, _closure_key(fun))
+    hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    parsed = parse_mod.parse(fun)
+    if parsed.bound_args or parsed.bound_kwargs:
+        raise TransformError(f"{parsed.where}: differentiate the function itself, not a "
+                             f"partial or bound method of it")
+    fwd = Forward(_with_node(parsed, copy.deepcopy(parsed.node)), wrt, has_aux)
+    fdef = fwd.build()
+    used = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)}
+    names = {k: v for k, v in fwd.free.items() if k in used}
+    scope = {**parsed.globals, **parsed.freevars}
+    for name, value in helpers.namespace().items():
+        if name in used:
+            if name in scope and not helpers.same_binding(scope[name], value):
+                raise TransformError(
+                    f"{parsed.where}: the name {name!r} is used by s2s's generated derivative "
+                    f"code, but {parsed.name!r} sees it bound to something else. Rename it.")
+            names.setdefault(name, value)
+    header = (f"Forward-mode derivative of {parsed.name} ({parsed.where}), generated by s2s:\n"
+              f"returns (value, tangent) for tangents of {', '.join(fwd.wrt)}.")
+    fn = codegen.load(fdef, parsed.globals, names, header=header)
+    fn.__s2s_original__ = fun
+    _cache[key] = fn
+    return fn

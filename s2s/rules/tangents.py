@@ -1,0 +1,336 @@
+"""Tangent templates for the s2s.numpy functions (forward mode).
+
+Each statement ``d[result] = e`` is the contribution of the one input whose tangent ``e``
+reads; contributions of inputs that are not active are left out.
+"""
+from runtime import numpy as jnp
+from s2s.custom import stop_gradient  # noqa: F401
+from s2s.rules import tangent
+from s2s.rules.helpers import *  # noqa: F401,F403  (the names templates use)
+
+d = None  # the templates' tangent notation; never evaluated
+
+
+@tangent(jnp.add)
+def add(z, x1, x2):
+    d[z] = unbroadcast(d[x1], z)
+    d[z] = unbroadcast(d[x2], z)
+
+
+@tangent(jnp.subtract)
+def subtract(z, x1, x2):
+    d[z] = unbroadcast(d[x1], z)
+    d[z] = unbroadcast(-d[x2], z)
+
+
+@tangent(jnp.multiply)
+def multiply(z, x1, x2):
+    d[z] = d[x1] * x2
+    d[z] = x1 * d[x2]
+
+
+@tangent(jnp.divide, jnp.true_divide)
+def divide(z, x1, x2):
+    d[z] = d[x1] / x2
+    d[z] = -d[x2] * z / x2
+
+
+@tangent(jnp.power)
+def power(z, x1, x2):
+    d[z] = d[x1] * x2 * jnp.power(x1, x2 - 1)
+    d[z] = d[x2] * z * jnp.log(jnp.where(x1 > 0, x1, 1.0))
+
+
+@tangent(jnp.negative)
+def negative(z, x):
+    d[z] = -d[x]
+
+
+@tangent(jnp.exp)
+def exp(z, x):
+    d[z] = d[x] * z
+
+
+@tangent(jnp.exp2)
+def exp2(z, x):
+    d[z] = d[x] * z * jnp.log(2.0)
+
+
+@tangent(jnp.expm1)
+def expm1(z, x):
+    d[z] = d[x] * (z + 1.0)
+
+
+@tangent(jnp.log)
+def log(z, x):
+    d[z] = d[x] / x
+
+
+@tangent(jnp.log1p)
+def log1p(z, x):
+    d[z] = d[x] / (1.0 + x)
+
+
+@tangent(jnp.log2)
+def log2(z, x):
+    d[z] = d[x] / (x * jnp.log(2.0))
+
+
+@tangent(jnp.log10)
+def log10(z, x):
+    d[z] = d[x] / (x * jnp.log(10.0))
+
+
+@tangent(jnp.sin)
+def sin(z, x):
+    d[z] = d[x] * jnp.cos(x)
+
+
+@tangent(jnp.cos)
+def cos(z, x):
+    d[z] = -d[x] * jnp.sin(x)
+
+
+@tangent(jnp.tan)
+def tan(z, x):
+    d[z] = d[x] * (1.0 + z * z)
+
+
+@tangent(jnp.tanh)
+def tanh(z, x):
+    d[z] = d[x] * (1.0 - z * z)
+
+
+@tangent(jnp.sinh)
+def sinh(z, x):
+    d[z] = d[x] * jnp.cosh(x)
+
+
+@tangent(jnp.cosh)
+def cosh(z, x):
+    d[z] = d[x] * jnp.sinh(x)
+
+
+@tangent(jnp.arcsin)
+def arcsin(z, x):
+    d[z] = d[x] / jnp.sqrt(1.0 - x * x)
+
+
+@tangent(jnp.arccos)
+def arccos(z, x):
+    d[z] = -d[x] / jnp.sqrt(1.0 - x * x)
+
+
+@tangent(jnp.arctan)
+def arctan(z, x):
+    d[z] = d[x] / (1.0 + x * x)
+
+
+@tangent(jnp.arctan2)
+def arctan2(z, x1, x2):
+    d[z] = d[x1] * x2 / (x1 * x1 + x2 * x2)
+    d[z] = -d[x2] * x1 / (x1 * x1 + x2 * x2)
+
+
+@tangent(jnp.arcsinh)
+def arcsinh(z, x):
+    d[z] = d[x] / jnp.sqrt(x * x + 1.0)
+
+
+@tangent(jnp.arccosh)
+def arccosh(z, x):
+    d[z] = d[x] / jnp.sqrt(x * x - 1.0)
+
+
+@tangent(jnp.arctanh)
+def arctanh(z, x):
+    d[z] = d[x] / (1.0 - x * x)
+
+
+@tangent(jnp.sqrt)
+def sqrt(z, x):
+    d[z] = d[x] / (2.0 * z)
+
+
+@tangent(jnp.cbrt)
+def cbrt(z, x):
+    d[z] = d[x] / (3.0 * z * z)
+
+
+@tangent(jnp.square)
+def square(z, x):
+    d[z] = d[x] * 2 * x
+
+
+@tangent(jnp.reciprocal)
+def reciprocal(z, x):
+    d[z] = -d[x] * z * z
+
+
+@tangent(jnp.absolute, jnp.abs)
+def absolute(z, x):
+    d[z] = d[x] * jnp.sign(x)
+
+
+@tangent(jnp.maximum)
+def maximum(z, x1, x2):
+    d[z] = unbroadcast(d[x1] * jnp.where(x1 > x2, 1.0, jnp.where(x1 == x2, 0.5, 0.0)), z)
+    d[z] = unbroadcast(d[x2] * jnp.where(x2 > x1, 1.0, jnp.where(x1 == x2, 0.5, 0.0)), z)
+
+
+@tangent(jnp.minimum)
+def minimum(z, x1, x2):
+    d[z] = unbroadcast(d[x1] * jnp.where(x1 < x2, 1.0, jnp.where(x1 == x2, 0.5, 0.0)), z)
+    d[z] = unbroadcast(d[x2] * jnp.where(x2 < x1, 1.0, jnp.where(x1 == x2, 0.5, 0.0)), z)
+
+
+@tangent(jnp.logaddexp)
+def logaddexp(z, x1, x2):
+    d[z] = unbroadcast(d[x1] * jnp.exp(x1 - z), z)
+    d[z] = unbroadcast(d[x2] * jnp.exp(x2 - z), z)
+
+
+@tangent(jnp.where)
+def where(z, condition, x, y):
+    d[z] = jnp.where(condition, d[x], 0.0)
+    d[z] = jnp.where(condition, 0.0, d[y])
+
+
+@tangent(jnp.clip)
+def clip(z, arr, min, max):
+    d[z] = d[arr] * clip_gradient_mask(arr, min, max)
+
+
+@tangent(jnp.sum)
+def sum(z, a, axis=None, keepdims=False):
+    d[z] = jnp.sum(d[a], axis, keepdims=keepdims)
+
+
+@tangent(jnp.mean)
+def mean(z, a, axis=None, keepdims=False):
+    d[z] = jnp.mean(d[a], axis, keepdims=keepdims)
+
+
+@tangent(jnp.var)
+def var(z, a, axis=None, ddof=0, keepdims=False):
+    d[z] = jnp.sum(2.0 * (a - jnp.mean(a, axis, keepdims=True)) * d[a], axis,
+                   keepdims=keepdims) / (reduced_count(a, axis) - ddof)
+
+
+@tangent(jnp.std)
+def std(z, a, axis=None, ddof=0, keepdims=False):
+    d[z] = jnp.sum((a - jnp.mean(a, axis, keepdims=True)) * d[a], axis, keepdims=keepdims) / (
+        (reduced_count(a, axis) - ddof) * z)
+
+
+@tangent(jnp.max, jnp.min)
+def max(z, a, axis=None, keepdims=False):
+    d[z] = jnp.sum(d[a] * (a == unreduce(z, a, axis, keepdims)), axis, keepdims=keepdims) / \
+        jnp.sum(a == unreduce(z, a, axis, keepdims), axis, keepdims=keepdims)
+
+
+@tangent(jnp.prod)
+def prod(z, a, axis=None, keepdims=False):
+    d[z] = jnp.sum(d[a] * unreduce(z, a, axis, keepdims) / a, axis, keepdims=keepdims)
+
+
+@tangent(jnp.matmul)
+def matmul(z, a, b):
+    d[z] = jnp.matmul(d[a], b)
+    d[z] = jnp.matmul(a, d[b])
+
+
+@tangent(jnp.dot)
+def dot(z, a, b):
+    d[z] = jnp.dot(d[a], b)
+    d[z] = jnp.dot(a, d[b])
+
+
+@tangent(jnp.outer)
+def outer(z, a, b):
+    d[z] = jnp.outer(d[a], b)
+    d[z] = jnp.outer(a, d[b])
+
+
+@tangent(jnp.transpose)
+def transpose(z, a, axes=None):
+    d[z] = jnp.transpose(d[a], axes)
+
+
+@tangent(jnp.reshape)
+def reshape(z, a, shape=None):
+    d[z] = jnp.reshape(d[a], jnp.shape(z))
+
+
+@tangent(jnp.ravel)
+def ravel(z, a):
+    d[z] = jnp.ravel(d[a])
+
+
+@tangent(jnp.squeeze)
+def squeeze(z, a, axis=None):
+    d[z] = jnp.reshape(d[a], jnp.shape(z))
+
+
+@tangent(jnp.expand_dims)
+def expand_dims(z, a, axis):
+    d[z] = jnp.reshape(d[a], jnp.shape(z))
+
+
+@tangent(jnp.broadcast_to)
+def broadcast_to(z, x, shape):
+    d[z] = jnp.broadcast_to(d[x], jnp.shape(z))
+
+
+@tangent(jnp.asarray, jnp.array)
+def asarray(z, a):
+    d[z] = jnp.asarray(d[a])
+
+
+@tangent(jnp._getitem)
+def getitem(z, x, idx):
+    d[z] = item(d[x], idx)
+
+
+@tangent(jnp.stack)
+def stack(z, arrays, axis=0):
+    d[z] = jnp.stack(arrays_tangent(d[arrays], arrays), axis)
+
+
+@tangent(jnp.concatenate)
+def concatenate(z, arrays, axis=0):
+    d[z] = jnp.concatenate(arrays_tangent(d[arrays], arrays), axis)
+
+
+# the helpers generated derivatives call are linear in their first argument
+
+@tangent(unbroadcast)
+def unbroadcast_(z, g, x):
+    d[z] = unbroadcast(d[g], x)
+
+
+@tangent(unreduce)
+def unreduce_(z, g, x, axis=None, keepdims=False):
+    d[z] = unreduce(d[g], x, axis, keepdims)
+
+
+@tangent(materialize)
+def materialize_(z, ct, primal):
+    d[z] = materialize(d[ct], primal)
+
+
+@tangent(add_at)
+def add_at_(z, x, index, g):
+    d[z] = add_at(x, index, d[g])
+
+
+@tangent(matmul_adjoint_lhs)
+def matmul_adjoint_lhs_(z, g, x, y):
+    d[z] = matmul_adjoint_lhs(d[g], x, y)
+    d[z] = matmul_adjoint_lhs(g, x, d[y])
+
+
+@tangent(matmul_adjoint_rhs)
+def matmul_adjoint_rhs_(z, g, x, y):
+    d[z] = matmul_adjoint_rhs(d[g], x, y)
+    d[z] = matmul_adjoint_rhs(g, d[x], y)
