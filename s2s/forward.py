@@ -13,8 +13,8 @@ import gast
 
 from s2s import codegen, custom, parse as parse_mod
 from s2s.errors import TransformError
-from s2s.reverse import (Reverse, _Substitute, _assign, _call, _name, _closure_key, _with_node,
-                         comment)
+from s2s.reverse import (Reverse, _Substitute, _assign, _call, _closure_key, _name, _with_node,
+                         _ifexp_as_if, comment, ruled_function_as_source)
 from s2s.rules import TANGENTS
 from s2s.rules import helpers
 from s2s.rules import tangents as _registered  # noqa: F401  (fills TANGENTS)
@@ -24,6 +24,7 @@ class Forward(Reverse):
     """One function's forward-mode transformation."""
 
     rules = TANGENTS
+    mode_name = "forward"
 
     def tan(self, name):
         """The tangent's name: ``d`` + the primal name, avoiding the user's own names."""
@@ -35,6 +36,30 @@ class Forward(Reverse):
         return self.adj_names[name]
 
     adj = tan  # templates' d[x] means the tangent here
+
+    def analyse(self, body):
+        super().analyse(body)
+        # every list that is appended to carries tangents beside its values (stacks and
+        # ``ys.append(y)`` alike)
+        appended = {n.value.func.value.id for n in gast.walk(gast.Module(body=body,
+                                                                         type_ignores=[]))
+                    if isinstance(n, gast.Expr) and _list_append(n)}
+        self.stacks = self.stacks | appended
+        changed = True
+        while changed:
+            changed = False
+            for n in gast.walk(gast.Module(body=body, type_ignores=[])):
+                if isinstance(n, gast.Expr) and _list_append(n) and \
+                        n.value.func.value.id not in self.active and \
+                        self.is_active(n.value.args[0]):
+                    self.active.add(n.value.func.value.id)
+                    changed = True
+                if isinstance(n, gast.Assign) and self.is_active(n.value):
+                    for t in n.targets:
+                        for name in {m.id for m in gast.walk(t) if isinstance(m, gast.Name)}:
+                            if name not in self.active:
+                                self.active.add(name)
+                                changed = True
 
     def build(self):
         body = [s for s in self.node.body if not (
@@ -109,7 +134,7 @@ class Forward(Reverse):
                 self.fail(s, "`else` on loops")
             return [gast.While(test=s.test, body=self.block_fwd(s.body) or [gast.Pass()],
                                orelse=[])]
-        if isinstance(s, gast.Expr) and _list_append(s) and self.is_active(s.value.args[0]):
+        if isinstance(s, gast.Expr) and _list_append(s) and s.value.func.value.id in self.active:
             # ys.append(y): the tangent list grows alongside
             lst, value = s.value.func.value.id, s.value.args[0]
             steps = []
@@ -147,6 +172,13 @@ class Forward(Reverse):
             self.fail(s, "assignment to a subscript or attribute (arrays are immutable: use "
                          "x = x.at[i].set(v))")
         name = target.id
+        if isinstance(value, gast.IfExp) and self.is_active(value):
+            return self.stmt_fwd(_ifexp_as_if(s, name, value))
+        if _is_pop_call(value) and value.func.value.id in self.active:
+            lst = value.func.value.id  # x = stack.pop(): its tangent comes off the tangent stack
+            self.active.add(name)
+            return [s, _assign(self.tan(name), _call(gast.Attribute(
+                value=_name(self.tan(lst)), attr="pop", ctx=gast.Load())))]
         if isinstance(value, gast.List) and not value.elts:  # ys = []: its tangent list too
             if name in self.active:
                 return [s, _assign(self.tan(name), gast.List(elts=[], ctx=gast.Load()))]
@@ -179,9 +211,11 @@ class Forward(Reverse):
                 out += [_assign(tgt, expr), _assign(self.tan(tgt),
                                                     self.instantiate_fwd(template, tgt, bound))]
             elif kind == "pack":
-                expr, elts = spec
-                out += [_assign(tgt, expr), _assign(self.tan(tgt), type(expr)(
-                    elts=[self.tangent_of(e) for e in elts], ctx=gast.Load()))]
+                expr, elts, keys = spec
+                tangents = [self.tangent_of(e, zeros_like=True) for e in elts]
+                packed = gast.Dict(keys=[copy.deepcopy(k) for k in keys], values=tangents) \
+                    if isinstance(expr, gast.Dict) else type(expr)(elts=tangents, ctx=gast.Load())
+                out += [_assign(tgt, expr), _assign(self.tan(tgt), packed)]
             elif kind == "user":
                 expr, fn, args, active_pos = spec
                 jvp_fn = jvp_function(fn, tuple(active_pos))
@@ -237,6 +271,11 @@ class Forward(Reverse):
         return expr
 
 
+def _is_pop_call(v):
+    return (isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute)
+            and v.func.attr == "pop" and isinstance(v.func.value, gast.Name) and not v.args)
+
+
 def _list_append(s):
     v = s.value
     return (isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute)
@@ -253,6 +292,7 @@ def jvp_function(fun, wrt, has_aux=False):
     hit = _cache.get(key)
     if hit is not None:
         return hit
+    fun = ruled_function_as_source(fun)
     parsed = parse_mod.parse(fun)
     if parsed.bound_args or parsed.bound_kwargs:
         raise TransformError(f"{parsed.where}: differentiate the function itself, not a "

@@ -99,6 +99,7 @@ class Reverse:
     """One function's reverse-mode transformation (see the module docstring)."""
 
     rules = ADJOINTS
+    mode_name = "reverse"
 
     def __init__(self, parsed, wrt, has_aux=False, mode="vjp", single=False):
         self.mode, self.single = mode, single
@@ -130,7 +131,7 @@ class Reverse:
     # ---- helpers -------------------------------------------------------------------------
     def fail(self, node, what):
         line = getattr(node, "lineno", None) or self.parsed.lineno
-        raise TransformError(f"{self.where_file}:{line}: reverse mode "
+        raise TransformError(f"{self.where_file}:{line}: {self.mode_name} mode "
                              f"does not support {what} (in {self.parsed.name!r}).")
 
     def fresh(self, base="t"):
@@ -438,6 +439,8 @@ class Reverse:
             self.fail(s, "assignment to a subscript or attribute (arrays are immutable: use "
                          "x = x.at[i].set(v))")
         name = target.id
+        if isinstance(value, gast.IfExp) and self.is_active(value):
+            return self.statement(_ifexp_as_if(s, name, value), in_loop)
         if _is_pop(value, self.stacks) and value.func.value.id in self.active:
             return self.pop(s, name, value.func.value.id, in_loop)
         if not self.is_active(value):
@@ -563,15 +566,15 @@ class Reverse:
                                   if self.has_cotangent(tgt) else [])
                                  + self.reset(tgt) + self.restore(tgt, pushed))
         if kind == "pack":  # t = (a, b): each element takes its entry of t's adjoint
-            expr, elts = spec
+            expr, elts, keys = spec
 
             def bwd():
                 out = []
                 if self.has_cotangent(tgt):
-                    for i, e in enumerate(elts):
+                    for k, e in zip(keys, elts):
                         if isinstance(e, gast.Name) and e.id in self.active:
                             out += self.accumulate(e.id, _call("item", _name(self.adj(tgt)),
-                                                               gast.Constant(value=i, kind=None)))
+                                                               copy.deepcopy(k)))
                 return out + self.reset(tgt) + self.restore(tgt, pushed)
             return push + [_assign(tgt, expr)], bwd
         if kind == "custom":
@@ -715,7 +718,14 @@ class Reverse:
                 isinstance(e, gast.Starred) for e in node.elts):
             elts = [self.operand(e, steps) for e in node.elts]
             expr = type(node)(elts=elts, ctx=gast.Load())
-            steps.append((name, "pack", (expr, elts)))
+            keys = [gast.Constant(value=i, kind=None) for i in range(len(elts))]
+            steps.append((name, "pack", (expr, elts, keys)))
+            return None
+        if isinstance(node, gast.Dict) and all(k is not None and not self.is_active(k)
+                                               for k in node.keys):
+            elts = [self.operand(v, steps) for v in node.values]
+            expr = gast.Dict(keys=[copy.deepcopy(k) for k in node.keys], values=elts)
+            steps.append((name, "pack", (expr, elts, node.keys)))
             return None
         if isinstance(node, gast.IfExp):
             self.fail(node, "conditional expressions on differentiated values (write an `if` "
@@ -745,6 +755,8 @@ class Reverse:
         kwargs = {k.arg: self.operand(k.value, steps) for k in node.keywords}
         expr = gast.Call(func=func, args=args,
                          keywords=[gast.keyword(arg=k, value=v) for k, v in kwargs.items()])
+        if fn is _api_jvp() and len(node.args) >= 3 and not node.keywords:
+            return self.jvp_call(node, steps, name)
         if isinstance(fn, (custom.custom_vjp, custom.custom_jvp)):
             if kwargs:
                 self.fail(node, "keyword arguments to a custom_vjp/custom_jvp function")
@@ -766,6 +778,24 @@ class Reverse:
             return None
         self.fail(node, f"differentiating through `{getattr(fn, '__qualname__', fn)}`, which has "
                         f"no adjoint rule")
+
+    def jvp_call(self, node, steps, name):
+        """``s2s.jvp(f, (x,), (v,))`` inside differentiated code: a call of f's generated
+        ``f_jvp(x, v)``, which is itself differentiated like any user function."""
+        from s2s.forward import jvp_function
+        f = self.static_value(node.args[0])
+        primals, tangents = node.args[1], node.args[2]
+        if f is None or not isinstance(primals, (gast.Tuple, gast.List)) or not isinstance(
+                tangents, (gast.Tuple, gast.List)):
+            self.fail(node, "s2s.jvp with a function or argument tuples that are not written "
+                            "out literally")
+        generated = jvp_function(f, tuple(range(len(primals.elts))))
+        fname = self.fresh_named(f"{generated.__name__}")
+        self.free[fname] = generated
+        call = gast.Call(func=_name(fname), args=list(primals.elts) + list(tangents.elts),
+                         keywords=[])
+        self.namespace[fname] = generated
+        return self.call(call, steps, name)
 
     def method(self, node, steps, name):
         """``x.sum(0)``: the forward line keeps the method call; the template is that of
@@ -996,6 +1026,13 @@ class _Substitute(gast.NodeTransformer):
         return node
 
 
+def _ifexp_as_if(s, name, value):
+    """``x = a if c else b`` as ``if c: x = a`` / ``else: x = b``."""
+    branch = lambda v: gast.copy_location(_assign(name, v), s)  # noqa: E731
+    return gast.copy_location(gast.If(test=value.test, body=[branch(value.body)],
+                                      orelse=[branch(value.orelse)]), s)
+
+
 def _stack_push(node, stacks):
     """Whether ``node`` is the statement ``stack.append(value)`` for one of ``stacks``."""
     return (isinstance(node, gast.Expr) and isinstance(node.value, gast.Call)
@@ -1044,12 +1081,17 @@ def _key(fn):
         return None
 
 
+def _api_jvp():
+    from s2s.jacobians import jvp
+    return jvp
+
+
 def _is_user_function(fn):
     if not isinstance(fn, (types.FunctionType, types.MethodType)) and not hasattr(
             fn, "__wrapped__"):
         return False
     module = getattr(fn, "__module__", "") or ""
-    return not module.split(".")[0] in ("runtime", "lowering", "numpy")
+    return not module.split(".")[0] in ("runtime", "lowering", "numpy", "s2s")
 
 
 # ---- entry points --------------------------------------------------------------------------
@@ -1071,6 +1113,7 @@ def grad_function(fun, wrt, has_aux=False, mode="vjp", single=False):
     hit = _cache.get(key)
     if hit is not None:
         return hit
+    fun = ruled_function_as_source(fun)
     parsed = parse_mod.parse(fun)
     if parsed.bound_args or parsed.bound_kwargs:
         raise TransformError(f"{parsed.where}: differentiate the function itself, not a "
@@ -1102,6 +1145,27 @@ def grad_function(fun, wrt, has_aux=False, mode="vjp", single=False):
     fn.__s2s_original__ = fun  # (not __wrapped__: inspect would show the original's source)
     _cache[key] = fn
     return fn
+
+
+_wrappers = {}
+
+
+def ruled_function_as_source(fun):
+    """A library function with derivative rules (``jnp.exp``), differentiated directly, becomes
+    a one-line function calling it, so the transforms see a call they have a template for."""
+    from s2s.rules import TANGENTS
+    if _key(fun) not in ADJOINTS and _key(fun) not in TANGENTS:
+        return fun
+    if fun not in _wrappers:
+        import inspect
+        params = [p.name for p in inspect.signature(fun).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                  and p.default is p.empty] or ["x"]
+        name = "".join(c for c in fun.__name__ if c.isalnum() or c == "_") or "f"
+        fdef = gast.parse(f"def {name}({', '.join(params)}):\n"
+                          f"    return {name}_rule({', '.join(params)})\n").body[0]
+        _wrappers[fun] = codegen.load(fdef, {}, {f"{name}_rule": fun})
+    return _wrappers[fun]
 
 
 def _with_node(parsed, node):

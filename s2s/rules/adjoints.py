@@ -241,10 +241,8 @@ def matmul(z, a, b):
 
 @adjoint(jnp.dot)
 def dot(z, a, b):
-    d[a] = matmul_adjoint_lhs(d[z], a, b) if jnp.ndim(a) and jnp.ndim(b) else unbroadcast(
-        d[z] * b, a)
-    d[b] = matmul_adjoint_rhs(d[z], a, b) if jnp.ndim(a) and jnp.ndim(b) else unbroadcast(
-        d[z] * a, b)
+    d[a] = matmul_adjoint_lhs(d[z], a, b)
+    d[b] = matmul_adjoint_rhs(d[z], a, b)
 
 
 @adjoint(jnp.outer)

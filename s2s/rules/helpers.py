@@ -65,7 +65,10 @@ def transpose_inverse(axes, ndim):
 
 
 def matmul_adjoint_lhs(g, x, y):
-    """d(x @ y)/dx applied to ``g`` (NumPy matmul rules: vectors, stacks, broadcasting)."""
+    """d(x @ y)/dx applied to ``g`` (NumPy matmul rules: vectors, stacks, broadcasting; a
+    scalar operand, as ``jnp.dot`` allows, multiplies)."""
+    if jnp.ndim(x) == 0 or jnp.ndim(y) == 0:
+        return unbroadcast(jnp.multiply(g, y), x)
     if jnp.ndim(y) == 1:
         gx = jnp.multiply(jnp.expand_dims(g, -1), y) if jnp.ndim(x) > 1 else jnp.multiply(g, y)
     elif jnp.ndim(x) == 1:
@@ -77,6 +80,8 @@ def matmul_adjoint_lhs(g, x, y):
 
 
 def matmul_adjoint_rhs(g, x, y):
+    if jnp.ndim(x) == 0 or jnp.ndim(y) == 0:
+        return unbroadcast(jnp.multiply(g, x), y)
     if jnp.ndim(x) == 1:
         gy = jnp.multiply(jnp.expand_dims(x, -1), jnp.expand_dims(g, -2)) if jnp.ndim(y) > 1 \
             else jnp.multiply(x, g)
@@ -163,7 +168,10 @@ def materialize(ct, primal):
     if not isinstance(primal, Array) and tree_leaves(primal) != [primal]:  # registered node
         return tree_map(lambda p: materialize(0.0, p), primal) if not isinstance(ct, type(
             primal)) else ct
-    if isinstance(primal, (int, float)) and not isinstance(primal, bool):
+    if isinstance(primal, (bool, np.bool_)) or (isinstance(primal, Array) and not
+                                                 dtypes.is_inexact(primal.dtype)):
+        return 0.0 if not isinstance(primal, Array) else jnp.zeros(primal.shape)  # no tangent
+    if isinstance(primal, (int, float)):
         return jnp.asarray(ct, dtype=dtypes.default_float()) if not isinstance(ct, Array) else ct
     dt = primal.dtype
     ct = jnp.asarray(ct)

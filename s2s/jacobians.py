@@ -1,0 +1,244 @@
+"""``jvp``, ``linearize``, ``jacfwd``, ``jacrev``, ``jacobian`` and ``hessian``.
+
+Each is a loop over basis vectors around a generated function: ``jacfwd`` pushes one input
+basis vector at a time through the generated ``*_jvp``, ``jacrev`` pulls one output basis
+vector at a time through the generated ``*_vjp``. A Jacobian of a Jacobian
+(``hessian = jacfwd(jacrev(f))``) differentiates the generated inner function again, so every
+level is source. (Until ``vmap`` batches the basis, the loops run one basis vector per call.)
+"""
+import numpy as np
+
+from runtime import dtypes
+from runtime import numpy as jnp
+from runtime.core import Array
+from runtime.tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
+from s2s.forward import jvp_function
+from s2s.reverse import grad_function
+from s2s.rules.helpers import materialize
+
+
+def _unjit(fun):
+    from s2s.jit import Jitted
+    return fun.__wrapped__ if isinstance(fun, Jitted) else fun
+
+
+def jvp(fun, primals, tangents, has_aux=False):
+    """``(fun(*primals), the tangent of the output along tangents)``."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError(f"primal and tangent arguments to jax.jvp must be tuples or lists; "
+                        f"found {type(primals).__name__} and {type(tangents).__name__}.")
+    if len(primals) != len(tangents):
+        raise TypeError(f"jvp primal and tangent arguments must have the same number of "
+                        f"elements, got {len(primals)} and {len(tangents)}.")
+    for p, t in zip(primals, tangents):
+        if tree_structure(p) != tree_structure(t):
+            raise TypeError(f"primal and tangent arguments to jax.jvp must have the same tree "
+                            f"structure; primals have tree structure {tree_structure(p)} whereas "
+                            f"tangents have tree structure {tree_structure(t)}.")
+        for pl, tl in zip(tree_flatten(p)[0], tree_flatten(t)[0]):
+            pd, td = dtypes.dtype_and_weak(pl)[0], dtypes.dtype_and_weak(tl)[0]
+            if dtypes.is_inexact(pd) and pd != td:
+                raise TypeError(f"primal and tangent arguments to jax.jvp do not match; dtypes "
+                                f"must be equal, or in case of int/bool primal dtype the tangent "
+                                f"dtype must be float0. Got primal dtype {pd.name} and so "
+                                f"expected tangent dtype {pd.name}, but got tangent dtype "
+                                f"{td.name} instead.")
+    generated = jvp_function(_unjit(fun), tuple(range(len(primals))), has_aux)
+    return generated(*primals, *tangents)
+
+
+def linearize(fun, *primals):
+    """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the tangent map at primals."""
+    generated = jvp_function(_unjit(fun), tuple(range(len(primals))))
+    out = _unjit(fun)(*primals)
+
+    def f_jvp(*tangents):
+        return generated(*primals, *tangents)[1]
+    f_jvp.generated = generated
+    return out, f_jvp
+
+
+def _argnums(argnums, nargs):
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    return tuple(n % nargs for n in nums), single
+
+
+def _basis(leaves, dtype_of):
+    """(leaf index, flat position, one-hot tree leaves) for every element of every leaf."""
+    for li, leaf in enumerate(leaves):
+        size = int(np.prod(np.shape(leaf), dtype=np.int64))
+        for k in range(size):
+            onehot = [jnp.zeros_like(jnp.asarray(l, dtype=dtype_of(l))) for l in leaves]
+            flat = jnp.zeros(size, dtype_of(leaf)).at[k].set(1)
+            onehot[li] = jnp.reshape(flat, np.shape(leaf))
+            yield li, onehot
+
+
+def _float_dtype(x):
+    dt = dtypes.dtype_and_weak(x)[0]
+    if not dtypes.is_inexact(dt):
+        raise TypeError(f"jacfwd requires real-valued inputs (input dtype that is a sub-dtype "
+                        f"of np.floating), but got {np.dtype(dt).name}. If you want to use "
+                        f"Boolean- or integer-valued inputs, use vjp or set allow_int to True.")
+    return dt
+
+
+def _assemble(columns, out_leaves, in_leaves, in_tree_of, out_tree, rev):
+    """columns[in leaf][element] = output leaves (jacfwd) or rows[out leaf][element] = input
+    leaves (jacrev) -> tree of out.shape + in.shape arrays, output structure outermost."""
+    result = []
+    for oi, o in enumerate(out_leaves):
+        per_input = []
+        for ii, leaf in enumerate(in_leaves):
+            if rev:
+                parts = [row[ii] for row in columns[oi]]
+                stacked = jnp.stack(parts) if parts else jnp.zeros((0,) + np.shape(leaf))
+                jac = jnp.reshape(stacked, np.shape(o) + np.shape(leaf))
+            else:
+                parts = [col[oi] for col in columns[ii]]
+                stacked = jnp.stack(parts, axis=-1) if parts else jnp.zeros(np.shape(o) + (0,))
+                jac = jnp.reshape(stacked, np.shape(o) + np.shape(leaf))
+            per_input.append(jac)
+        result.append(in_tree_of(per_input))
+    return tree_unflatten(out_tree, result)
+
+
+class _Jacobian:
+    """``jacfwd(f)`` / ``jacrev(f)``: callable; composes (``jacfwd(jacrev(f))``) by
+    differentiating the inner generated function again."""
+
+    def __init__(self, fun, argnums, has_aux, mode):
+        self.fun, self.argnums, self.has_aux, self.mode = _unjit(fun), argnums, has_aux, mode
+        self.__name__ = f"{mode}_{getattr(fun, '__name__', 'fun')}"
+
+    def __call__(self, *args):
+        nums, single = _argnums(self.argnums, len(args))
+        if isinstance(self.fun, _Jacobian):
+            if self.has_aux or self.fun.has_aux or not single or len(args) != 1:
+                raise NotImplementedError("a Jacobian of a Jacobian is supported for a function "
+                                          "of one array argument (argnums=0), without has_aux")
+            return self._nested(args[0])
+        wrt_trees = [args[i] for i in nums]
+        in_leaves, in_trees = [], []
+        for t in wrt_trees:
+            leaves, tree = tree_flatten(t)
+            in_leaves.append(leaves)
+            in_trees.append(tree)
+        flat_in = [l for leaves in in_leaves for l in leaves]
+        bounds = np.cumsum([0] + [len(l) for l in in_leaves])
+
+        def in_tree_of(per_input):
+            trees = [tree_unflatten(in_trees[k], per_input[bounds[k]:bounds[k + 1]])
+                     for k in range(len(nums))]
+            return trees[0] if single else tuple(trees)
+
+        def split(flat):
+            return [tree_unflatten(in_trees[k], flat[bounds[k]:bounds[k + 1]])
+                    for k in range(len(nums))]
+
+        if self.mode == "jacfwd":
+            generated = jvp_function(self.fun, nums, self.has_aux)
+            columns = [[] for _ in flat_in]
+            out = aux = None
+            for li, onehot in _basis(flat_in, _float_dtype):
+                res = generated(*args, *split(onehot))
+                out, tangent = res[0], res[1]
+                aux = res[2] if self.has_aux else None
+                columns[li].append(tree_flatten(tangent)[0])
+            if out is None:  # no input elements: evaluate once for the output structure
+                res = generated(*args, *split([jnp.zeros_like(l) for l in flat_in]))
+                out, aux = res[0], (res[2] if self.has_aux else None)
+            out_leaves, out_tree = tree_flatten(out)
+            jac = _assemble(columns, out_leaves, flat_in, in_tree_of, out_tree, rev=False)
+        else:
+            for leaf in flat_in:
+                _float_dtype(leaf)
+            generated = grad_function(self.fun, nums, self.has_aux, "vjp")
+            res = self.fun(*args)
+            out, aux = (res[0], res[1]) if self.has_aux else (res, None)
+            out_leaves, out_tree = tree_flatten(out)
+            rows = [[] for _ in out_leaves]
+            for oi, onehot in _basis(out_leaves, lambda l: dtypes.dtype_and_weak(l)[0]):
+                ct = tree_unflatten(out_tree, onehot)
+                grads = generated(*args, ct)[1]
+                rows[oi].append([l for g in grads for l in tree_flatten(g)[0]])
+            jac = _assemble(rows, out_leaves, flat_in, in_tree_of, out_tree, rev=True)
+        return (jac, aux) if self.has_aux else jac
+
+    def _nested(self, x):
+        """d/dx of the inner Jacobian: differentiate the inner generated function again."""
+        inner, outer = self.fun.mode, self.mode
+        f = self.fun.fun
+        x = jnp.asarray(x)
+        dt = _float_dtype(x)
+        out = f(x)
+        n_in, shape_in = x.size, x.shape
+        shape_out = jnp.shape(out)
+        n_out = int(np.prod(shape_out, dtype=np.int64))
+        if inner == "jacrev":
+            core = grad_function(f, (0,), mode="vjp")  # core(x, ct) -> (out, (row,))
+            inner_basis = [materialize(jnp.zeros(n_out, dt).at[k].set(1).reshape(shape_out), out)
+                           for k in range(n_out)]
+
+            def entry(x_, e):  # row k of the Jacobian at x_
+                return core(x_, e)[1][0]
+        else:
+            core = jvp_function(f, (0,))  # core(x, t) -> (out, tangent)
+            inner_basis = [jnp.zeros(n_in, dt).at[k].set(1).reshape(shape_in)
+                           for k in range(n_in)]
+
+            def entry(x_, e):  # column k of the Jacobian at x_
+                return core(x_, e)[1]
+        blocks = []
+        for e in inner_basis:
+            if outer == "jacfwd":
+                d_core = jvp_function(core, (0,))
+                cols = [_second(inner, d_core(x, e, jnp.zeros(n_in, dt).at[j].set(1).reshape(
+                    shape_in))) for j in range(n_in)]
+                blocks.append(jnp.stack(cols, axis=-1))  # entry shape + (n_in,)
+            else:
+                d_core = grad_function(core, (0,), mode="vjp")
+                probe = entry(x, e)
+                rows = []
+                for j in range(int(np.prod(jnp.shape(probe), dtype=np.int64))):
+                    ct = jnp.zeros(jnp.size(probe), dt).at[j].set(1).reshape(jnp.shape(probe))
+                    cot = (0.0, (ct,)) if inner == "jacrev" else (0.0, ct)
+                    rows.append(jnp.ravel(d_core(x, e, _sparse(cot))[1][0]))
+                blocks.append(jnp.reshape(jnp.stack(rows), jnp.shape(probe) + (n_in,)))
+        stacked = jnp.stack(blocks)  # (inner basis, entry..., n_in)
+        if inner == "jacrev":  # rows: (n_out, in..., n_in) -> out + in + in
+            return jnp.reshape(stacked, shape_out + shape_in + shape_in)
+        # columns: (n_in, out..., n_in) -> out + in + in
+        moved = jnp.moveaxis(stacked, 0, -2)
+        return jnp.reshape(moved, shape_out + shape_in + shape_in)
+
+
+def _second(inner, res):
+    """The tangent part of a jvp of the inner core's output."""
+    tangent = res[1]
+    return jnp.ravel(tangent[1][0] if inner == "jacrev" else tangent[1])
+
+
+def _sparse(cot):
+    from s2s.rules.helpers import Sparse
+    out, rest = cot
+    return Sparse({1: rest if not isinstance(rest, tuple) else Sparse({0: rest[0]})})
+
+
+def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
+    """The Jacobian of ``fun`` by forward mode: shape ``out.shape + in.shape``."""
+    return _Jacobian(fun, argnums, has_aux, "jacfwd")
+
+
+def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
+    """The Jacobian of ``fun`` by reverse mode: shape ``out.shape + in.shape``."""
+    return _Jacobian(fun, argnums, has_aux, "jacrev")
+
+
+jacobian = jacrev
+
+
+def hessian(fun, argnums=0, has_aux=False, holomorphic=False):
+    """``jacfwd(jacrev(fun))``."""
+    return jacfwd(jacrev(fun, argnums, has_aux), argnums, has_aux)
