@@ -79,9 +79,17 @@ class Ctx:
 
 
 def emit_eqns(ctx, jaxpr, env):
-    """Emit ``jaxpr``'s equations into ``ctx``; ``env`` maps its invars/constvars to SSA names."""
+    """Emit ``jaxpr``'s equations into ``ctx``; ``env`` maps its invars/constvars to SSA names.
+    Each distinct literal becomes one constant op, however often it is read."""
+    consts = {}
+
     def read(v):
-        return ctx.constant(v.val, v.aval) if isinstance(v, Literal) else env[v]
+        if not isinstance(v, Literal):
+            return env[v]
+        key = (v.aval.dtype, v.aval.shape, v.val.tobytes())
+        if key not in consts:
+            consts[key] = ctx.constant(v.val, v.aval)
+        return consts[key]
 
     for eqn in jaxpr.eqns:
         operands = [read(v) for v in eqn.invars]

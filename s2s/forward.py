@@ -54,7 +54,8 @@ class Forward(Reverse):
                         self.is_active(n.value.args[0]):
                     self.active.add(n.value.func.value.id)
                     changed = True
-                if isinstance(n, gast.Assign) and self.is_active(n.value):
+                if isinstance(n, gast.Assign) and self.is_active(n.value) and not (
+                        _is_pop_call(n.value) and n.value.func.value.id in self.stacks):
                     for t in n.targets:
                         for name in {m.id for m in gast.walk(t) if isinstance(m, gast.Name)}:
                             if name not in self.active:
@@ -175,10 +176,12 @@ class Forward(Reverse):
         if isinstance(value, gast.IfExp) and self.is_active(value):
             return self.stmt_fwd(_ifexp_as_if(s, name, value))
         if _is_pop_call(value) and value.func.value.id in self.active:
-            lst = value.func.value.id  # x = stack.pop(): its tangent comes off the tangent stack
-            self.active.add(name)
-            return [s, _assign(self.tan(name), _call(gast.Attribute(
-                value=_name(self.tan(lst)), attr="pop", ctx=gast.Load())))]
+            # x = stack.pop(): its tangent comes off the tangent stack, which mirrors every push
+            pop = _call(gast.Attribute(value=_name(self.tan(value.func.value.id)), attr="pop",
+                                       ctx=gast.Load()))
+            if name in self.active:
+                return [s, _assign(self.tan(name), pop)]
+            return [s, gast.Expr(value=pop)]
         if isinstance(value, gast.List) and not value.elts:  # ys = []: its tangent list too
             if name in self.active:
                 return [s, _assign(self.tan(name), gast.List(elts=[], ctx=gast.Load()))]

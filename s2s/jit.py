@@ -49,14 +49,12 @@ class _Entry:
         self.device = device
         self.const_bufs = list(const_bufs)
         self.lowering = lowering
-        n = len(self.out_avals)
         if out_tree.kind == "leaf":
             self.unflatten = _first
         elif out_tree.kind is tuple and all(c.kind == "leaf" for c in out_tree.children):
             self.unflatten = tuple
         else:
             self.unflatten = functools.partial(tree_unflatten, out_tree)
-        del n
 
     def run(self, bufs):
         if self.const_bufs:

@@ -224,6 +224,8 @@ class Reverse:
             changed = False
             for n in gast.walk(gast.Module(body=body, type_ignores=[])):
                 targets, value = [], None
+                if isinstance(n, gast.Assign) and _is_pop(n.value, self.stacks):
+                    continue  # v = stack.pop() restores v's own earlier value: v's activity
                 if isinstance(n, gast.Assign):
                     targets, value = n.targets, n.value
                 elif isinstance(n, gast.AugAssign):
@@ -441,8 +443,10 @@ class Reverse:
         name = target.id
         if isinstance(value, gast.IfExp) and self.is_active(value):
             return self.statement(_ifexp_as_if(s, name, value), in_loop)
-        if _is_pop(value, self.stacks) and value.func.value.id in self.active:
-            return self.pop(s, name, value.func.value.id, in_loop)
+        if _is_pop(value, self.stacks):
+            if name in self.active and value.func.value.id in self.active:
+                return self.pop(s, name, value.func.value.id, in_loop)
+            return [s], lambda: []
         if not self.is_active(value):
             push, pushed = self.save(name, in_loop)
             fwd = push + [s]

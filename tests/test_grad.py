@@ -122,6 +122,7 @@ def test_sigmoid_quickstart_value():
 
 
 SECOND_ORDER = ["poly", "sigmoid_sum", "chain", "reassign", "for_loop", "while_loop", "branch",
+                "matrix_ops", "broadcasting", "nested_loops",
                 "logsumexp", "softmax_xent", "expm1_log1p", "divide_chain", "calls_helper"]
 
 

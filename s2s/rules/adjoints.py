@@ -311,3 +311,15 @@ def materialize_(z, ct, primal):
 @adjoint(add_at)
 def add_at_(z, x, index, g):
     d[g] = unbroadcast(jnp.asarray(d[z])[index], g)
+
+
+@adjoint(matmul_adjoint_lhs)
+def matmul_adjoint_lhs_(z, g, x, y):
+    d[g] = unbroadcast(jnp.matmul(d[z], y), g)
+    d[y] = matmul_adjoint_rhs(g, d[z], y)
+
+
+@adjoint(matmul_adjoint_rhs)
+def matmul_adjoint_rhs_(z, g, x, y):
+    d[g] = unbroadcast(jnp.matmul(x, d[z]), g)
+    d[x] = matmul_adjoint_lhs(g, x, d[z])

@@ -69,6 +69,8 @@ def matmul_adjoint_lhs(g, x, y):
     scalar operand, as ``jnp.dot`` allows, multiplies)."""
     if jnp.ndim(x) == 0 or jnp.ndim(y) == 0:
         return unbroadcast(jnp.multiply(g, y), x)
+    if jnp.ndim(x) == 2 and jnp.ndim(y) == 2:  # g @ y.T without materialising the transpose
+        return jnp.tensordot(g, y, axes=(1, 1))
     if jnp.ndim(y) == 1:
         gx = jnp.multiply(jnp.expand_dims(g, -1), y) if jnp.ndim(x) > 1 else jnp.multiply(g, y)
     elif jnp.ndim(x) == 1:
@@ -82,6 +84,8 @@ def matmul_adjoint_lhs(g, x, y):
 def matmul_adjoint_rhs(g, x, y):
     if jnp.ndim(x) == 0 or jnp.ndim(y) == 0:
         return unbroadcast(jnp.multiply(g, x), y)
+    if jnp.ndim(x) == 2 and jnp.ndim(y) == 2:  # x.T @ g
+        return jnp.tensordot(x, g, axes=(0, 0))
     if jnp.ndim(x) == 1:
         gy = jnp.multiply(jnp.expand_dims(x, -1), jnp.expand_dims(g, -2)) if jnp.ndim(y) > 1 \
             else jnp.multiply(x, g)
