@@ -7,11 +7,16 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 from common import report  # noqa: E402
 
-MODULES = ["bench_eager"]
+MODULES = ["bench_eager", "bench_jit", "bench_grad", "bench_hessian"]
 
 if __name__ == "__main__":
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
     for name in sys.argv[1:] or MODULES:
         print(f"\n## {name}")
-        report(importlib.import_module(name).run())
+        result = importlib.import_module(name).run()
+        rows, extra = result if isinstance(result, tuple) else (result, None)
+        report(rows)
+        if extra is not None:
+            print("s2s first-call split (stage+trace, lower, XLA compile, first run): " +
+                  ", ".join(f"{t * 1e3:.2f} ms" for t in extra))

@@ -46,3 +46,30 @@ def get_negatives(x):
 
 x = jnp.array(np.random.randn(10))
 print(get_negatives(x))
+
+
+# Just-in-time compilation with jax.jit: the whole function becomes one XLA program
+norm_compiled = jax.jit(norm)
+np.testing.assert_allclose(norm_compiled(X), norm(X), rtol=1e-4, atol=1e-4)
+print(jax.make_jaxpr(norm)(X))
+
+
+def get_negatives(x):
+    return x[x < 0]
+
+
+try:
+    jax.jit(get_negatives)(x)
+except jax.errors.NonConcreteBooleanIndexError as e:
+    print("NonConcreteBooleanIndexError:", str(e).splitlines()[0])
+
+
+# Static arguments: folded into the staged source
+def f(x, neg):
+    return -x if neg else x
+
+
+f_jit = jax.jit(f, static_argnums=1)
+print(f_jit(jnp.arange(3.0), True))
+import inspect  # noqa: E402
+print(inspect.getsource(f_jit.lower(jnp.arange(3.0), True).staged))

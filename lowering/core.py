@@ -100,8 +100,8 @@ class Literal:
         self.aval = aval
 
     def __repr__(self):
-        if self.val.ndim == 0:
-            return f"{self.val.item()!r}:{self.aval.str_short()}"
+        if self.val.ndim == 0:  # jaxprs print literals without the weak-type mark
+            return f"{self.val.item()!r}:{self.aval.update(weak_type=False).str_short()}"
         return f"Literal({self.aval.str_short()})"
 
 
@@ -131,19 +131,26 @@ class Jaxpr:
         return [v.aval for v in self.outvars]
 
     def pretty(self):
+        """Jaxpr text as JAX prints it: no weak-type marks, params sorted, one line when the
+        whole program fits in 80 columns."""
         names = _Namer()
-        binders = lambda vs: " ".join(f"{names(v)}:{v.aval.str_short()}" for v in vs)
+        short = lambda v: v.aval.update(weak_type=False).str_short()
+        binders = lambda vs: " ".join(f"{names(v)}:{short(v)}" for v in vs)
         atom = lambda v: repr(v) if isinstance(v, Literal) else names(v)
         head = f"{{ lambda {binders(self.constvars)}; {binders(self.invars)}. let"
-        lines = [head]
+        eqns = []
         for e in self.eqns:
-            lhs = " ".join(f"{names(v)}:{v.aval.str_short()}" for v in e.outvars)
-            params = ", ".join(f"{k}={_param_str(v)}" for k, v in e.params.items())
+            lhs = " ".join(f"{names(v)}:{short(v)}" for v in e.outvars)
+            params = " ".join(f"{k}={_param_str(v)}" for k, v in sorted(e.params.items()))
             params = f"[{params}]" if params else ""
-            lines.append(f"    {lhs} = {e.prim.name}{params} {' '.join(atom(v) for v in e.invars)}")
+            eqns.append(f"{lhs} = {e.prim.name}{params} {' '.join(atom(v) for v in e.invars)}"
+                        .rstrip())
         outs = ", ".join(atom(v) for v in self.outvars)
-        lines.append(f"  in ({outs}{',' if len(self.outvars) == 1 else ''}) }}")
-        return "\n".join(lines)
+        tail = f"in ({outs}{',' if len(self.outvars) == 1 else ''}) }}"
+        one = f"{head} {'; '.join(eqns)}{' ' if eqns else ''}{tail}"
+        if len(one) <= 80 and "\n" not in one:
+            return one
+        return "\n".join([head] + [f"    {e}" for e in eqns] + [f"  {tail}"])
 
     __str__ = pretty
 

@@ -2,8 +2,14 @@
 import os
 
 
-def _env_flag(name):
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+def _env_flag(name, default=False):
+    """A boolean environment variable, read as JAX reads them (anything else is an error)."""
+    val = os.environ.get(name, str(default)).strip().lower()
+    if val in ("y", "yes", "t", "true", "on", "1"):
+        return True
+    if val in ("n", "no", "f", "false", "off", "0", ""):
+        return False
+    raise ValueError(f"invalid truth value {val!r} for environment {name!r}")
 
 
 class Config:

@@ -7,6 +7,8 @@ argument is a ``Tracer`` the trace it belongs to records an equation instead (st
 """
 import math
 
+import threading
+
 import numpy as np
 
 from lowering import backend
@@ -126,12 +128,33 @@ def scalar(value, dtype, weak_type=False):
     return out
 
 
+# Traces being built, innermost last (``runtime/tracing.py``). While one is active in this thread
+# every primitive is staged into it, concrete operands included (as JAX's omnistaging):
+# ``jnp.zeros(3)`` inside a jitted function becomes an equation, not a constant. The list is
+# shared by all threads (so the eager path tests one global); each trace records its thread.
+_trace_stack = []
+
+
+def current_trace():
+    """The innermost trace being built by the calling thread, or None."""
+    if _trace_stack:
+        me = threading.get_ident()
+        for t in reversed(_trace_stack):
+            if t.thread == me:
+                return t
+    return None
+
+
 def bind(prim, *args, **params):
     """Apply primitive ``prim`` (a name or a Primitive) to arrays ``args``."""
     if isinstance(prim, str):
         prim = PRIMITIVES[prim]
+    if _trace_stack:
+        trace = current_trace()
+        if trace is not None:
+            return trace.bind(prim, args, params)
     for a in args:
-        if isinstance(a, Tracer):
+        if isinstance(a, Tracer):  # a tracer whose trace has finished: ``bind`` reports the leak
             return a._trace.bind(prim, args, params)
     outs = _eager(prim, args, params)
     return outs if prim.multiple_results else outs[0]

@@ -715,7 +715,12 @@ class Reverse:
                                                             ctx=gast.Load()),
                                              self.rules[rnp.transpose], {"a": value})))
                 return None
-            self.fail(node, f"the attribute `.{node.attr}` of a differentiated value")
+            # params.W on a namedtuple (or any object holding arrays): an attribute read
+            value = self.operand(node.value, steps)
+            expr = gast.Attribute(value=value, attr=node.attr, ctx=gast.Load())
+            steps.append((name, "call", (expr, self.rules[getattr], {
+                "obj": value, "name": gast.Constant(value=node.attr, kind=None)})))
+            return None
         if isinstance(node, gast.Call):
             return self.call(node, steps, name)
         if isinstance(node, (gast.Tuple, gast.List)) and not any(

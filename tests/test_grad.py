@@ -224,3 +224,20 @@ def test_custom_jvp_rule_is_transposed_for_reverse_mode():
 def test_stop_gradient():
     g = s2s.grad(lambda x: jnp.sum(s2s.stop_gradient(x) * x))(jnp.arange(3.0))
     np.testing.assert_allclose(g, [0.0, 1.0, 2.0])
+
+
+def test_namedtuple_params_with_attribute_reads():
+    import collections
+    Params = collections.namedtuple("Params", ["w", "b"])
+
+    def loss(p, x):
+        return jnp.sum(jnp.tanh(x * p.w + p.b) ** 2)
+
+    def loss_j(p, x):
+        return jjnp.sum(jjnp.tanh(x * p.w + p.b) ** 2)
+
+    p = Params(np.array([0.5, -1.0], np.float32), np.array([0.1, 0.2], np.float32))
+    x = np.array([1.0, 2.0], np.float32)
+    ours = s2s.grad(loss)(Params(*map(jnp.asarray, p)), jnp.asarray(x))
+    assert isinstance(ours, Params)
+    _close(tuple(ours), tuple(jax.grad(loss_j)(p, x)))

@@ -57,7 +57,7 @@ def _real_dtype(dtype):
 _bool = lambda dtype: np.dtype(np.bool_)
 
 for _name, _op, _kinds in [
-    ("neg", "stablehlo.negate", "iufc"), ("sign", "stablehlo.sign", "iufc"),
+    ("neg", "stablehlo.negate", "iufc"),
     ("floor", "stablehlo.floor", FLOAT), ("ceil", "stablehlo.ceil", FLOAT),
     ("round_even", "stablehlo.round_nearest_even", FLOAT),
     ("round_away", "stablehlo.round_nearest_afz", FLOAT),
@@ -67,7 +67,7 @@ for _name, _op, _kinds in [
     ("sin", "stablehlo.sine", "fc"), ("cos", "stablehlo.cosine", "fc"),
     ("tan", "stablehlo.tan", "fc"), ("sqrt", "stablehlo.sqrt", "fc"),
     ("rsqrt", "stablehlo.rsqrt", "fc"), ("cbrt", "stablehlo.cbrt", FLOAT),
-    ("not", "stablehlo.not", "biu"), ("conj", "chlo.conj", "fc"),
+    ("not", "stablehlo.not", "biu"),
     ("asin", "chlo.asin", "fc"), ("acos", "chlo.acos", "fc"), ("atan", "chlo.atan", "fc"),
     ("sinh", "chlo.sinh", "fc"), ("cosh", "chlo.cosh", "fc"), ("asinh", "chlo.asinh", "fc"),
     ("acosh", "chlo.acosh", "fc"), ("atanh", "chlo.atanh", "fc"),
@@ -78,6 +78,42 @@ for _name, _op, _kinds in [
     unary(_name, _op, _kinds)
 
 unary("abs", "stablehlo.abs", "iufc", _real_dtype)
+
+
+def _sign_emit(ctx, operands, in_avals, out_avals):
+    """stablehlo.sign has no unsigned form: there sign(x) is (x != 0) as 0 or 1."""
+    (x,), (av,) = operands, in_avals
+    if kind(av.dtype) != "u":
+        return ctx.op("stablehlo.sign", operands, in_avals, out_avals)
+    scalar, pred = aval((), av.dtype), aval(av.shape, np.bool_)
+    zero = ctx.constant(np.zeros((), av.dtype), scalar)
+    if av.shape:
+        zero = ctx.op("stablehlo.broadcast_in_dim", [zero], [scalar], [av],
+                      "broadcast_dimensions = array<i64>")[0]
+    nonzero = _compare_emitter("NE")(ctx, [x, zero], [av, av], [pred])[0]
+    return ctx.op("stablehlo.convert", [nonzero], [pred], out_avals)
+
+
+unary("sign", "stablehlo.sign", "iufc").emit = _sign_emit
+
+
+def _conj_rule(x):
+    """As in JAX, conj of float32/float64 is complex (with a zero imaginary part)."""
+    if kind(x.dtype) != "c" and x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"conj does not accept dtype {x.dtype.name}. Accepted dtypes are "
+                        f"subtypes of float32, complexfloating, float64.")
+    out = {np.dtype(np.float32): np.complex64, np.dtype(np.float64): np.complex128}.get(
+        x.dtype, x.dtype)
+    return aval(x.shape, out, x.weak_type)
+
+
+def _conj_emit(ctx, operands, in_avals, out_avals):
+    if kind(in_avals[0].dtype) != "c":
+        return ctx.op("stablehlo.convert", operands, in_avals, out_avals)
+    return ctx.op("chlo.conj", operands, in_avals, out_avals)
+
+
+def_primitive("conj", _conj_rule, _conj_emit)
 unary("real", "stablehlo.real", COMPLEX, _real_dtype)
 unary("imag", "stablehlo.imag", COMPLEX, _real_dtype)
 unary("is_finite", "stablehlo.is_finite", FLOAT, _bool)
@@ -115,7 +151,7 @@ def _compare_rule(name):
     def rule(x, y):
         shape = common_shape(name, [x, y])
         same_dtypes(name, [x, y])
-        return aval(shape, np.bool_)
+        return aval(shape, np.bool_, weak([x, y]))  # weak operands give a weak bool (as JAX)
     return rule
 
 

@@ -81,3 +81,19 @@ def _threefry_emit(ctx, operands, in_avals, out_avals):
 
 threefry2x32_p = def_primitive("threefry2x32", _threefry_rule, _threefry_emit,
                                multiple_results=True)
+
+
+# ``random_fused``: a small elementwise sub-program compiled as one unit (its ``jaxpr`` param is
+# emitted inline). Samplers use it for the float tails (``floats * span + minval``, ``erf_inv``,
+# logs) so XLA fuses them exactly as it fuses JAX's jitted samplers (e.g. contracting to FMA):
+# op-by-op execution would round differently.
+def _fused_rule(*avals, jaxpr):
+    return tuple(jaxpr.out_avals)
+
+
+def _fused_emit(ctx, operands, in_avals, out_avals, *, jaxpr):
+    from lowering.stablehlo import emit_eqns
+    return emit_eqns(ctx, jaxpr, dict(zip(jaxpr.invars, operands)))
+
+
+random_fused_p = def_primitive("random_fused", _fused_rule, _fused_emit, multiple_results=True)

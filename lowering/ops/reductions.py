@@ -1,4 +1,5 @@
 """Reductions over axes, arg-reductions and cumulative reductions (``reduce_window``)."""
+import ml_dtypes
 import numpy as np
 
 from lowering.core import def_primitive
@@ -12,12 +13,17 @@ def identity(name, dtype):
     dtype = np.dtype(dtype)
     if name in ("sum", "or", "xor"):
         return np.zeros((), dtype)
-    if name in ("prod", "and"):
+    if name == "prod":
         return np.ones((), dtype)
+    if name == "and":  # all bits set (True for bool, -1 for signed ints)
+        return np.invert(np.zeros((), dtype))
     if kind(dtype) in "iu" or dtype == np.bool_:
         info = np.iinfo(dtype) if dtype != np.bool_ else None
         low, high = (False, True) if info is None else (info.min, info.max)
         return np.array(low if name == "max" else high, dtype)
+    if kind(dtype) == "f" and not np.isinf(np.array(np.inf).astype(dtype)):  # float8 e4m3fn..
+        info = ml_dtypes.finfo(dtype)
+        return np.array(info.min if name == "max" else info.max, dtype)
     return np.array(-np.inf if name == "max" else np.inf).astype(dtype)
 
 

@@ -8,11 +8,13 @@ from runtime.dtypes import (bfloat16, bool_, complex64, complex128, float8_e4m3f
                             uint32, uint64)
 from runtime.numpy.creation import *  # noqa: F401,F403
 from runtime.numpy.creation import array, asarray
-from runtime.numpy.indexing import argwhere, flatnonzero, getitem as _getitem, nonzero
-from runtime.numpy.linalg import (diagonal, dot, inner, matmul, outer, tensordot, trace, vdot,
-                                  vecdot)
+from runtime.numpy.indexing import (argwhere, flatnonzero, getitem as _getitem, nonzero, take,
+                                    take_along_axis)
+from runtime.numpy.linalg import (diagonal, dot, einsum, inner, matmul, outer, tensordot, trace,
+                                  vdot, vecdot)
 from runtime.numpy.reductions import *  # noqa: F401,F403
 from runtime.numpy.shape import *  # noqa: F401,F403
+from runtime.numpy.sorting import *  # noqa: F401,F403
 from runtime.numpy.ufuncs import *  # noqa: F401,F403
 from runtime.numpy.ufuncs import abs, round, pow, where, clip
 from runtime.numpy.util import broadcast_shapes as _broadcast_shapes, broadcast_to

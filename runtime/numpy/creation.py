@@ -47,8 +47,9 @@ def asarray(a, dtype=None, order=None, *, copy=None, device=None):
 def full(shape, fill_value, dtype=None, *, device=None):
     shape = _shape(shape)
     dtype = dtypes.check_user_dtype(dtype, "full")
-    val = to_array(fill_value, dtype, weak_type=False)  # full(s, 1.0) is a strong float32 array
-    if val.weak_type:
+    # without a dtype, a Python scalar fill keeps its weak type (jnp.full(s, 7) is weak int32)
+    val = to_array(fill_value, dtype, weak_type=None if dtype is None else False)
+    if val.weak_type and dtype is not None:
         val = lax.convert_element_type(val, val.dtype, False)
     return broadcast_to(val, shape)
 
@@ -202,7 +203,7 @@ def diag(v, k=0):
         on = lax.eq(lax.add(rows, lax.convert_element_type(k, rows.dtype)), cols)
         padded = lax.pad(x, lax.convert_element_type(0, x.dtype),
                          [(max(k, 0), max(-k, 0), 0)])
-        vals = lax.broadcast_in_dim(padded, (n, n), (1,) if k >= 0 else (0,))
+        vals = lax.broadcast_in_dim(padded, (n, n), (1,))  # vals[r, c] = padded[c]
         return lax.select(on, vals, broadcast_to(lax.convert_element_type(0, x.dtype), (n, n)))
     if x.ndim == 2:
         from runtime.numpy.linalg import diagonal

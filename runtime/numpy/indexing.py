@@ -357,9 +357,9 @@ def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
     n = x.shape[axis]
     idx, valid = _prepare_indices(indices, n, mode)
     out_shape = x.shape[:axis] + idx.shape + x.shape[axis + 1:]
-    if n == 0 or 0 in out_shape:
-        if n == 0 and mode == "clip" and 0 not in out_shape:
-            raise IndexError("Cannot do a non-empty jnp.take() from an empty axis.")
+    if n == 0 and 0 not in out_shape:
+        raise IndexError("Cannot do a non-empty jnp.take() from an empty axis.")
+    if 0 in out_shape:
         return broadcast_to(_fill_for(x.dtype, fill_value), out_shape)
     slice_sizes = tuple(1 if i == axis else d for i, d in enumerate(x.shape))
     offset_dims = tuple(range(axis)) + tuple(range(axis + idx.ndim, len(out_shape)))

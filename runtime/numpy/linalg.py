@@ -149,5 +149,166 @@ def norm(x, ord=None, axis=None, keepdims=False):
             return max(sum(ax, axis=c, keepdims=True), axis=axes, keepdims=keepdims)
         if ord == -np.inf:
             return min(sum(ax, axis=c, keepdims=True), axis=axes, keepdims=keepdims)
-        raise NotImplementedError(f"matrix norm ord={ord!r} (needs an SVD)")
+        if ord in (2, -2, "nuc"):
+            raise NotImplementedError(f"matrix norm ord={ord!r} (needs an SVD)")
+        raise ValueError(f"Invalid order '{ord}' for matrix norm.")
     raise ValueError("Improper number of dimensions to norm.")
+
+
+# ---- einsum --------------------------------------------------------------------------------------
+
+def _parse_einsum(subscripts, operands):
+    """-> (list of per-operand label strings, output labels), with ``...`` expanded into fresh
+    capital-free labels (chr >= 0x100) so they never clash with user letters."""
+    if not isinstance(subscripts, str):  # interleaved form: op, sublist, op, sublist, ..., [out]
+        args = [subscripts] + list(operands)
+        ops, subs = args[0::2], args[1::2]
+        out = None
+        if len(args) % 2 == 1:
+            out, ops = args[-1], args[0:-1:2]
+            subs = args[1:-1:2]
+        conv = lambda sl: "".join("..." if s is Ellipsis else _letter(s) for s in sl)
+        subscripts = ",".join(conv(s) for s in subs) + ("" if out is None else "->" + conv(out))
+        operands = ops
+    subscripts = subscripts.replace(" ", "")
+    if "->" in subscripts:
+        lhs, out = subscripts.split("->")
+        if "->" in out:
+            raise ValueError("einsum: subscripts may contain only one '->'")
+    else:
+        lhs, out = subscripts, None
+    ins = lhs.split(",")
+    if len(ins) != len(operands):
+        raise ValueError(f"einsum: {len(ins)} operand subscripts for {len(operands)} operands")
+    for s in ins + ([out] if out is not None else []):
+        bad = [c for c in s.replace("...", "") if not c.isalpha()]
+        if bad or s.count("...") > 1:
+            raise ValueError(f"einsum: invalid subscript {s!r}")
+    arrays = [to_array(o) for o in operands]
+    # expand ellipses, right-aligned (they broadcast against each other)
+    n_ell = 0
+    expanded = []
+    for s, x in zip(ins, arrays):
+        named = len(s.replace("...", ""))
+        if "..." in s:
+            k = x.ndim - named
+            if k < 0:
+                raise ValueError(f"einsum: operand has {x.ndim} dims, subscripts {s!r} need more")
+            n_ell = n_ell if n_ell >= k else k
+            expanded.append((s, k))
+        else:
+            if named != x.ndim:
+                raise ValueError(f"einsum: operand has {x.ndim} dims but subscripts {s!r} name "
+                                 f"{named}")
+            expanded.append((s, 0))
+    ell = [chr(0x100 + i) for i in range(n_ell)]
+    labels = [s.replace("...", "".join(ell[n_ell - k:])) for s, k in expanded]
+    if out is None:  # implicit: ellipsis dims, then labels seen once, alphabetically
+        counts = {}
+        for s in labels:
+            for c in s:
+                counts[c] = counts.get(c, 0) + 1
+        out = "".join(ell) + "".join(sorted(c for c, k in counts.items() if k == 1 and c not in ell))
+    else:
+        if "..." in out:
+            out = out.replace("...", "".join(ell))
+        for c in out:
+            if not any(c in s for s in labels):
+                raise ValueError(f"einsum: output subscript {c!r} does not appear in the inputs")
+        if len(set(out)) != len(out):
+            raise ValueError("einsum: output subscripts repeat a label")
+    return labels, out, arrays
+
+
+def _letter(s):
+    s = int(s)
+    return chr(ord("A") + s) if s < 26 else chr(ord("a") + s - 26)
+
+
+def einsum(subscripts, /, *operands, out=None, optimize="auto", precision=None,
+           preferred_element_type=None):
+    """Einstein summation: repeated labels within an operand take the diagonal, labels absent
+    from the output are summed, and operands are contracted left to right with ``dot_general``
+    (labels still needed later become batch dimensions)."""
+    from runtime.numpy.reductions import sum as _sum
+    labels, out_labels, arrays = _parse_einsum(subscripts, operands)
+    arrays = promote_dtypes(*arrays) if len(arrays) > 1 else arrays
+    # sizes per label (size-1 dims broadcast)
+    sizes = {}
+    for s, x in zip(labels, arrays):
+        for c, d in zip(s, x.shape):
+            if sizes.get(c, 1) != 1 and d not in (1, sizes[c]):
+                raise ValueError(f"einsum: size of label {c!r} is {sizes[c]} in one operand "
+                                 f"and {d} in another")
+            if d != 1 or c not in sizes:
+                sizes[c] = d
+    ops = []
+    for s, x in zip(labels, arrays):
+        x, s = _einsum_diagonals(x, s)
+        # broadcast size-1 dims that meet a larger size elsewhere
+        target = tuple(sizes[c] for c in s)
+        if x.shape != target:
+            x = broadcast_to(x, target)
+        ops.append((x, s))
+
+    def needed(i):
+        """labels used by the output or by operands after position i."""
+        keep = set(out_labels)
+        for _, s in ops[i + 1:]:
+            keep |= set(s)
+        return keep
+
+    def sum_out(x, s, keep):
+        drop = [j for j, c in enumerate(s) if c not in keep]
+        if not drop:
+            return x, s
+        x = _einsum_sum(x, drop, _sum)
+        return x, "".join(c for j, c in enumerate(s) if j not in drop)
+
+    acc, acc_s = ops[0]
+    acc, acc_s = sum_out(acc, acc_s, needed(0) | (set(ops[1][1]) if len(ops) > 1 else set()))
+    for i in range(1, len(ops)):
+        x, s = ops[i]
+        keep = needed(i)
+        x, s = sum_out(x, s, keep | set(acc_s))
+        acc, acc_s = sum_out(acc, acc_s, keep | set(s))
+        common = [c for c in acc_s if c in s]
+        batch = [c for c in common if c in keep]
+        contract = [c for c in common if c not in keep]
+        dn = (([acc_s.index(c) for c in contract], [s.index(c) for c in contract]),
+              ([acc_s.index(c) for c in batch], [s.index(c) for c in batch]))
+        acc = _einsum_dot(acc, x, dn, preferred_element_type)
+        acc_s = "".join(batch) + "".join(c for c in acc_s if c not in common) + \
+            "".join(c for c in s if c not in common)
+    acc, acc_s = sum_out(acc, acc_s, set(out_labels))
+    acc = lax.transpose(acc, [acc_s.index(c) for c in out_labels])
+    if preferred_element_type is not None:
+        acc = lax.convert_element_type(acc, dtypes.check_user_dtype(preferred_element_type))
+    return acc
+
+
+def _einsum_sum(x, axes, _sum):
+    if x.dtype == np.bool_:
+        return lax.reduce_or(x, axes)
+    return lax.convert_element_type(_sum(x, axis=tuple(axes), dtype=x.dtype), x.dtype,
+                                    x.weak_type)
+
+
+def _einsum_dot(a, b, dn, preferred_element_type):
+    if a.dtype == np.bool_:
+        return _dot(a, b, dn[0], dn[1])
+    pet = None if preferred_element_type is None else dtypes.check_user_dtype(
+        preferred_element_type)
+    return lax.dot_general(a, b, dn, preferred_element_type=pet)
+
+
+def _einsum_diagonals(x, s):
+    """Collapse repeated labels of one operand onto their diagonal."""
+    while True:
+        dup = next((c for c in s if s.count(c) > 1), None)
+        if dup is None:
+            return x, s
+        i = s.index(dup)
+        j = s.index(dup, i + 1)
+        x = diagonal(x, 0, i, j)  # the diagonal goes last
+        s = "".join(c for k, c in enumerate(s) if k not in (i, j)) + dup

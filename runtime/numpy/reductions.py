@@ -108,9 +108,15 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     total = sum(sq, axis=axes, keepdims=keepdims, where=where)
     if where is not None and keepdims:
         n = lax.reshape(n, total.shape)
-    dof = lax.sub(lax.convert_element_type(n, total.dtype), lax.convert_element_type(ddof, total.dtype))
+    dof = _dof(n, ddof, total.dtype)
     out_ = lax.div(total, dof)
     return out_ if dtype is None else lax.convert_element_type(out_, dtype)
+
+
+def _dof(n, ddof, dtype):
+    """``max(n - ddof, 0)``: no degrees of freedom left gives 0/0 = NaN (as NumPy)."""
+    d = lax.sub(lax.convert_element_type(n, dtype), lax.convert_element_type(ddof, dtype))
+    return lax.max(d, lax.convert_element_type(0, dtype))
 
 
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, correction=None):
@@ -267,10 +273,11 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
         sq = lax.real(lax.mul(centered, lax.conj(centered)))
     else:
         sq = lax.mul(centered, centered)
-    total = nansum(sq, axes, keepdims=keepdims, where=where)
+    # only the input's NaNs are skipped (inf - inf in ``centered`` must stay NaN)
+    total = sum(sq, axes, keepdims=keepdims,
+                where=_and_where(lax.bitwise_not(_nan_mask(x)), where, x.shape))
     n = _not_nan_count(x, axes, keepdims, where)
-    dof = lax.sub(lax.convert_element_type(n, total.dtype),
-                  lax.convert_element_type(ddof, total.dtype))
+    dof = _dof(n, ddof, total.dtype)
     out_ = lax.div(total, dof)
     return out_ if dtype is None else lax.convert_element_type(
         out_, dtypes.check_user_dtype(dtype, "nanvar"))

@@ -5,6 +5,9 @@ import numpy as np
 from runtime import dtypes, lax
 from runtime.numpy.util import broadcast_to, normalize_axis, to_array
 
+__all__ = ["sort", "argsort", "lexsort", "searchsorted", "unique", "unique_values", "partition",
+           "argpartition", "sort_complex"]
+
 
 def _flat_or_axis(x, axis):
     if axis is None:

@@ -160,10 +160,24 @@ def _logaddexp(a, b):
 
 logaddexp = _float_binary("logaddexp", _logaddexp)
 hypot = _float_binary("hypot", lambda a, b: lax.sqrt(lax.add(lax.mul(a, a), lax.mul(b, b))))
-fmax = _float_binary("fmax", lambda a, b: lax.select(lax.ne(b, b), a, lax.select(
-    lax.ne(a, a), b, lax.max(a, b))))
-fmin = _float_binary("fmin", lambda a, b: lax.select(lax.ne(b, b), a, lax.select(
-    lax.ne(a, a), b, lax.min(a, b))))
+
+
+def _nan_ignoring(name, prim):
+    """fmax / fmin: like maximum / minimum, but a NaN loses to a number (ints stay ints)."""
+    def fn(x1, x2, /):
+        check_arraylike(name, x1, x2)
+        a, b = promote_dtypes(x1, x2)
+        shape = broadcast_shapes(name, a.shape, b.shape)
+        a, b = broadcast_to(a, shape), broadcast_to(b, shape)
+        if not dtypes.is_inexact(a.dtype):
+            return prim(a, b)
+        return lax.select(lax.ne(b, b), a, lax.select(lax.ne(a, a), b, prim(a, b)))
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+fmax = _nan_ignoring("fmax", lax.max)
+fmin = _nan_ignoring("fmin", lax.min)
 
 
 def _shift(name, prim_signed, prim_unsigned):
@@ -176,19 +190,19 @@ left_shift = _binary("left_shift", lax.shift_left)
 right_shift = _shift("right_shift", lax.shift_right_arithmetic, lax.shift_right_logical)
 
 
-def logical_and(x1, x2, /):
-    a, b = promote_args("logical_and", *(_to_bool(x) for x in (x1, x2)))
-    return lax.bitwise_and(a, b)
+def _logical(name, prim):
+    """Promote first (as JAX), then compare with zero: weak inputs give a weak bool."""
+    def fn(x1, x2, /):
+        check_arraylike(name, x1, x2)
+        a, b = promote_args(name, x1, x2)
+        return prim(_to_bool(a), _to_bool(b))
+    fn.__name__ = fn.__qualname__ = name
+    return fn
 
 
-def logical_or(x1, x2, /):
-    a, b = promote_args("logical_or", *(_to_bool(x) for x in (x1, x2)))
-    return lax.bitwise_or(a, b)
-
-
-def logical_xor(x1, x2, /):
-    a, b = promote_args("logical_xor", *(_to_bool(x) for x in (x1, x2)))
-    return lax.bitwise_xor(a, b)
+logical_and = _logical("logical_and", lax.bitwise_and)
+logical_or = _logical("logical_or", lax.bitwise_or)
+logical_xor = _logical("logical_xor", lax.bitwise_xor)
 
 
 def logical_not(x, /):
@@ -196,7 +210,10 @@ def logical_not(x, /):
 
 
 def _to_bool(x):
-    return lax.convert_element_type(to_array(x), np.bool_)
+    x = to_array(x)
+    if x.dtype == np.bool_:
+        return x
+    return lax.ne(x, lax.convert_element_type(0, x.dtype))
 
 
 exp = _unary("exp", lax.exp)
@@ -233,11 +250,22 @@ rint = _unary("rint", _keep_ints(lambda a: lax.round(a, 1)), inexact=False)
 negative = _unary("negative", lambda a: lax.bitwise_not(a) if a.dtype == np.bool_ else lax.neg(a),
                   inexact=False)
 positive = _unary("positive", lambda a: a, inexact=False)
-sign = _unary("sign", lambda a: a if a.dtype == np.bool_ else lax.sign(a), inexact=False)
+def _sign(a):
+    if a.dtype == np.bool_:
+        return a
+    if np.dtype(a.dtype).kind == "u":  # XLA's sign takes signed types only
+        return lax.convert_element_type(lax.ne(a, lax.convert_element_type(0, a.dtype)), a.dtype,
+                                        a.weak_type)
+    return lax.sign(a)
+
+
+sign = _unary("sign", _sign, inexact=False)
 absolute = abs = _unary("absolute", lambda a: a if a.dtype == np.bool_ or np.dtype(
     a.dtype).kind == "u" else lax.abs(a), inexact=False)
 fabs = _unary("fabs", lax.abs)
-square = _unary("square", lambda a: lax.integer_pow(a, 2), inexact=False)
+square = _unary("square", lambda a: lax.integer_pow(a if a.dtype != np.bool_ else
+                                                   lax.convert_element_type(a, dtypes.default_int()),
+                                                   2), inexact=False)
 reciprocal = _unary("reciprocal", lambda a: lax.integer_pow(a, -1), inexact=False)
 invert = bitwise_not = bitwise_invert = _unary("invert", lax.bitwise_not, inexact=False)
 conjugate = conj = _unary("conjugate", lambda a: lax.conj(a) if np.dtype(a.dtype).kind == "c"
@@ -307,8 +335,9 @@ def sinc(x, /):
     (a,) = promote_inexact(x)
     pix = lax.mul(a, lax.convert_element_type(np.pi, a.dtype))
     zero = lax.eq(a, lax.convert_element_type(0, a.dtype))
-    safe = lax.select(zero, lax.convert_element_type(1, a.dtype), pix)
-    return lax.select(zero, lax.convert_element_type(1, a.dtype), lax.div(lax.sin(safe), safe))
+    one = broadcast_to(lax.convert_element_type(1, a.dtype), a.shape)
+    safe = lax.select(zero, one, pix)
+    return lax.select(zero, one, lax.div(lax.sin(safe), safe))
 
 
 def clip(arr=None, /, min=None, max=None, *, a=None, a_min=None, a_max=None):
@@ -346,7 +375,7 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     info = np.finfo(a.dtype)
     posinf = info.max if posinf is None else posinf
     neginf = info.min if neginf is None else neginf
-    c = lambda v: lax.convert_element_type(v, a.dtype)
+    c = lambda v: broadcast_to(lax.convert_element_type(v, a.dtype), a.shape)
     out = lax.select(isnan(a), c(nan), a)
     out = lax.select(isposinf(a), c(posinf), out)
     return lax.select(isneginf(a), c(neginf), out)

@@ -21,7 +21,8 @@ def to_array(x, dtype=None, weak_type=None):
         d, weak = dtypes.scalar_dtype(x)
         if isinstance(x, int) and not isinstance(x, bool) and dtype is None:
             _check_int_range(x, d)
-        return scalar(x, dtype or d, weak if weak_type is None else weak_type)
+        # an explicit dtype makes the scalar strong (jnp.asarray(1, 'int8') is not weak)
+        return scalar(x, dtype or d, (weak and dtype is None) if weak_type is None else weak_type)
     if isinstance(x, (list, tuple)) and any(isinstance(e, Array) or isinstance(e, (list, tuple))
                                            for e in x):
         return _stack_nested(x, dtype)

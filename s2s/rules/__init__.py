@@ -33,7 +33,10 @@ class Template:
                                  fdef.args.defaults))
         self.body = fdef.body
         self.primal = primal
-        self.signature = inspect.signature(primal) if callable(primal) else None
+        try:
+            self.signature = inspect.signature(primal)
+        except (TypeError, ValueError):  # builtins (getattr): the transforms bind by name
+            self.signature = None
 
 
 def adjoint(*primals):

@@ -323,3 +323,8 @@ def matmul_adjoint_lhs_(z, g, x, y):
 def matmul_adjoint_rhs_(z, g, x, y):
     d[g] = unbroadcast(jnp.matmul(x, d[z]), g)
     d[x] = matmul_adjoint_lhs(g, x, d[z])
+
+
+@adjoint(getattr)
+def getattr_(z, obj, name):
+    d[obj] = add_at(obj, name, d[z])

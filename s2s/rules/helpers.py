@@ -123,6 +123,13 @@ def _is_container(x):
     return isinstance(x, (dict, list, tuple))
 
 
+def _entry(ct, key, primal, index):
+    """A Sparse cotangent's entry for field ``key`` / position ``index`` (0 if absent)."""
+    if key in ct:
+        return ct[key]
+    return ct.get(index, 0.0)
+
+
 def add_at(x, index, g):
     """Adjoint of ``x[index]``: ``g`` placed at ``index`` of zeros shaped like ``x``."""
     if _is_container(x):
@@ -161,8 +168,11 @@ def materialize(ct, primal):
         ct = ct if isinstance(ct, Sparse) else Sparse()
         if isinstance(primal, dict):
             return type(primal)({k: materialize(ct.get(k, 0.0), v) for k, v in primal.items()})
-        items = [materialize(ct.get(i, 0.0), v) for i, v in enumerate(primal)]
-        return type(primal)(*items) if hasattr(type(primal), "_fields") else type(primal)(items)
+        fields = getattr(type(primal), "_fields", None)
+        if fields:  # namedtuple: entries by field name or by position
+            return type(primal)(*[materialize(_entry(ct, f, primal, i), v)
+                                  for i, (f, v) in enumerate(zip(fields, primal))])
+        return type(primal)([materialize(ct.get(i, 0.0), v) for i, v in enumerate(primal)])
     if _is_container(primal):
         if isinstance(primal, dict):
             return type(primal)({k: materialize(ct[k], v) for k, v in primal.items()})
@@ -191,11 +201,13 @@ def zeros_like_tree(x):
 
 
 def item(ct, i):
-    """Entry ``i`` of a container cotangent (0 where none arrived)."""
+    """Entry ``i`` (an index, key or field name) of a container cotangent (0 where none)."""
     if isinstance(ct, Sparse):
         return ct.get(i, 0.0)
     if isinstance(ct, (int, float)) and ct == 0:
         return 0.0
+    if isinstance(i, str) and not isinstance(ct, dict):
+        return getattr(ct, i)
     return ct[i]
 
 

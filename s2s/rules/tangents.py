@@ -334,3 +334,8 @@ def matmul_adjoint_lhs_(z, g, x, y):
 def matmul_adjoint_rhs_(z, g, x, y):
     d[z] = matmul_adjoint_rhs(d[g], x, y)
     d[z] = matmul_adjoint_rhs(g, d[x], y)
+
+
+@tangent(getattr)
+def getattr_(z, obj, name):
+    d[z] = item(d[obj], name)
