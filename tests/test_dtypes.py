@@ -237,9 +237,6 @@ def test_finfo_iinfo_of_arrays():
     assert snp.iinfo(snp.zeros(2, "uint8")).max == 255
 
 
-@pytest.mark.xfail(reason="runtime/numpy/__init__.py finfo/iinfo read .dtype off NumPy scalar "
-                          "types (np.float32.dtype is a descriptor); runtime.dtypes.finfo/iinfo "
-                          "handle them", strict=False)
 def test_finfo_iinfo_of_numpy_scalar_types():
     assert snp.finfo(np.float32).eps == jnp.finfo(np.float32).eps
     assert snp.iinfo(np.uint32).max == jnp.iinfo(np.uint32).max

@@ -41,15 +41,8 @@ def broadcast_shapes(*shapes):
     return _broadcast_shapes("broadcast_shapes", *shapes)
 
 
-def finfo(dtype):
-    import ml_dtypes
-    return ml_dtypes.finfo(_np.dtype(dtype) if not hasattr(dtype, "dtype") else dtype.dtype)
-
-
-def iinfo(int_type):
-    import ml_dtypes
-    return ml_dtypes.iinfo(_np.dtype(int_type) if not hasattr(int_type, "dtype") else
-                           int_type.dtype)
+finfo = _dtypes.finfo
+iinfo = _dtypes.iinfo
 
 
 def can_cast(from_, to, casting="safe"):
