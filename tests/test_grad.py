@@ -241,3 +241,15 @@ def test_namedtuple_params_with_attribute_reads():
     ours = s2s.grad(loss)(Params(*map(jnp.asarray, p)), jnp.asarray(x))
     assert isinstance(ours, Params)
     _close(tuple(ours), tuple(jax.grad(loss_j)(p, x)))
+
+
+def test_random_samplers_under_jit_and_grad():
+    k = s2s.random.key(7)
+    np.testing.assert_array_equal(s2s.jit(lambda k: s2s.random.normal(k, (4,)))(k),
+                                  s2s.random.normal(k, (4,)))
+    raw = s2s.random.PRNGKey(3)
+    np.testing.assert_array_equal(s2s.jit(lambda k: s2s.random.uniform(k, (2, 3)))(raw),
+                                  s2s.random.uniform(raw, (2, 3)))
+    # reparameterised: d/ds sum(s * normal(k)) = sum(normal(k))
+    g = s2s.grad(lambda s: jnp.sum(s2s.random.normal(k, (5,)) * s))(2.0)
+    np.testing.assert_allclose(g, np.sum(np.asarray(s2s.random.normal(k, (5,)))), rtol=1e-6)

@@ -166,14 +166,3 @@ def test_statistics():
     g = np.asarray(sr.gamma(k, 3.0, (2000,)))
     assert abs(g.mean() - 3) < 0.2
 
-
-def test_samplers_under_jit_and_grad():
-    k = sr.key(7)
-    np.testing.assert_array_equal(s2s.jit(lambda k: sr.normal(k, (4,)))(k),
-                                  sr.normal(k, (4,)))
-    raw = sr.PRNGKey(3)
-    np.testing.assert_array_equal(s2s.jit(lambda k: sr.uniform(k, (2, 3)))(raw),
-                                  sr.uniform(raw, (2, 3)))
-    # reparameterised: d/ds sum(s * normal(k)) = sum(normal(k))
-    g = s2s.grad(lambda s: snp.sum(sr.normal(k, (5,)) * s))(2.0)
-    np.testing.assert_allclose(g, np.sum(np.asarray(sr.normal(k, (5,)))), rtol=1e-6)
