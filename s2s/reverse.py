@@ -168,7 +168,11 @@ class Reverse:
             return False
         if isinstance(node, gast.Name):
             return node.id in self.active
-        if isinstance(node, (gast.Constant, gast.Compare, gast.BoolOp, gast.Lambda)):
+        if isinstance(node, gast.Lambda):  # a lambda closing over active values is active
+            params = {a.id for a in node.args.args}
+            return any(n.id in self.active and n.id not in params for n in gast.walk(node.body)
+                       if isinstance(n, gast.Name))
+        if isinstance(node, (gast.Constant, gast.Compare, gast.BoolOp)):
             return False
         if isinstance(node, gast.Attribute) and node.attr in _INACTIVE_ATTRS:
             return False

@@ -1,0 +1,483 @@
+"""The batch transform (``vmap``): ``f`` -> ``f_vmap(*args, batch_size)``.
+
+Mapped values (those that depend on a mapped argument) carry the batch axis in front. Code that
+touches no mapped value is left as it is. A call with mapped arguments becomes
+``batched(fn, mapped, *args)`` (its batching rule, ``s2s/rules/batching.py``), except
+elementwise functions of one argument, which need no rule (``jnp.sin(x)`` stays); a call into a
+user function calls that function's own generated ``*_vmap``. Shape queries on mapped values
+(``x.shape``, ``x.ndim``, ``len(x)``, ``x.size``) are rewritten to the per-example view. The
+generated function returns its outputs and, as a literal, which of them are mapped.
+"""
+import copy
+
+import gast
+
+from runtime import numpy as rnp
+from s2s import codegen, parse as parse_mod
+from s2s.errors import TransformError
+from s2s.reverse import Reverse, _assign, _call, _closure_key, _index_value, _is_user_function, \
+    _name, _with_node, comment
+from s2s.rules import batching
+
+_OPS = {gast.Add: rnp.add, gast.Sub: rnp.subtract, gast.Mult: rnp.multiply,
+        gast.Div: rnp.true_divide, gast.Pow: rnp.power, gast.MatMult: rnp.matmul,
+        gast.FloorDiv: rnp.floor_divide, gast.Mod: rnp.mod, gast.BitAnd: rnp.bitwise_and,
+        gast.BitOr: rnp.bitwise_or, gast.BitXor: rnp.bitwise_xor}
+_OP_NAMES = {gast.Add: "add", gast.Sub: "subtract", gast.Mult: "multiply",
+             gast.Div: "true_divide", gast.Pow: "power", gast.MatMult: "matmul",
+             gast.FloorDiv: "floor_divide", gast.Mod: "mod", gast.BitAnd: "bitwise_and",
+             gast.BitOr: "bitwise_or", gast.BitXor: "bitwise_xor"}
+_CMP = {gast.Lt: "less", gast.LtE: "less_equal", gast.Gt: "greater", gast.GtE: "greater_equal",
+        gast.Eq: "equal", gast.NotEq: "not_equal"}
+# functions of one array that act elementwise: a batch axis in front changes nothing
+_UNARY = {getattr(rnp, n) for n in [
+    "sin", "cos", "tan", "tanh", "sinh", "cosh", "arcsin", "arccos", "arctan", "arcsinh",
+    "arccosh", "arctanh", "exp", "exp2", "expm1", "log", "log1p", "log2", "log10", "sqrt",
+    "cbrt", "square", "reciprocal", "absolute", "abs", "negative", "positive", "sign", "floor",
+    "ceil", "trunc", "rint", "isnan", "isinf", "isfinite", "logical_not", "invert", "real",
+    "imag", "conj", "conjugate", "sinc", "deg2rad", "rad2deg", "nan_to_num", "asarray",
+    "array", "zeros_like", "ones_like"]}
+_METHODS = {"sum", "mean", "std", "var", "max", "min", "prod", "reshape", "transpose", "ravel",
+            "squeeze", "dot", "clip", "argmax", "argmin", "all", "any", "cumsum", "cumprod"}
+
+
+class Batch(Reverse):
+    """One function's batch transformation."""
+
+    mode_name = "vmap"
+
+    def is_active(self, node):
+        """Whether ``node``'s value differs between examples (shape queries do not)."""
+        if node is None:
+            return False
+        if isinstance(node, gast.Name):
+            return node.id in self.active
+        if isinstance(node, (gast.Constant, gast.Lambda)):
+            return False
+        if isinstance(node, gast.Attribute) and node.attr in ("shape", "ndim", "dtype", "size"):
+            return False
+        if isinstance(node, gast.Call) and self.static_value(node.func) in (len, type,
+                                                                           isinstance):
+            return False
+        return any(self.is_active(c) for c in gast.iter_child_nodes(node))
+
+    def build(self):
+        body = [s for s in self.node.body if not (
+            isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant))]
+        self.batch_size = self.fresh_named("batch_size")
+        self.local_names = set()
+        self.analyse(body)
+        self.mapped = self.active
+        stmts = self.block(body)
+        args = copy.deepcopy(self.node.args)
+        args.args.append(_name(self.batch_size, gast.Param()))
+        return gast.FunctionDef(name=f"{self.node.name}_vmap", args=args, body=stmts,
+                                decorator_list=[], returns=None, type_comment=None,
+                                type_params=[])
+
+    # ---- statements ------------------------------------------------------------------------
+    def block(self, stmts):
+        out = []
+        for s in stmts:
+            out += self.stmt(s)
+        return out or [gast.Pass()]
+
+    def stmt(self, s):
+        if isinstance(s, gast.Return):
+            if s.value is None:
+                self.fail(s, "`return` without a value")
+            value, flags = self.returned(s.value)
+            return [gast.copy_location(gast.Return(value=gast.Tuple(
+                elts=[value, flags], ctx=gast.Load())), s)]
+        if isinstance(s, gast.AugAssign):
+            if not isinstance(s.target, gast.Name):
+                self.fail(s, "augmented assignment to a subscript or attribute")
+            s = gast.copy_location(_assign(s.target.id, gast.BinOp(
+                left=_name(s.target.id), op=s.op, right=s.value)), s)
+        if isinstance(s, gast.Assign):
+            value, m = self.expr(s.value)
+            names = {n.id for t in s.targets for n in gast.walk(t) if isinstance(n, gast.Name)}
+            if not m and names & self.mapped:
+                if len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+                    value = _call("broadcast_batch", value, _name(self.batch_size))
+                else:
+                    self.fail(s, "unpacking unmapped values into names that are mapped "
+                                 "elsewhere")
+            out = gast.copy_location(gast.Assign(targets=s.targets, value=value,
+                                                 type_comment=None), s)
+            return [out]
+        if isinstance(s, gast.If):
+            test, m = self.expr(s.test)
+            if m:
+                self.branch_error(s)
+            return [gast.If(test=test, body=self.block(s.body), orelse=self.block(s.orelse))]
+        if isinstance(s, gast.For):
+            it, m = self.expr(s.iter)
+            if m:
+                it = _call("items", it)  # for row in X: rows of each example, still batched
+            return [gast.For(target=s.target, iter=it, body=self.block(s.body),
+                             orelse=self.block(s.orelse) if s.orelse else [],
+                             type_comment=None)]
+        if isinstance(s, gast.While):
+            test, m = self.expr(s.test)
+            if m:
+                self.branch_error(s)
+            return [gast.While(test=test, body=self.block(s.body), orelse=[])]
+        if isinstance(s, gast.Expr):
+            value, _ = self.expr(s.value)
+            return [gast.Expr(value=value)]
+        if isinstance(s, (gast.Pass, gast.Break, gast.Continue, gast.Assert)):
+            return [s]
+        self.fail(s, f"`{type(s).__name__}` statements")
+
+    def branch_error(self, s):
+        raise TransformError(
+            f"{self.where_file}:{s.lineno}: vmap cannot run Python control flow on a value that "
+            f"depends on the mapped inputs (in {self.parsed.name!r}): each example could take "
+            f"another branch. Compute both sides and select with jnp.where(condition, a, b), "
+            f"or use lax.cond / lax.while_loop.")
+
+    def returned(self, node):
+        """The returned value and a literal saying which parts of it are mapped."""
+        if isinstance(node, gast.Tuple):
+            parts = [self.returned(e) for e in node.elts]
+            return (gast.Tuple(elts=[p[0] for p in parts], ctx=gast.Load()),
+                    gast.Tuple(elts=[p[1] for p in parts], ctx=gast.Load()))
+        value, m = self.expr(node)
+        return value, gast.Constant(value=m, kind=None)
+
+    # ---- expressions -> (new expression, mapped?) -------------------------------------------
+    def expr(self, node):
+        if node is None:
+            return None, False
+        if isinstance(node, gast.Name):
+            return node, node.id in self.mapped
+        if isinstance(node, gast.Constant):
+            return node, False
+        if isinstance(node, gast.BinOp):
+            (l, ml), (r, mr) = self.expr(node.left), self.expr(node.right)
+            if not (ml or mr):
+                return gast.BinOp(left=l, op=node.op, right=r), False
+            fn = _OP_NAMES.get(type(node.op))
+            if fn is None:
+                self.fail(node, f"the `{type(node.op).__name__}` operator on mapped values")
+            return self.rule(_jnp_attr(fn), [l, r], [ml, mr]), True
+        if isinstance(node, gast.UnaryOp):
+            v, m = self.expr(node.operand)
+            if m and isinstance(node.op, gast.Not):
+                self.fail(node, "`not` of a mapped value (use jnp.logical_not)")
+            return gast.UnaryOp(op=node.op, operand=v), m
+        if isinstance(node, gast.Compare):
+            if len(node.ops) != 1:
+                self.fail(node, "chained comparisons of mapped values")
+            (l, ml), (r, mr) = self.expr(node.left), self.expr(node.comparators[0])
+            if not (ml or mr):
+                return gast.Compare(left=l, ops=node.ops, comparators=[r]), False
+            return self.rule(_jnp_attr(_CMP[type(node.ops[0])]), [l, r], [ml, mr]), True
+        if isinstance(node, gast.BoolOp):
+            vals = [self.expr(v) for v in node.values]
+            if any(m for _, m in vals):
+                self.fail(node, "`and`/`or` on mapped values (use jnp.logical_and/or)")
+            return gast.BoolOp(op=node.op, values=[v for v, _ in vals]), False
+        if isinstance(node, gast.IfExp):
+            test, mt = self.expr(node.test)
+            if mt:
+                self.branch_error(node)
+            (b, mb), (o, mo) = self.expr(node.body), self.expr(node.orelse)
+            if mb != mo:
+                b = b if mb else _call("broadcast_batch", b, _name(self.batch_size))
+                o = o if mo else _call("broadcast_batch", o, _name(self.batch_size))
+            return gast.IfExp(test=test, body=b, orelse=o), mb or mo
+        if isinstance(node, gast.Attribute):
+            v, m = self.expr(node.value)
+            if not m:
+                return gast.Attribute(value=v, attr=node.attr, ctx=gast.Load()), False
+            if node.attr == "shape":
+                return _call("per_example_shape", v), False
+            if node.attr == "ndim":
+                return gast.BinOp(left=gast.Attribute(value=v, attr="ndim", ctx=gast.Load()),
+                                  op=gast.Sub(), right=gast.Constant(value=1, kind=None)), False
+            if node.attr == "size":
+                return _call("per_example_size", v), False
+            if node.attr in ("dtype", "weak_type"):
+                return gast.Attribute(value=v, attr=node.attr, ctx=gast.Load()), False
+            if node.attr == "T":
+                return self.rule(_jnp_attr("transpose"), [v], [True]), True
+            if node.attr in ("real", "imag"):
+                return gast.Attribute(value=v, attr=node.attr, ctx=gast.Load()), True
+            return gast.Attribute(value=v, attr=node.attr, ctx=gast.Load()), True
+        if isinstance(node, gast.Subscript):
+            (v, mv), (i, mi) = self.expr(node.value), self.expr(node.slice)
+            if not (mv or mi):
+                return gast.Subscript(value=v, slice=i, ctx=gast.Load()), False
+            if mv and not mi and self.is_container_read(node):
+                return gast.Subscript(value=v, slice=i, ctx=gast.Load()), True
+            return self.rule(_jnp_attr("_getitem"), [v, _index_value(i)], [mv, mi]), True
+        if isinstance(node, (gast.Tuple, gast.List)):
+            parts = [self.expr(e) for e in node.elts]
+            return type(node)(elts=[p[0] for p in parts], ctx=gast.Load()), any(
+                m for _, m in parts)
+        if isinstance(node, gast.Dict):
+            parts = [self.expr(v) for v in node.values]
+            return gast.Dict(keys=node.keys, values=[p[0] for p in parts]), any(
+                m for _, m in parts)
+        if isinstance(node, gast.Call):
+            return self.call(node)
+        if isinstance(node, gast.Slice):
+            parts = [self.expr(p) for p in (node.lower, node.upper, node.step)]
+            if any(m for _, m in parts):
+                self.fail(node, "slice bounds that depend on mapped values")
+            return node, False
+        self.fail(node, f"`{type(node).__name__}` expressions of mapped values")
+
+    def is_container_read(self, node):
+        """``params["W"]``: a string key reads a container, which stays as it is."""
+        return isinstance(node.slice, gast.Constant) and isinstance(node.slice.value, str)
+
+    def rule(self, func, args, mapped, keywords=()):
+        flags = gast.Tuple(elts=[gast.Constant(value=bool(m), kind=None) for m in mapped],
+                           ctx=gast.Load())
+        return gast.Call(func=_name("batched"), args=[func, flags] + list(args),
+                         keywords=list(keywords))
+
+    def call(self, node):
+        if any(isinstance(a, gast.Starred) for a in node.args) or any(
+                k.arg is None for k in node.keywords):
+            self.fail(node, "calls with *args or **kwargs on mapped values")
+        func = node.func
+        if isinstance(func, gast.Attribute) and func.attr in _METHODS:
+            obj, mo = self.expr(func.value)
+            if mo:  # x.sum(0) on a mapped x: jnp.sum's rule
+                args = [self.expr(a) for a in node.args]
+                kws = [(k.arg, self.expr(k.value)) for k in node.keywords]
+                if any(m for _, m in args) or any(m for _, (_, m) in kws):
+                    self.fail(node, "method arguments that depend on mapped values")
+                values = [a for a, _ in args]
+                if func.attr in ("reshape", "transpose") and len(values) > 1:
+                    values = [gast.Tuple(elts=values, ctx=gast.Load())]
+                return self.rule(_jnp_attr(func.attr), [obj] + values, [True],
+                                 [gast.keyword(arg=k, value=v) for k, (v, _) in kws]), True
+        fn = self.static_value(func)
+        args = [self.expr(a) for a in node.args]
+        kws = [(k.arg, self.expr(k.value)) for k in node.keywords]
+        mapped = [m for _, m in args]
+        new_kw = [gast.keyword(arg=k, value=v) for k, (v, _) in kws]
+        values = [a for a, _ in args]
+        if not any(mapped) and not any(m for _, (_, m) in kws):
+            return gast.Call(func=func, args=values, keywords=new_kw), False
+        if any(m for _, (_, m) in kws):
+            self.fail(node, "keyword arguments that depend on mapped values")
+        if fn is len and mapped[0]:
+            return gast.Subscript(value=gast.Attribute(value=values[0], attr="shape",
+                                                       ctx=gast.Load()),
+                                  slice=gast.Constant(value=1, kind=None), ctx=gast.Load()), False
+        if fn in _UNARY and len(values) == 1 and not new_kw:
+            return gast.Call(func=func, args=values, keywords=[]), True
+        if fn is not None and _is_user_function(fn) and not isinstance(fn, type):
+            if new_kw:
+                self.fail(node, "keyword arguments to a user function called on mapped values")
+            callee = vmap_function(fn, tuple(i for i, m in enumerate(mapped) if m))
+            name = self.fresh_named(f"{''.join(c for c in fn.__name__ if c.isalnum() or c == '_') or 'fn'}_vmap")
+            self.free[name] = callee
+            # the callee returns (outputs, which are mapped); results are brought to the batch
+            return _call("batched_result", _call(name, *values, _name(self.batch_size)),
+                         _name(self.batch_size)), True
+        if fn is None:
+            self.fail(node, f"calling `{codegen.to_source(func).strip()}` on mapped values: "
+                            f"s2s cannot resolve it before running")
+        return self.rule(func, values, mapped, new_kw), True
+
+
+def _jnp_attr(name):
+    return gast.Attribute(value=_name("jnp"), attr=name, ctx=gast.Load())
+
+
+def batched_result(result, size):
+    """A generated ``*_vmap``'s (outputs, mapped) as outputs that all carry the batch."""
+    out, flags = result
+    return _bring(out, flags, size)
+
+
+def _bring(out, flags, size):
+    if isinstance(flags, tuple):
+        return type(out)(_bring(o, f, size) for o, f in zip(out, flags)) if isinstance(
+            out, (tuple, list)) else out
+    return out if flags else batching.broadcast_batch(out, size)
+
+
+_cache = {}
+
+
+def vmap_function(fun, mapped, ):
+    """Generated ``f_vmap(*args, batch_size) -> (outputs, which are mapped)`` for ``fun`` with
+    the positional parameters ``mapped`` carrying a batch axis in front (cached)."""
+    key = (getattr(fun, "__code__", None) or fun, mapped, _closure_key(fun))
+    hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    parsed = parse_mod.parse(fun)
+    if parsed.bound_args or parsed.bound_kwargs:
+        raise TransformError(f"{parsed.where}: vmap the function itself, not a partial or "
+                             f"bound method of it")
+    b = Batch(_with_node(parsed, copy.deepcopy(parsed.node)), mapped)
+    fdef = b.build()
+    used = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)}
+    names = {k: v for k, v in b.free.items() if k in used}
+    ours = {"batched": batching.batched, "broadcast_batch": batching.broadcast_batch,
+            "per_example_shape": batching.per_example_shape,
+            "per_example_size": batching.per_example_size, "items": batching.items,
+            "batched_result": batched_result, "jnp": rnp}
+    scope = {**parsed.globals, **parsed.freevars}
+    from s2s.rules.helpers import same_binding
+    for name, value in ours.items():
+        if name in used:
+            if name in scope and not same_binding(scope[name], value):
+                raise TransformError(f"{parsed.where}: the name {name!r} is used by s2s's "
+                                     f"generated batching code, but {parsed.name!r} sees it "
+                                     f"bound to something else. Rename it.")
+            names.setdefault(name, value)
+    header = (f"Batched (vmap) version of {parsed.name} ({parsed.where}), generated by s2s:\n"
+              f"mapped parameters {', '.join(b.wrt)} carry the batch axis in front.")
+    fn = codegen.load(fdef, parsed.globals, names, header=header)
+    fn.__s2s_original__ = fun
+    _cache[key] = fn
+    return fn
+
+
+# ---- the API -----------------------------------------------------------------------------------
+
+class _Batched:
+    """What ``vmap(f)`` returns. ``__wrapped__`` is the generated batched function for mapping
+    every positional argument, so ``inspect.getsource(s2s.vmap(f))`` shows its source."""
+
+    def __init__(self, fun, in_axes, out_axes, axis_size):
+        from runtime.tree_util import tree_flatten
+        if isinstance(in_axes, list):
+            in_axes = tuple(in_axes)
+        for leaf in tree_flatten(in_axes, is_leaf=lambda x: x is None)[0]:
+            if leaf is not None and not isinstance(leaf, int):
+                raise TypeError(f"vmap in_axes must be an int, None, or a tuple of entries "
+                                f"corresponding to the positional arguments passed to the "
+                                f"function, but got {in_axes}.")
+        self.fun, self.in_axes, self.out_axes, self.axis_size = fun, in_axes, out_axes, axis_size
+        self.__name__ = getattr(fun, "__name__", "fun")
+        self.__qualname__ = getattr(fun, "__qualname__", self.__name__)
+        self.__module__ = getattr(fun, "__module__", None)
+        self.__doc__ = getattr(fun, "__doc__", None)
+
+    @property
+    def __wrapped__(self):
+        import inspect
+        n = len([p for p in inspect.signature(self.fun).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)])
+        mapped = tuple(i for i in range(n) if self._axes_for(i, n) is not None)
+        return vmap_function(self.fun, mapped)
+
+    def _axes_for(self, i, n):
+        if isinstance(self.in_axes, tuple):
+            return self.in_axes[i] if i < len(self.in_axes) else None
+        return self.in_axes
+
+    def __call__(self, *args, **kwargs):
+        from runtime.tree_util import flatten_up_to, tree_flatten, tree_structure, \
+            tree_unflatten
+        if kwargs:
+            raise TypeError("s2s.vmap: pass mapped arguments positionally (keyword arguments "
+                            "are not mapped in JAX either; close over them).")
+        if isinstance(self.in_axes, tuple) and len(self.in_axes) != len(args):
+            raise ValueError(f"vmap in_axes specification must be a tree prefix of the "
+                             f"corresponding value, got specification {self.in_axes} for value "
+                             f"tree {tree_structure(args)}.")
+        sizes, prepared, mapped = [], [], []
+        for i, a in enumerate(args):
+            spec = self._axes_for(i, len(args))
+            leaves, tree = tree_flatten(a)
+            specs = flatten_up_to(tree, spec) if not isinstance(spec, (int, type(None))) else \
+                [spec] * len(leaves)
+            for leaf, ax in zip(leaves, specs):
+                if ax is not None:
+                    nd = rnp.ndim(leaf)
+                    if not -nd <= ax < nd:
+                        raise ValueError(f"vmap was requested to map its argument along axis "
+                                         f"{ax}, which implies that its rank should be at least "
+                                         f"{(ax + 1) if ax >= 0 else -ax}, but is only {nd} (its "
+                                         f"shape is {rnp.shape(leaf)})")
+                    sizes.append((rnp.shape(leaf)[ax % nd], ax, i, leaf))
+            prepared.append((leaves, tree, specs))
+        size = self.axis_size
+        if sizes:
+            if len({s for s, *_ in sizes}) > 1:
+                names = self._arg_names(len(args))
+                lines = [f"  * one axis had size {s}: axis {ax} of argument {names[i]} of type "
+                         f"{_type_str(leaf)}" for s, ax, i, leaf in sizes]
+                raise ValueError("vmap got inconsistent sizes for array axes to be mapped:\n" +
+                                 ";\n".join(lines))
+            if size is not None and size != sizes[0][0]:
+                raise ValueError(f"vmap got inconsistent sizes: axis_size={size} but an axis "
+                                 f"to be mapped has size {sizes[0][0]}")
+            size = sizes[0][0]
+        if size is None:
+            raise ValueError("vmap must have at least one non-None value in in_axes")
+        new_args = []
+        for i, (leaves, tree, specs) in enumerate(prepared):
+            if all(ax is None for ax in specs):
+                new_args.append(tree_unflatten(tree, leaves))
+                mapped.append(False)
+                continue
+            moved = [rnp.moveaxis(l, ax, 0) if ax is not None else
+                     batching.broadcast_batch(l, size) for l, ax in zip(leaves, specs)]
+            new_args.append(tree_unflatten(tree, moved))
+            mapped.append(True)
+        if isinstance(self.fun, _Batched):  # vmap of vmap: the inner one runs per example
+            out = batching.loop(self.fun, mapped, *new_args)
+            return _place_outputs(out, True, self.out_axes, size)
+        generated = vmap_function(self.fun, tuple(i for i, m in enumerate(mapped) if m))
+        out, flags = generated(*new_args, size)
+        return _place_outputs(out, flags, self.out_axes, size)
+
+    def _arg_names(self, n):
+        import inspect
+        try:
+            params = [p.name for p in inspect.signature(self.fun).parameters.values()]
+        except (TypeError, ValueError):
+            params = []
+        return [params[i] if i < len(params) else f"args[{i}]" for i in range(n)]
+
+
+def _type_str(x):
+    from runtime import dtypes
+    dt = dtypes.dtype_and_weak(x)[0]
+    return f"{dt.name}[{','.join(str(d) for d in rnp.shape(x))}]"
+
+
+def _place_outputs(out, flags, out_axes, size):
+    """Outputs with the batch axis moved to ``out_axes`` (unmapped ones broadcast first)."""
+    from runtime.tree_util import flatten_up_to, tree_flatten, tree_unflatten
+    leaves, tree = tree_flatten(out)
+    flag_leaves = _expand_prefix(flags, out, tree)
+    axes = flatten_up_to(tree, out_axes) if not isinstance(out_axes, (int, type(None))) else \
+        [out_axes] * len(leaves)
+    placed = []
+    for leaf, m, ax in zip(leaves, flag_leaves, axes):
+        if ax is None:
+            if m:
+                raise ValueError("vmap has mapped output but out_axes is None")
+            placed.append(leaf)
+            continue
+        leaf = leaf if m else batching.broadcast_batch(leaf, size)
+        placed.append(rnp.moveaxis(leaf, 0, ax) if ax != 0 else leaf)
+    return tree_unflatten(tree, placed)
+
+
+def _expand_prefix(flags, out, tree):
+    from runtime.tree_util import tree_flatten
+    if isinstance(flags, tuple) and isinstance(out, (tuple, list)):
+        return [f for o, fl in zip(out, flags) for f in _expand_prefix(fl, o, None)]
+    return [bool(flags)] * len(tree_flatten(out)[0])
+
+
+def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_name=None):
+    """Vectorise ``fun`` over a leading (``in_axes``) axis by generating its batched source."""
+    if not callable(fun):
+        raise TypeError(f"vmap requires a callable as its first argument, got {fun!r}")
+    return _Batched(fun, in_axes, out_axes, axis_size)

@@ -1,0 +1,237 @@
+"""Batching rules: how each s2s.numpy function runs on values that carry a batch axis in front.
+
+``batched(fn, mapped, *args, **kwargs)`` is what the batch transform writes for a call whose
+arguments include mapped values (``mapped`` says which positional arguments are). It applies
+``fn``'s rule, or, for a function without one, runs ``fn`` once per example and stacks the
+results (always right, just slower).
+"""
+import numpy as np
+
+from runtime import numpy as jnp
+from runtime.core import Array
+from runtime.tree_util import tree_flatten, tree_map, tree_unflatten
+
+RULES = {}
+
+
+def rule(*fns):
+    def register(r):
+        for f in fns:
+            RULES[f] = r
+        return r
+    return register
+
+
+def batched(fn, mapped, *args, **kwargs):
+    """``fn(*args, **kwargs)`` for every example, as one call where a rule allows."""
+    r = RULES.get(fn)
+    if r is not None:
+        return r(fn, mapped, *args, **kwargs)
+    return loop(fn, mapped, *args, **kwargs)
+
+
+def loop(fn, mapped, *args, **kwargs):
+    """The fallback: one call per example, results stacked along a new front axis."""
+    size = batch_size(mapped, args)
+    outs = [fn(*[example(a, i) if m else a for a, m in zip(args, mapped)], **kwargs)
+            for i in range(size)]
+    leaves = [tree_flatten(o)[0] for o in outs]
+    tree = tree_flatten(outs[0])[1]
+    return tree_unflatten(tree, [jnp.stack([jnp.asarray(l[k]) for l in leaves])
+                                 for k in range(len(leaves[0]))])
+
+
+def example(x, i):
+    return tree_map(lambda v: v[i], x)
+
+
+def batch_size(mapped, args):
+    for a, m in zip(args, mapped):
+        if m:
+            return tree_flatten(a)[0][0].shape[0]
+    raise ValueError("batched call without a mapped argument")
+
+
+def broadcast_batch(x, size):
+    """An unmapped value, repeated for every example (batch axis in front)."""
+    return tree_map(lambda v: jnp.broadcast_to(jnp.asarray(v), (size,) + np.shape(v)), x)
+
+
+def per_example_shape(x):
+    return tuple(x.shape[1:])
+
+
+def per_example_size(x):
+    return int(np.prod(x.shape[1:], dtype=np.int64))
+
+
+def items(x):
+    """``for row in x`` over a mapped ``x``: the rows, each still batched."""
+    return [x[:, i] for i in range(x.shape[1])]
+
+
+def _ndim(x, m):
+    return np.ndim(x) - 1 if m else np.ndim(x)
+
+
+# ---- elementwise: line up the per-example ranks, then broadcasting does the rest -------------
+
+def _align(args, mapped):
+    rank = max(_ndim(a, m) for a, m in zip(args, mapped))
+    out = []
+    for a, m in zip(args, mapped):
+        if m and _ndim(a, m) < rank:
+            a = jnp.reshape(a, (a.shape[0],) + (1,) * (rank - _ndim(a, m)) + tuple(a.shape[1:]))
+        out.append(a)
+    return out
+
+
+def elementwise(fn, mapped, *args, **kwargs):
+    return fn(*_align(list(args), list(mapped) + [False] * (len(args) - len(mapped))),
+              **kwargs)
+
+
+rule(jnp.add, jnp.subtract, jnp.multiply, jnp.divide, jnp.true_divide, jnp.power,
+     jnp.maximum, jnp.minimum, jnp.arctan2, jnp.logaddexp, jnp.hypot, jnp.floor_divide, jnp.mod,
+     jnp.equal, jnp.not_equal, jnp.less, jnp.less_equal, jnp.greater, jnp.greater_equal,
+     jnp.logical_and, jnp.logical_or, jnp.logical_xor, jnp.bitwise_and, jnp.bitwise_or,
+     jnp.bitwise_xor, jnp.where, jnp.fmax, jnp.fmin, jnp.clip)(elementwise)
+
+
+# ---- reductions: per-example axes move one to the right ---------------------------------------
+
+def _axes(axis, nd):
+    """Per-example ``axis`` (None, int or tuple) as axes of the batched value."""
+    if axis is None:
+        return tuple(range(1, nd + 1))
+    if isinstance(axis, (tuple, list)):
+        return tuple(int(a) % nd + 1 for a in axis)
+    return int(axis) % nd + 1 if nd else 1
+
+
+@rule(jnp.sum, jnp.mean, jnp.max, jnp.min, jnp.prod, jnp.all, jnp.any, jnp.std, jnp.var,
+      jnp.count_nonzero)
+def reduction(fn, mapped, a, axis=None, *args, **kwargs):
+    if not mapped[0]:
+        return loop(fn, mapped, a, axis, *args, **kwargs)
+    return fn(a, _axes(axis, a.ndim - 1), *args, **kwargs)
+
+
+@rule(jnp.argmax, jnp.argmin, jnp.cumsum, jnp.cumprod)
+def single_axis(fn, mapped, a, axis=None, **kwargs):
+    if not mapped[0]:
+        return loop(fn, mapped, a, axis, **kwargs)
+    if axis is None:
+        return fn(jnp.reshape(a, (a.shape[0], -1)), 1, **kwargs)
+    return fn(a, _axes(axis, a.ndim - 1), **kwargs)
+
+
+# ---- shapes -------------------------------------------------------------------------------
+
+@rule(jnp.reshape)
+def reshape(fn, mapped, a, shape=None, *args, **kwargs):
+    if not mapped[0] or len(mapped) > 1 and mapped[1]:
+        return loop(fn, mapped, a, shape, *args, **kwargs)
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    return jnp.reshape(a, (a.shape[0],) + shape, *args, **kwargs)
+
+
+@rule(jnp.ravel)
+def ravel(fn, mapped, a):
+    return jnp.reshape(a, (a.shape[0], -1))
+
+
+@rule(jnp.transpose)
+def transpose(fn, mapped, a, axes=None):
+    nd = a.ndim - 1
+    axes = tuple(reversed(range(nd))) if axes is None else tuple(int(i) % nd for i in axes)
+    return jnp.transpose(a, (0,) + tuple(i + 1 for i in axes))
+
+
+@rule(jnp.swapaxes)
+def swapaxes(fn, mapped, a, axis1, axis2):
+    nd = a.ndim - 1
+    return jnp.swapaxes(a, axis1 % nd + 1, axis2 % nd + 1)
+
+
+@rule(jnp.moveaxis)
+def moveaxis(fn, mapped, a, source, destination):
+    nd = a.ndim - 1
+    shift = lambda s: tuple(int(i) % nd + 1 for i in np.atleast_1d(s))  # noqa: E731
+    return jnp.moveaxis(a, shift(source), shift(destination))
+
+
+@rule(jnp.expand_dims)
+def expand_dims(fn, mapped, a, axis):
+    nd = a.ndim - 1 + len(np.atleast_1d(axis))
+    return jnp.expand_dims(a, tuple(int(i) % nd + 1 for i in np.atleast_1d(axis)))
+
+
+@rule(jnp.squeeze)
+def squeeze(fn, mapped, a, axis=None):
+    if axis is None:
+        axis = tuple(i for i, d in enumerate(a.shape[1:]) if d == 1)
+    return jnp.squeeze(a, _axes(axis, a.ndim - 1) if axis != () else ())
+
+
+@rule(jnp.stack, jnp.concatenate)
+def joining(fn, mapped, arrays, axis=0, **kwargs):
+    arrays = list(arrays)
+    size = next(a.shape[0] for a in arrays if isinstance(a, Array) and mapped[0])
+    flags = getattr(arrays, "mapped", None)
+    if flags is None:  # a list whose elements the transform could not tell apart: all mapped
+        flags = [True] * len(arrays)
+    arrays = [a if f else broadcast_batch(a, size) for a, f in zip(arrays, flags)]
+    nd = arrays[0].ndim - 1 + (1 if fn is jnp.stack else 0)
+    return fn(arrays, int(axis) % nd + 1 if nd else 1, **kwargs)
+
+
+# ---- products -------------------------------------------------------------------------------
+
+@rule(jnp.matmul, jnp.dot)
+def matmul(fn, mapped, a, b, **kwargs):
+    ma, mb = (list(mapped) + [False, False])[:2]
+    ra, rb = _ndim(a, ma), _ndim(b, mb)
+    if ra == 0 or rb == 0:
+        return elementwise(jnp.multiply, (ma, mb), a, b)
+    if (fn is jnp.dot and (ra > 2 or rb > 2)) or (ma != mb and (ra > 2 or rb > 2)):
+        return loop(fn, mapped, a, b, **kwargs)  # stacks of matrices against a batch
+    if ma and mb:
+        if ra == 1 and rb == 1:
+            return jnp.sum(a * b, axis=-1)
+        if ra == 1:
+            return jnp.matmul(a[:, None, :], b)[:, 0]
+        if rb == 1:
+            return jnp.matmul(a, b[..., None])[..., 0]
+        a, b = _align([a, b], [True, True])
+        return jnp.matmul(a, b)
+    if ma:  # (B, k) or (B, n, k) against an unbatched vector or matrix
+        return jnp.matmul(a, b)
+    if rb == 1:  # a @ b_i for each example: (B, k) against a (k,) or (n, k)
+        return jnp.matmul(b, a) if ra == 1 else jnp.matmul(b, jnp.swapaxes(a, -1, -2))
+    return jnp.matmul(a, b)
+
+
+@rule(jnp.outer)
+def outer(fn, mapped, a, b):
+    ma, mb = mapped
+    a = jnp.reshape(a, (a.shape[0], -1)) if ma else jnp.ravel(a)
+    b = jnp.reshape(b, (b.shape[0], -1)) if mb else jnp.ravel(b)
+    return (a[..., :, None] if ma else a[:, None]) * (b[..., None, :] if mb else b[None, :])
+
+
+# ---- indexing --------------------------------------------------------------------------------
+
+@rule(jnp._getitem)
+def getitem(fn, mapped, x, idx):
+    mx, mi = (list(mapped) + [False, False])[:2]
+    if mi:
+        if not mx:  # x[i] for a batch of i: index x with the batch
+            return x[idx]
+        rows = jnp.arange(x.shape[0])
+        index = idx if isinstance(idx, tuple) else (idx,)
+        first = index[0]
+        rows = jnp.reshape(rows, (-1,) + (1,) * (np.ndim(first) - 1))
+        return x[(rows,) + index]
+    index = idx if isinstance(idx, tuple) else (idx,)
+    return x[(slice(None),) + index]
