@@ -96,6 +96,8 @@ class Batch(Reverse):
                 left=_name(s.target.id), op=s.op, right=s.value)), s)
         if isinstance(s, gast.Assign):
             value, m = self.expr(s.value)
+            if _is_pop(s.value):  # x = stack.pop(): x's own earlier value, mapped as x is
+                m = True
             names = {n.id for t in s.targets for n in gast.walk(t) if isinstance(n, gast.Name)}
             if not m and names & self.mapped:
                 if len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
@@ -245,6 +247,12 @@ class Batch(Reverse):
                 k.arg is None for k in node.keywords):
             self.fail(node, "calls with *args or **kwargs on mapped values")
         func = node.func
+        if isinstance(func, gast.Attribute) and func.attr in ("append", "pop") and \
+                isinstance(func.value, gast.Name) and func.value.id not in self.namespace:
+            # a list of values (a tape, ys.append(y)): batched values go in and come out as
+            # they are; whether a popped value is mapped is its target's business
+            args = [self.expr(a)[0] for a in node.args]
+            return gast.Call(func=func, args=args, keywords=[]), func.value.id in self.mapped
         if isinstance(func, gast.Attribute) and func.attr in _METHODS:
             obj, mo = self.expr(func.value)
             if mo:  # x.sum(0) on a mapped x: jnp.sum's rule
@@ -286,6 +294,11 @@ class Batch(Reverse):
             self.fail(node, f"calling `{codegen.to_source(func).strip()}` on mapped values: "
                             f"s2s cannot resolve it before running")
         return self.rule(func, values, mapped, new_kw), True
+
+
+def _is_pop(node):
+    return (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+            and node.func.attr == "pop" and not node.args)
 
 
 def _jnp_attr(name):

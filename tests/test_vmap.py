@@ -165,3 +165,24 @@ def test_branch_on_mapped_value_suggests_where():
 
     with pytest.raises(TransformError, match="jnp.where"):
         s2s.vmap(f)(jnp.asarray(X))
+
+
+def _corpus():
+    import jax.numpy as jjnp
+    from corpus import cases, load
+    return load(jnp, "corpus_s2s_vmap"), load(jjnp, "corpus_jax_vmap"), cases()
+
+
+S, J, CORPUS = _corpus()
+_BRANCHY = {"branch", "final_if_return", "while_counter"}  # Python control flow on data
+VG = [c for c in CORPUS if c[2] == 0 and len(c[1]) == 1 and c[0] not in _BRANCHY
+      and c[1][0].ndim == 1]
+
+
+@pytest.mark.parametrize("name", sorted({c[0] for c in VG}))
+def test_vmap_of_grad_over_corpus_matches_jax(name):
+    import jax
+    xs = RNG.normal(size=(3, 5)).astype(np.float32) * 0.5
+    ours = s2s.vmap(s2s.grad(getattr(S, name)))(jnp.asarray(xs))
+    ref = jax.vmap(jax.grad(getattr(J, name)))(xs)
+    np.testing.assert_allclose(ours, ref, rtol=3e-4, atol=3e-5)

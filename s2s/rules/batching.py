@@ -225,6 +225,8 @@ def outer(fn, mapped, a, b):
 @rule(jnp._getitem)
 def getitem(fn, mapped, x, idx):
     mx, mi = (list(mapped) + [False, False])[:2]
+    if isinstance(x, (tuple, list, dict)):  # a container of batched values: plain indexing
+        return x[idx]
     if mi:
         if not mx:  # x[i] for a batch of i: index x with the batch
             return x[idx]
@@ -235,3 +237,101 @@ def getitem(fn, mapped, x, idx):
         return x[(rows,) + index]
     index = idx if isinstance(idx, tuple) else (idx,)
     return x[(slice(None),) + index]
+
+
+# ---- the helpers generated derivatives call (so vmap(grad(f)) stays vectorised) -------------
+
+def _register_helper_rules():
+    from s2s.rules import helpers
+
+    def per_example(x, m):
+        return tuple(np.shape(x)[1:]) if m else tuple(np.shape(x))
+
+    def size_of(mapped, args):
+        return batch_size(mapped, args)
+
+    @rule(helpers.unbroadcast)
+    def unbroadcast(fn, mapped, g, x):
+        mg, mx = (list(mapped) + [False, False])[:2]
+        size = size_of(mapped, (g, x))
+        g = jnp.asarray(g) if mg else broadcast_batch(jnp.asarray(g), size)
+        target = per_example(x, mx)
+        gs = tuple(g.shape[1:])
+        if gs == target:
+            out = g
+        elif len(gs) <= len(target) and np.broadcast_shapes(gs, target) == target:
+            out = jnp.broadcast_to(jnp.reshape(g, (size,) + (1,) * (len(target) - len(gs)) +
+                                               gs), (size,) + target)
+        else:
+            lead = len(gs) - len(target)
+            axes = tuple(range(1, lead + 1)) + tuple(
+                1 + lead + i for i, d in enumerate(target) if d == 1 and gs[lead + i] != 1)
+            out = jnp.reshape(jnp.sum(g, axis=axes) if axes else g, (size,) + target)
+        dt = getattr(x, "dtype", None)
+        return out.astype(dt) if dt is not None and out.dtype != dt and \
+            helpers.dtypes.is_inexact(dt) else out
+
+    @rule(helpers.unreduce)
+    def unreduce(fn, mapped, g, x, axis=None, keepdims=False):
+        mg, mx = (list(mapped) + [False, False])[:2]
+        size = size_of(mapped, (g, x))
+        g = jnp.asarray(g) if mg else broadcast_batch(jnp.asarray(g), size)
+        target = per_example(x, mx)
+        if not keepdims:
+            axes = tuple(range(len(target))) if axis is None else tuple(
+                a % len(target) for a in np.atleast_1d(axis))
+            g = jnp.reshape(g, (size,) + tuple(1 if i in axes else d
+                                               for i, d in enumerate(target)))
+        return jnp.broadcast_to(g, (size,) + target)
+
+    @rule(helpers.materialize)
+    def materialize(fn, mapped, ct, primal):
+        mc, mp = (list(mapped) + [False, False])[:2]
+        if not isinstance(primal, Array) or helpers._is_container(ct):
+            return loop(fn, mapped, ct, primal)
+        size = size_of(mapped, (ct, primal))
+        ct = jnp.asarray(ct) if mc else broadcast_batch(jnp.asarray(ct), size)
+        target = per_example(primal, mp)
+        if ct.dtype != primal.dtype:
+            ct = ct.astype(primal.dtype)
+        return jnp.broadcast_to(ct, (size,) + target) if tuple(ct.shape[1:]) != target else ct
+
+    @rule(helpers.seed_cotangent)
+    def seed_cotangent(fn, mapped, out, ct=None):
+        if ct is not None:
+            return ct
+        if np.ndim(out) != 1:
+            raise TypeError(f"Gradient only defined for scalar-output functions. Output had "
+                            f"shape: {tuple(np.shape(out)[1:])}.")
+        return jnp.ones_like(out)
+
+    @rule(helpers.reduced_count)
+    def reduced_count(fn, mapped, x, axis=None):
+        shape = per_example(x, mapped[0])
+        axes = range(len(shape)) if axis is None else [a % len(shape)
+                                                       for a in np.atleast_1d(axis)]
+        count = int(np.prod([shape[a] for a in axes], dtype=np.int64))
+        return broadcast_batch(jnp.asarray(float(count)), np.shape(x)[0])
+
+    def _matmul_adjoint(lhs):
+        def batched_rule(fn, mapped, g, x, y):
+            mg, mx, my = (list(mapped) + [False] * 3)[:3]
+            size = size_of(mapped, (g, x, y))
+            rx, ry = len(per_example(x, mx)), len(per_example(y, my))
+            if rx not in (1, 2) or ry != 2:
+                return loop(fn, mapped, g, x, y)
+            g = g if mg else broadcast_batch(g, size)
+            if lhs:  # d(x @ y)/dx: g @ y.T (matrix x) or y @ g (vector x)
+                yt = jnp.swapaxes(y, -1, -2)
+                return jnp.matmul(g, yt) if rx == 2 else jnp.matmul(g[:, None, :], yt)[:, 0]
+            x = x if mx else broadcast_batch(x, size)  # x.T @ g, or outer(x, g) for a vector x
+            if rx == 2:
+                return jnp.matmul(jnp.swapaxes(x, -1, -2), g)
+            return x[:, :, None] * g[:, None, :]
+        return batched_rule
+
+    rule(helpers.matmul_adjoint_lhs)(_matmul_adjoint(True))
+    rule(helpers.matmul_adjoint_rhs)(_matmul_adjoint(False))
+
+
+_register_helper_rules()
