@@ -216,11 +216,11 @@ class Batch(Reverse):
                 return gast.Subscript(value=v, slice=i, ctx=gast.Load()), True
             return self.rule(_jnp_attr("_getitem"), [v, _index_value(i)], [mv, mi]), True
         if isinstance(node, (gast.Tuple, gast.List)):
-            parts = [self.expr(e) for e in node.elts]
+            parts = self.uniform([self.expr(e) for e in node.elts])
             return type(node)(elts=[p[0] for p in parts], ctx=gast.Load()), any(
                 m for _, m in parts)
         if isinstance(node, gast.Dict):
-            parts = [self.expr(v) for v in node.values]
+            parts = self.uniform([self.expr(v) for v in node.values])
             return gast.Dict(keys=node.keys, values=[p[0] for p in parts]), any(
                 m for _, m in parts)
         if isinstance(node, gast.Call):
@@ -231,6 +231,14 @@ class Batch(Reverse):
                 self.fail(node, "slice bounds that depend on mapped values")
             return node, False
         self.fail(node, f"`{type(node).__name__}` expressions of mapped values")
+
+    def uniform(self, parts):
+        """A container with a mapped entry is mapped through and through: its other entries
+        are repeated for every example."""
+        if not any(m for _, m in parts):
+            return parts
+        return [(v if m else _call("broadcast_batch", v, _name(self.batch_size)), True)
+                for v, m in parts]
 
     def is_container_read(self, node):
         """``params["W"]``: a string key reads a container, which stays as it is."""

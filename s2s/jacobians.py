@@ -12,6 +12,7 @@ from runtime import dtypes
 from runtime import numpy as jnp
 from runtime.core import Array
 from runtime.tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
+from s2s.batch import batched_result, vmap_function
 from s2s.forward import jvp_function
 from s2s.reverse import grad_function
 from s2s.rules.helpers import materialize
@@ -119,6 +120,12 @@ class _Jacobian:
                 raise NotImplementedError("a Jacobian of a Jacobian is supported for a function "
                                           "of one array argument (argnums=0), without has_aux")
             return self._nested(args[0])
+        if self._vectorisable(args, nums, single):
+            return self._vectorised(args, nums[0])
+        return self._looped(args, nums, single)
+
+    def _looped(self, args, nums, single):
+        """Any pytrees in and out: one basis vector per call."""
         wrt_trees = [args[i] for i in nums]
         in_leaves, in_trees = [], []
         for t in wrt_trees:
@@ -166,6 +173,37 @@ class _Jacobian:
             jac = _assemble(rows, out_leaves, flat_in, in_tree_of, out_tree, rev=True)
         return (jac, aux) if self.has_aux else jac
 
+    def _vectorisable(self, args, nums, single):
+        return (single and not self.has_aux and isinstance(args[nums[0]], Array)
+                and dtypes.is_inexact(args[nums[0]].dtype))
+
+    def _vectorised(self, args, num):
+        """One array in: all basis vectors at once, through the vmapped generated function."""
+        x = args[num]
+        n_in = x.size
+        if self.mode == "jacfwd":
+            generated = jvp_function(self.fun, (num,))
+            basis = jnp.reshape(jnp.eye(n_in, dtype=x.dtype), (n_in,) + x.shape)
+            (out, tangents), flags = vmap_function(generated, (len(args),))(*args, basis, n_in)
+            out_flag, tangent_flag = flags if isinstance(flags, tuple) else (flags, flags)
+            if out_flag is True:  # the value does not depend on the direction: example 0
+                out = tree_map(lambda v: v[0], out)
+            tangents = batched_result((tangents, tangent_flag), n_in)
+            out_leaves, out_tree = tree_flatten(out)
+            jacs = [jnp.reshape(jnp.moveaxis(jnp.reshape(t, (n_in, -1)), 0, -1),
+                                np.shape(o) + x.shape)
+                    for t, o in zip(tree_flatten(tangents)[0], out_leaves)]
+            return tree_unflatten(out_tree, jacs)
+        out = self.fun(*args)
+        if not isinstance(out, Array):
+            return self._looped(args, (num,), True)
+        generated = grad_function(self.fun, (num,), mode="vjp")
+        n_out = out.size
+        basis = jnp.reshape(jnp.eye(n_out, dtype=out.dtype), (n_out,) + out.shape)
+        _, (rows,) = batched_result(vmap_function(generated, (len(args),))(*args, basis, n_out),
+                                    n_out)
+        return jnp.reshape(rows, out.shape + x.shape)
+
     def _nested(self, x):
         """d/dx of the inner Jacobian: differentiate the inner generated function again."""
         inner, outer = self.fun.mode, self.mode
@@ -192,11 +230,12 @@ class _Jacobian:
                 return core(x_, e)[1]
         blocks = []
         for e in inner_basis:
-            if outer == "jacfwd":
+            if outer == "jacfwd":  # all input directions at once: the jvp of the core, vmapped
                 d_core = jvp_function(core, (0,))
-                cols = [_second(inner, d_core(x, e, jnp.zeros(n_in, dt).at[j].set(1).reshape(
-                    shape_in))) for j in range(n_in)]
-                blocks.append(jnp.stack(cols, axis=-1))  # entry shape + (n_in,)
+                basis = jnp.reshape(jnp.eye(n_in, dtype=dt), (n_in,) + shape_in)
+                res = batched_result(vmap_function(d_core, (2,))(x, e, basis, n_in), n_in)
+                cols = jnp.reshape(_tangent_part(inner, res), (n_in, -1))
+                blocks.append(jnp.moveaxis(cols, 0, -1))  # entry size + (n_in,)
             else:
                 d_core = grad_function(core, (0,), mode="vjp")
                 probe = entry(x, e)
@@ -214,10 +253,10 @@ class _Jacobian:
         return jnp.reshape(moved, shape_out + shape_in + shape_in)
 
 
-def _second(inner, res):
-    """The tangent part of a jvp of the inner core's output."""
+def _tangent_part(inner, res):
+    """The tangent of the inner core's Jacobian entry, from a jvp of the core."""
     tangent = res[1]
-    return jnp.ravel(tangent[1][0] if inner == "jacrev" else tangent[1])
+    return tangent[1][0] if inner == "jacrev" else tangent[1]
 
 
 def _sparse(cot):

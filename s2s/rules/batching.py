@@ -287,8 +287,14 @@ def _register_helper_rules():
     @rule(helpers.materialize)
     def materialize(fn, mapped, ct, primal):
         mc, mp = (list(mapped) + [False, False])[:2]
-        if not isinstance(primal, Array) or helpers._is_container(ct):
+        if helpers._is_container(ct) or helpers._is_container(primal):
+            size = size_of([True], [next(v for v in tree_flatten(ct)[0] if isinstance(v, Array))])
+            return _materialize_tree(ct, primal, mp, size)
+        if not isinstance(primal, Array):
             return loop(fn, mapped, ct, primal)
+        if not mc:
+            return broadcast_batch(helpers.materialize(ct, primal[0] if mp else primal),
+                                   np.shape(primal)[0]) if mp else helpers.materialize(ct, primal)
         size = size_of(mapped, (ct, primal))
         ct = jnp.asarray(ct) if mc else broadcast_batch(jnp.asarray(ct), size)
         target = per_example(primal, mp)
@@ -298,8 +304,9 @@ def _register_helper_rules():
 
     @rule(helpers.seed_cotangent)
     def seed_cotangent(fn, mapped, out, ct=None):
-        if ct is not None:
-            return ct
+        if ct is not None:  # always batched on the way out, like every rule's result
+            return ct if len(mapped) > 1 and mapped[1] else broadcast_batch(
+                ct, batch_size(mapped, (out, ct)))
         if np.ndim(out) != 1:
             raise TypeError(f"Gradient only defined for scalar-output functions. Output had "
                             f"shape: {tuple(np.shape(out)[1:])}.")
@@ -312,6 +319,35 @@ def _register_helper_rules():
                                                        for a in np.atleast_1d(axis)]
         count = int(np.prod([shape[a] for a in axes], dtype=np.int64))
         return broadcast_batch(jnp.asarray(float(count)), np.shape(x)[0])
+
+    @rule(helpers.item)
+    def item(fn, mapped, ct, i):
+        if isinstance(ct, (tuple, list, dict)) or (isinstance(ct, float) and ct == 0.0):
+            return helpers.item(ct, i)  # entries are batched already
+        return getitem(jnp._getitem, (True, False), ct, i)
+
+    @rule(helpers.add_at)
+    def add_at(fn, mapped, x, index, g):
+        mx, _, mg = (list(mapped) + [False] * 3)[:3]
+        if helpers._is_container(x):
+            return helpers.add_at(x, index, g)  # a Sparse of batched entries
+        size = size_of(mapped, (x, index, g))
+        shape = per_example(x, mx)
+        zeros = jnp.zeros((size,) + shape, dtype=x.dtype)
+        index = index if isinstance(index, tuple) else (index,)
+        return zeros.at[(slice(None),) + index].add(g if mg else broadcast_batch(g, size))
+
+    def _materialize_tree(ct, primal, mapped_primal, size):
+        if isinstance(ct, helpers.Sparse) or helpers._is_container(primal):
+            if isinstance(primal, dict):
+                return type(primal)({k: _materialize_tree(helpers.item(ct, k), v, mapped_primal,
+                                                          size) for k, v in primal.items()})
+            return type(primal)([_materialize_tree(helpers.item(ct, i), v, mapped_primal, size)
+                                 for i, v in enumerate(primal)])
+        return materialize(helpers.materialize, (isinstance(ct, Array), mapped_primal), ct,
+                           primal)
+
+    _plain_materialize = None
 
     def _matmul_adjoint(lhs):
         def batched_rule(fn, mapped, g, x, y):
