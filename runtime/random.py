@@ -24,7 +24,7 @@ from runtime import numpy as jnp
 from runtime.config import x64_enabled
 from lowering.core import PRIMITIVES, Eqn, Jaxpr, Literal, ShapedArray, Var
 from runtime.core import Array, bind, put, scalar
-from runtime.tree_util import register_pytree_node
+from runtime.tree_util import register_staged_leaf
 
 __all__ = ["key", "PRNGKey", "key_data", "wrap_key_data", "split", "fold_in", "bits", "uniform",
            "normal", "randint", "bernoulli", "categorical", "choice", "permutation",
@@ -214,10 +214,9 @@ class PRNGKeyArray:
         return self
 
 
-# A key array is a pytree node over its uint32 data, so jit and the derivative transforms
-# carry the data (as an array or a tracer) and rebuild the key around it.
-register_pytree_node(PRNGKeyArray, lambda k: ([k._base], None),
-                     lambda _, children: PRNGKeyArray(children[0]))
+# A key array is a pytree leaf (as in JAX); jit and vmap see through it to its uint32 data and
+# rebuild the key around the traced or batched data.
+register_staged_leaf(PRNGKeyArray, lambda k: [k._base], lambda parts: PRNGKeyArray(parts[0]))
 
 
 def _is_key(x):

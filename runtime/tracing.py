@@ -243,14 +243,14 @@ class JaxprTrace:
 def trace(fun, in_tree, avals, debug):
     """Run ``fun(*args, **kwargs)`` on tracers of ``avals``, where ``in_tree`` is the treedef of
     ``(args, kwargs)`` -> (Jaxpr, output treedef)."""
-    from runtime.tree_util import tree_flatten, tree_unflatten
+    from runtime.tree_util import for_staging, tree_flatten, tree_unflatten
     t = JaxprTrace(debug)
     names = debug.arg_names or [None] * len(avals)
     tracers = [t.new_arg(a, n) for a, n in zip(avals, names)]
     targs, tkwargs = tree_unflatten(in_tree, tracers)
     core._trace_stack.append(t)
     try:
-        out = fun(*targs, **tkwargs)
+        out = for_staging(fun(*targs, **tkwargs))
         out_leaves, out_tree = tree_flatten(out)
         jaxpr = t.to_jaxpr(out_leaves)
     finally:

@@ -208,3 +208,33 @@ def treedef_is_leaf(treedef):
 
 def all_leaves(iterable):
     return all(tree_structure(x).kind == "leaf" for x in iterable)
+
+
+# ---- leaves that the transforms see through ----------------------------------------------------
+# Some leaves (typed PRNG keys) are leaves to users, as in JAX, but hold an array the staging and
+# batching machinery must see. ``for_staging`` swaps each for a private node over its data whose
+# unflattening rebuilds the leaf, so flatten -> trace -> unflatten round-trips them.
+
+_STAGED = {}
+
+
+def register_staged_leaf(cls, parts, rebuild):
+    """``parts(leaf) -> list of arrays``; ``rebuild(list of arrays) -> leaf``."""
+    node = type(f"_Staged{cls.__name__}", (), {"__slots__": ("parts",)})
+
+    def init(self, parts_):
+        self.parts = parts_
+    node.__init__ = init
+    register_pytree_node(node, lambda n: (list(n.parts), None),
+                         lambda _, children: rebuild(list(children)))
+    _STAGED[cls] = (node, parts)
+
+
+def for_staging(tree):
+    if not _STAGED:
+        return tree
+
+    def swap(x):
+        hit = _STAGED.get(type(x))
+        return hit[0](hit[1](x)) if hit else x
+    return tree_map(swap, tree, is_leaf=lambda x: type(x) in _STAGED)

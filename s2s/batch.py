@@ -409,6 +409,8 @@ class _Batched:
             raise ValueError(f"vmap in_axes specification must be a tree prefix of the "
                              f"corresponding value, got specification {self.in_axes} for value "
                              f"tree {tree_structure(args)}.")
+        from runtime.tree_util import for_staging
+        args = for_staging(args)  # typed keys: batch their data
         sizes, prepared, mapped = [], [], []
         for i, a in enumerate(args):
             spec = self._axes_for(i, len(args))
@@ -473,7 +475,8 @@ def _type_str(x):
 
 def _place_outputs(out, flags, out_axes, size):
     """Outputs with the batch axis moved to ``out_axes`` (unmapped ones broadcast first)."""
-    from runtime.tree_util import flatten_up_to, tree_flatten, tree_unflatten
+    from runtime.tree_util import flatten_up_to, for_staging, tree_flatten, tree_unflatten
+    out = for_staging(out)
     leaves, tree = tree_flatten(out)
     flag_leaves = _expand_prefix(flags, out, tree)
     axes = flatten_up_to(tree, out_axes) if not isinstance(out_axes, (int, type(None))) else \

@@ -18,7 +18,7 @@ from lowering import backend
 from lowering.stablehlo import lower as _lower_jaxpr
 from runtime import core, tracing
 from runtime.core import Array, ArrayImpl, Tracer
-from runtime.tree_util import _node, tree_flatten, tree_map, tree_unflatten
+from runtime.tree_util import _node, for_staging, tree_flatten, tree_map, tree_unflatten
 from s2s import codegen
 from s2s.errors import TransformError
 from s2s.parse import parse
@@ -219,6 +219,7 @@ class Jitted:
             else:
                 if all(a._device is entry.device for a in dyn_args):
                     return entry.run(bufs)
+        dyn_args, dyn_kwargs = for_staging((dyn_args, dyn_kwargs))
         leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
         avals = self._avals(leaves, dyn_args, dyn_kwargs, skey)
         device = _device_of(leaves)
@@ -333,6 +334,7 @@ class Jitted:
     # ---- AOT ----------------------------------------------------------------------------------
     def lower(self, *args, **kwargs):
         dyn_args, dyn_kwargs, skey = self._split(args, kwargs)
+        dyn_args, dyn_kwargs = for_staging((dyn_args, dyn_kwargs))
         leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
         avals = self._avals(leaves, dyn_args, dyn_kwargs, skey)
         device = _device_of(leaves)

@@ -186,3 +186,12 @@ def test_vmap_of_grad_over_corpus_matches_jax(name):
     ours = s2s.vmap(s2s.grad(getattr(S, name)))(jnp.asarray(xs))
     ref = jax.vmap(jax.grad(getattr(J, name)))(xs)
     np.testing.assert_allclose(ours, ref, rtol=3e-4, atol=3e-5)
+
+
+def test_vmap_over_a_batch_of_keys():
+    keys = s2s.random.split(s2s.random.key(0), 3)
+    out = s2s.vmap(lambda k: s2s.random.normal(k, (2,)))(keys)
+    ref = np.stack([np.asarray(s2s.random.normal(k, (2,))) for k in keys])
+    np.testing.assert_array_equal(out, ref)
+    new_keys = s2s.vmap(lambda k: s2s.random.split(k)[0])(keys)
+    assert new_keys.shape == (3,)

@@ -135,7 +135,10 @@ def power(x1, x2, /):
         if dtypes.is_inexact(a.dtype) or x2 >= 0:
             return lax.integer_pow(a, x2)
     a, b = promote_args("power", x1, x2)
-    return lax.pow(a, b) if dtypes.is_inexact(a.dtype) else _int_power(a, b)
+    if dtypes.is_inexact(a.dtype):
+        return lax.pow(a, b)
+    shape = broadcast_shapes("power", a.shape, b.shape)  # the bit loop needs full shapes
+    return _int_power(broadcast_to(a, shape), broadcast_to(b, shape))
 
 
 pow = power
@@ -213,7 +216,7 @@ def _to_bool(x):
     x = to_array(x)
     if x.dtype == np.bool_:
         return x
-    return lax.ne(x, lax.convert_element_type(0, x.dtype))
+    return lax.ne(x, 0)  # a Python 0 is weak: a weak x gives a weak bool (as JAX)
 
 
 exp = _unary("exp", lax.exp)
@@ -283,6 +286,9 @@ def round(a, decimals=0, out=None):
         return a
     if decimals == 0:
         return lax.round(a, 1)
+    if np.dtype(a.dtype).itemsize < 4:  # half floats scale in float32 (as JAX): x * 10 ** d
+        return lax.convert_element_type(round(lax.convert_element_type(a, np.float32), decimals),
+                                        a.dtype, a.weak_type)  # would round twice otherwise
     factor = lax.convert_element_type(10.0 ** decimals, a.dtype)
     return lax.div(lax.round(lax.mul(a, factor), 1), factor)
 

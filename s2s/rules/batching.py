@@ -9,7 +9,7 @@ import numpy as np
 
 from runtime import numpy as jnp
 from runtime.core import Array
-from runtime.tree_util import tree_flatten, tree_map, tree_unflatten
+from runtime.tree_util import for_staging, tree_flatten, tree_map, tree_unflatten
 
 RULES = {}
 
@@ -33,8 +33,8 @@ def batched(fn, mapped, *args, **kwargs):
 def loop(fn, mapped, *args, **kwargs):
     """The fallback: one call per example, results stacked along a new front axis."""
     size = batch_size(mapped, args)
-    outs = [fn(*[example(a, i) if m else a for a, m in zip(args, mapped)], **kwargs)
-            for i in range(size)]
+    outs = [for_staging(fn(*[example(a, i) if m else a for a, m in zip(args, mapped)],
+                           **kwargs)) for i in range(size)]  # (keys stack as their data)
     leaves = [tree_flatten(o)[0] for o in outs]
     tree = tree_flatten(outs[0])[1]
     return tree_unflatten(tree, [jnp.stack([jnp.asarray(l[k]) for l in leaves])
@@ -42,7 +42,7 @@ def loop(fn, mapped, *args, **kwargs):
 
 
 def example(x, i):
-    return tree_map(lambda v: v[i], x)
+    return tree_map(lambda v: v[i], for_staging(x))
 
 
 def batch_size(mapped, args):
