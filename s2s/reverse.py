@@ -305,15 +305,15 @@ class Reverse:
         the returned value is bound to a name (``self.out_name``)."""
         if not body:
             self.fail(self.node, "an empty function")
+        body = _guard_returns(body)
         last = body[-1]
-        if isinstance(last, gast.If) and last.body and last.orelse and isinstance(
-                last.body[-1], gast.Return) and isinstance(last.orelse[-1], gast.Return):
+        if isinstance(last, gast.If) and _ends_in_return(last.body) and \
+                _ends_in_return(last.orelse):  # early returns: every path binds the output
             out = self.fresh("out")
             self.aux_node = None
-            for branch in (last.body, last.orelse):
-                branch[-1] = self.bind_return(branch[-1], out)
+            self.bind_returns(last, out)
             self.out_name = out
-            self.check_no_return(body[:-1] + last.body[:-1] + last.orelse[:-1])
+            self.check_no_return(body[:-1])
             return body
         if not isinstance(last, gast.Return) or last.value is None:
             self.fail(last, "a function that does not end in `return <value>` (early returns "
@@ -340,6 +340,16 @@ class Reverse:
         gast.copy_location(stmt, last)
         stmt.s2s_line = last
         return body[:-1] + [stmt]
+
+    def bind_returns(self, node, out):
+        """Every ``return v`` on the paths of ``node`` (an ``if``) becomes ``out = v``."""
+        for branch in (node.body, node.orelse):
+            self.check_no_return(branch[:-1])
+            last = branch[-1]
+            if isinstance(last, gast.Return):
+                branch[-1] = self.bind_return(last, out)
+            else:
+                self.bind_returns(last, out)
 
     def bind_return(self, ret, out):
         if ret.value is None:
@@ -1044,6 +1054,41 @@ def _ifexp_as_if(s, name, value):
     branch = lambda v: gast.copy_location(_assign(name, v), s)  # noqa: E731
     return gast.copy_location(gast.If(test=value.test, body=[branch(value.body)],
                                       orelse=[branch(value.orelse)]), s)
+
+
+def _ends_in_return(stmts):
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, gast.Return):
+        return True
+    return isinstance(last, gast.If) and _ends_in_return(last.body) and _ends_in_return(
+        last.orelse)
+
+
+def _returns_somewhere(node):
+    """A ``return`` inside ``node`` (not inside a nested function)."""
+    return any(isinstance(n, gast.Return) for n in gast.walk(node))
+
+
+def _guard_returns(stmts):
+    """Statements after an ``if`` that returns on some path move into the paths that do not
+    return, so every ``return`` ends its path (early returns outside loops)."""
+    out = []
+    for i, s in enumerate(stmts):
+        if isinstance(s, gast.Return):
+            out.append(s)
+            return out  # the rest is dead code
+        if isinstance(s, gast.If) and _returns_somewhere(s):
+            rest = stmts[i + 1:]
+            s.body = _guard_returns(s.body + ([] if _ends_in_return(s.body) else
+                                              copy.deepcopy(rest)))
+            s.orelse = _guard_returns(s.orelse + ([] if _ends_in_return(s.orelse) else
+                                                  copy.deepcopy(rest)))
+            out.append(s)
+            return out
+        out.append(s)
+    return out
 
 
 def _stack_push(node, stacks):

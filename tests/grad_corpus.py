@@ -236,3 +236,13 @@ def mlp_layers_xent(params, x, y):
     logits = logits - jnp.max(logits, axis=1, keepdims=True)
     logp = logits - jnp.log(jnp.sum(jnp.exp(logits), axis=1, keepdims=True))
     return -jnp.mean(jnp.sum(logp * y, axis=1))
+
+
+def early_return(x):
+    s = jnp.sum(x * x)
+    if s > 100.0:
+        return s
+    y = jnp.sin(x) * s
+    if jnp.max(y) > 50.0:
+        return jnp.sum(y)
+    return jnp.sum(y * x)
