@@ -2,7 +2,6 @@
 import numpy as np
 
 from runtime import dtypes
-from runtime.core import Array
 from runtime.tree_util import tree_leaves
 from s2s.reverse import grad_function
 

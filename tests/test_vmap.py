@@ -174,7 +174,7 @@ def _corpus():
 
 
 S, J, CORPUS = _corpus()
-_BRANCHY = {"branch", "final_if_return", "while_counter"}  # Python control flow on data
+_BRANCHY = {"branch", "final_if_return", "while_counter", "early_return"}  # Python control flow on data
 VG = [c for c in CORPUS if c[2] == 0 and len(c[1]) == 1 and c[0] not in _BRANCHY
       and c[1][0].ndim == 1]
 

@@ -347,8 +347,6 @@ def _register_helper_rules():
         return materialize(helpers.materialize, (isinstance(ct, Array), mapped_primal), ct,
                            primal)
 
-    _plain_materialize = None
-
     def _matmul_adjoint(lhs):
         def batched_rule(fn, mapped, g, x, y):
             mg, mx, my = (list(mapped) + [False] * 3)[:3]
