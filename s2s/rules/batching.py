@@ -334,8 +334,10 @@ def _register_helper_rules():
         size = size_of(mapped, (x, index, g))
         shape = per_example(x, mx)
         zeros = jnp.zeros((size,) + shape, dtype=x.dtype)
-        index = index if isinstance(index, tuple) else (index,)
-        return zeros.at[(slice(None),) + index].add(g if mg else broadcast_batch(g, size))
+        index = (slice(None),) + (index if isinstance(index, tuple) else (index,))
+        g = g if mg else broadcast_batch(g, size)
+        padded = helpers._pad_into(zeros, index, g)
+        return padded if padded is not None else zeros.at[index].add(g)
 
     def _materialize_tree(ct, primal, mapped_primal, size):
         if isinstance(ct, helpers.Sparse) or helpers._is_container(primal):

@@ -141,7 +141,43 @@ def add_at(x, index, g):
         if isinstance(index, int) and not isinstance(x, dict):
             index %= len(x)  # params[-1] and params[2] are the same entry
         return Sparse({index: g})
-    return jnp.zeros_like(x).at[index].add(g)
+    padded = _pad_into(x, index, g)
+    return padded if padded is not None else jnp.zeros_like(x).at[index].add(g)
+
+
+def _pad_into(x, index, g):
+    """``g`` placed at a basic index of zeros shaped like ``x`` by padding (what a slice's
+    adjoint is) instead of a scatter; None when ``index`` is not static ints and slices."""
+    index = index if isinstance(index, tuple) else (index,)
+    shape = tuple(np.shape(x))
+    if len(index) > len(shape) or not all(
+            isinstance(i, int) and not isinstance(i, bool) or isinstance(i, slice) and all(
+                v is None or isinstance(v, int) for v in (i.start, i.stop, i.step))
+            for i in index):
+        return None
+    index = index + (slice(None),) * (len(shape) - len(index))
+    kept, config = [], []
+    for i, n in zip(index, shape):
+        if isinstance(i, int):
+            if not -n <= i < n:
+                return None
+            i = i % n
+            kept.append(1)
+            config.append((i, n - i - 1, 0))
+            continue
+        start, stop, step = i.indices(n)
+        if step < 1:
+            return None
+        count = len(range(start, stop, step))
+        if count == 0:
+            return jnp.zeros_like(x)
+        last = start + (count - 1) * step
+        kept.append(count)
+        config.append((start, n - last - 1, step - 1))
+    g = jnp.broadcast_to(jnp.asarray(g, dtype=x.dtype), [c for c, i in zip(kept, index)
+                                                           if not isinstance(i, int)])
+    g = jnp.reshape(g, kept)
+    return lax.pad(g, lax.convert_element_type(0, x.dtype), config)
 
 
 def seed_cotangent(out, ct=None):
