@@ -292,7 +292,7 @@ class Reverse:
         # names pushed before their first assignment (inside a loop) start as None
         head += [_assign(n, gast.Constant(value=None, kind=None)) for n in sorted(self.predeclare)]
         self.needs_init.discard(self.adj(out))
-        inits = [_assign(a, gast.Constant(value=0.0, kind=None)) for a in sorted(self.needs_init)]
+        inits = [_assign(a, _name("zero")) for a in sorted(self.needs_init)]
         new_body = head + fwd + inits + seed + bwd + [gast.Return(value=result)]
         args = copy.deepcopy(self.node.args)
         if self.mode == "vjp":
@@ -471,7 +471,7 @@ class Reverse:
                 bwd = self.restore(name, pushed)
                 if name in self.active:  # this value does not depend on the inputs
                     self.defined.discard(self.adj(name))
-                    bwd = [_assign(self.adj(name), gast.Constant(value=0.0, kind=None))] + bwd
+                    bwd = [_assign(self.adj(name), _name("zero"))] + bwd
                 return bwd
             return fwd, inactive_bwd
         steps = []
@@ -510,11 +510,10 @@ class Reverse:
 
         def bwd():
             out = [comment(text)]
-            adj = _name(self.adj(name)) if self.has_cotangent(name) else gast.Constant(
-                value=0.0, kind=None)
+            adj = _name(self.adj(name)) if self.has_cotangent(name) else _name("zero")
             out.append(gast.Expr(value=_call(_attr(_name(self.adj(stack)), "append"), adj)))
             self.defined.discard(self.adj(name))
-            return out + [_assign(self.adj(name), gast.Constant(value=0.0, kind=None))] + \
+            return out + [_assign(self.adj(name), _name("zero"))] + \
                 self.restore(name, pushed)
         return push + [s], bwd
 
@@ -663,7 +662,7 @@ class Reverse:
         """After its definition is undone, an overwritten name's adjoint starts from zero."""
         if name in self.overwritten:
             self.defined.discard(self.adj(name))
-            return [_assign(self.adj(name), gast.Constant(value=0.0, kind=None))]
+            return [_assign(self.adj(name), _name("zero"))]
         return []
 
     def has_cotangent(self, name):
@@ -969,7 +968,7 @@ class Reverse:
             position = self.fresh("k")
             body = body + self.compound(lambda: self.accumulate(iterable.id, _call(
                 "add_at", _name(iterable.id), _name(position), _name(self.adj(var))))) + [
-                _assign(self.adj(var), gast.Constant(value=0.0, kind=None))]
+                _assign(self.adj(var), _name("zero"))]
             self.needs_init.add(self.adj(var))
             out.append(gast.For(
                 target=gast.Tuple(elts=[_name(position, gast.Store()), _name(var, gast.Store())],

@@ -13,6 +13,8 @@ def shape_of(x):
 def unbroadcast(g, x):
     """``g`` brought to the shape of ``x``: summed over the axes NumPy broadcasting added or
     stretched, or broadcast up when ``g`` is smaller (a zero, or the cotangent of a sum)."""
+    if g is zero:
+        return zero
     shape = tuple(shape_of(x))
     g = jnp.asarray(g)
     if g.shape == shape:
@@ -35,6 +37,8 @@ def _match_dtype(g, x):
 
 def unreduce(g, x, axis=None, keepdims=False):
     """Broadcast ``g`` (the cotangent of a reduction of ``x`` over ``axis``) back to ``x``."""
+    if g is zero:
+        return zero
     shape = shape_of(x)
     g = jnp.asarray(g)
     if not keepdims:
@@ -67,6 +71,8 @@ def transpose_inverse(axes, ndim):
 def matmul_adjoint_lhs(g, x, y):
     """d(x @ y)/dx applied to ``g`` (NumPy matmul rules: vectors, stacks, broadcasting; a
     scalar operand, as ``jnp.dot`` allows, multiplies)."""
+    if g is zero:
+        return zero
     if jnp.ndim(x) == 0 or jnp.ndim(y) == 0:
         return unbroadcast(jnp.multiply(g, y), x)
     if jnp.ndim(x) == 2 and jnp.ndim(y) == 2:  # g @ y.T without materialising the transpose
@@ -82,6 +88,8 @@ def matmul_adjoint_lhs(g, x, y):
 
 
 def matmul_adjoint_rhs(g, x, y):
+    if g is zero:
+        return zero
     if jnp.ndim(x) == 0 or jnp.ndim(y) == 0:
         return unbroadcast(jnp.multiply(g, x), y)
     if jnp.ndim(x) == 2 and jnp.ndim(y) == 2:  # x.T @ g
@@ -102,12 +110,50 @@ def split_cotangent(g, sizes, axis):
     return jnp.split(g, np.cumsum(sizes)[:-1].tolist(), axis=axis)
 
 
+class Zero:
+    """The zero cotangent: what an adjoint starts as before anything flows into it.
+    ``zero + g`` is ``g`` itself (no addition in the program, as symbolic zeros in JAX); where
+    an array is needed it is a scalar 0."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "zero"
+
+    def __add__(self, other):
+        return other
+
+    __radd__ = __add__
+
+    def __mul__(self, other):
+        return self
+
+    __rmul__ = __mul__
+    __truediv__ = __mul__
+
+    def __neg__(self):
+        return self
+
+    def __jax_array__(self):
+        return jnp.zeros(())
+
+    def __array__(self, dtype=None, copy=None):
+        return np.zeros((), dtype or np.float32)
+
+
+zero = Zero()
+
+
+def is_zero(x):
+    return x is zero or (isinstance(x, (int, float)) and not isinstance(x, bool) and x == 0)
+
+
 class Sparse(dict):
     """The cotangent of a container (dict, list, tuple) of which only some entries got one:
     ``{key: cotangent}``. ``+`` merges; ``materialize`` fills the rest with zeros."""
 
     def __add__(self, other):
-        if isinstance(other, (int, float)) and other == 0:
+        if is_zero(other):
             return self
         if not isinstance(other, Sparse):
             return NotImplemented
@@ -132,6 +178,8 @@ def _entry(ct, key, primal, index):
 
 def add_at(x, index, g):
     """Adjoint of ``x[index]``: ``g`` placed at ``index`` of zeros shaped like ``x``."""
+    if g is zero:
+        return zero
     if _is_container(x):
         if isinstance(index, slice):  # a slice of a list: its entries go back to their places
             places = range(len(x))[index]
@@ -200,6 +248,10 @@ def seed_cotangent(out, ct=None):
 
 def materialize(ct, primal):
     """A cotangent in the structure and dtype of ``primal`` (zeros where none arrived)."""
+    if primal is zero:
+        return zero
+    if ct is zero:
+        ct = 0.0
     if isinstance(ct, Sparse) or (_is_container(primal) and not _is_container(ct)):
         ct = ct if isinstance(ct, Sparse) else Sparse()
         if isinstance(primal, dict):
@@ -239,9 +291,9 @@ def zeros_like_tree(x):
 def item(ct, i):
     """Entry ``i`` (an index, key or field name) of a container cotangent (0 where none)."""
     if isinstance(ct, Sparse):
-        return ct.get(i, 0.0)
-    if isinstance(ct, (int, float)) and ct == 0:
-        return 0.0
+        return ct.get(i, zero)
+    if is_zero(ct):
+        return zero
     if isinstance(i, str) and not isinstance(ct, dict):
         return getattr(ct, i)
     return ct[i]
@@ -265,6 +317,7 @@ def namespace():
             "transpose_inverse": transpose_inverse, "seed_cotangent": seed_cotangent,
             "materialize": materialize, "zeros_like_tree": zeros_like_tree, "item": item,
             "clip_gradient_mask": clip_gradient_mask, "arrays_tangent": arrays_tangent,
+            "zero": zero,
             "tangent_items": tangent_items}
 
 
