@@ -223,6 +223,17 @@ class Forward(Reverse):
                              *[_name(self.tan(args[p].id)) for p in active_pos])
                 out.append(_assign(gast.Tuple(elts=[_name(tgt, gast.Store()), _name(
                     self.tan(tgt), gast.Store())], ctx=gast.Store()), call))
+            elif kind == "vmapped":  # y = vmap(g)(x): the vmapped jvp of g
+                expr, fn, args = spec
+                vname = self.fresh_named("vmapped_" + "".join(
+                    c for c in getattr(fn, "__name__", "fn") if c.isalnum() or c == "_"))
+                self.free[vname] = fn
+                tangents = gast.Tuple(elts=[self.tangent_of(a, zeros_like=True) for a in args],
+                                      ctx=gast.Load())
+                out.append(_assign(gast.Tuple(elts=[_name(tgt, gast.Store()), _name(
+                    self.tan(tgt), gast.Store())], ctx=gast.Store()), _call(
+                        "vmap_jvp", _name(vname), gast.Tuple(elts=[copy.deepcopy(a) for a in args],
+                                                             ctx=gast.Load()), tangents)))
             elif kind == "custom":
                 expr, fn, args = spec
                 if isinstance(fn, custom.custom_vjp):

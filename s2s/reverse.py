@@ -32,6 +32,7 @@ _METHODS = {"sum", "mean", "std", "var", "max", "min", "prod", "reshape", "trans
             "squeeze", "dot", "clip"}
 _INACTIVE_ATTRS = {"shape", "ndim", "dtype", "size", "weak_type"}
 COMMENT = "__s2s_comment__"
+_UNKNOWN = object()  # a value the transform cannot know before running
 # functions whose results carry no derivative (shapes, indices, signs, fresh constants)
 _NONDIFFERENTIABLE = {len, int, range, bool, isinstance, type, print, rnp.shape, rnp.ndim,
                       rnp.argmax, rnp.argmin, rnp.sign, rnp.floor, rnp.ceil, rnp.round,
@@ -202,17 +203,29 @@ class Reverse:
             return getattr(base, node.attr, None)
         if isinstance(node, gast.Call):  # s2s.grad(f), s2s.jit(f): transformations of statics
             from s2s import ad
+            from s2s.batch import vmap
             from s2s.jit import jit
             fn = self.static_value(node.func)
-            if fn in (ad.grad, ad.value_and_grad, jit) and not any(
+            if fn in (ad.grad, ad.value_and_grad, jit, vmap) and not any(
                     isinstance(a, gast.Starred) for a in node.args):
-                args = [self.static_value(a) if not isinstance(a, gast.Constant) else a.value
-                        for a in node.args]
-                kwargs = {k.arg: (k.value.value if isinstance(k.value, gast.Constant) else
-                                  self.static_value(k.value)) for k in node.keywords}
-                if all(a is not None for a in args) and None not in kwargs.values():
+                args = [self.static_argument(a) for a in node.args]
+                kwargs = {k.arg: self.static_argument(k.value) for k in node.keywords}
+                if _UNKNOWN not in args and _UNKNOWN not in kwargs.values():
                     return fn(*args, **kwargs)
         return None
+
+    def static_argument(self, node):
+        """A literal (numbers, None, tuples of them) or a static name's value; _UNKNOWN else."""
+        if isinstance(node, gast.Constant):
+            return node.value
+        if isinstance(node, (gast.Tuple, gast.List)):
+            items = [self.static_argument(e) for e in node.elts]
+            return _UNKNOWN if _UNKNOWN in items else tuple(items)
+        if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub) and isinstance(
+                node.operand, gast.Constant):
+            return -node.operand.value
+        value = self.static_value(node)
+        return _UNKNOWN if value is None else value
 
     # ---- activity --------------------------------------------------------------------------
     def analyse(self, body):
@@ -598,6 +611,27 @@ class Reverse:
             return push + [_assign(tgt, expr)], bwd
         if kind == "custom":
             return self.custom_step(tgt, spec, push, pushed)
+        if kind == "vmapped":  # y = vmap(g)(x): backward, the vmapped vjp of g
+            expr, fn, args = spec
+            vname = self.fresh_named(f"vmapped_{getattr(fn, '__name__', 'fn')}".replace(
+                "<", "").replace(">", ""))
+            self.free[vname] = fn
+            self.reads |= {n for a in args for n in _names_in(a)}
+
+            def bwd():
+                if not self.has_cotangent(tgt):
+                    return self.reset(tgt) + self.restore(tgt, pushed)
+                g = self.fresh("g")
+                out = [_assign(g, _call("vmap_vjp", _name(vname), gast.Tuple(
+                    elts=[copy.deepcopy(a) for a in args], ctx=gast.Load()),
+                    _name(self.adj(tgt))))]
+                for i, a in enumerate(args):
+                    if isinstance(a, gast.Name) and a.id in self.active:
+                        out += self.accumulate(a.id, gast.Subscript(
+                            value=_name(g), slice=gast.Constant(value=i, kind=None),
+                            ctx=gast.Load()))
+                return out + self.reset(tgt) + self.restore(tgt, pushed)
+            return push + [_assign(tgt, _call(vname, *[copy.deepcopy(a) for a in args]))], bwd
         if kind == "user":
             expr, fn, args, active_pos = spec
             self.reads |= {n for a in args for n in _names_in(a)}
@@ -781,6 +815,11 @@ class Reverse:
                          keywords=[gast.keyword(arg=k, value=v) for k, v in kwargs.items()])
         if fn is _api_jvp() and len(node.args) >= 3 and not node.keywords:
             return self.jvp_call(node, steps, name)
+        if _is_vmapped(fn):
+            if kwargs:
+                self.fail(node, "keyword arguments to a vmapped function")
+            steps.append((name, "vmapped", (expr, fn, args)))
+            return None
         if isinstance(fn, (custom.custom_vjp, custom.custom_jvp)):
             if kwargs:
                 self.fail(node, "keyword arguments to a custom_vjp/custom_jvp function")
@@ -1138,6 +1177,11 @@ def _key(fn):
         return fn
     except TypeError:
         return None
+
+
+def _is_vmapped(fn):
+    from s2s.batch import _Batched
+    return isinstance(fn, _Batched)
 
 
 def _api_jvp():

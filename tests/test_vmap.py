@@ -195,3 +195,28 @@ def test_vmap_over_a_batch_of_keys():
     np.testing.assert_array_equal(out, ref)
     new_keys = s2s.vmap(lambda k: s2s.random.split(k)[0])(keys)
     assert new_keys.shape == (3,)
+
+
+def _tanh_layer(w, x):
+    return jnp.tanh(x @ w)
+
+
+def test_grad_and_jvp_of_a_function_that_calls_vmap():
+    import jax
+    import jax.numpy as jjnp
+
+    def f(w):
+        return jnp.sum(s2s.vmap(_tanh_layer, in_axes=(None, 0))(w, jnp.asarray(X)) ** 2)
+
+    def fj(w):
+        return jjnp.sum(jax.vmap(lambda w, x: jjnp.tanh(x @ w), in_axes=(None, 0))(w, X) ** 2)
+
+    w = RNG.normal(size=(4, 3)).astype(np.float32)
+    np.testing.assert_allclose(s2s.grad(f)(jnp.asarray(w)), jax.grad(fj)(w), rtol=1e-5,
+                               atol=1e-6)
+    np.testing.assert_allclose(s2s.jit(s2s.grad(f))(jnp.asarray(w)), jax.grad(fj)(w),
+                               rtol=1e-5, atol=1e-6)
+    v = np.ones_like(w)
+    np.testing.assert_allclose(s2s.jvp(f, (jnp.asarray(w),), (jnp.asarray(v),))[1],
+                               jax.jvp(fj, (w,), (v,))[1], rtol=1e-5, atol=1e-5)
+    assert "vmap_vjp(" in inspect.getsource(s2s.grad(f))

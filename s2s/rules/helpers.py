@@ -309,6 +309,47 @@ def clip_gradient_mask(x, lo, hi):
     return out
 
 
+def vmap_vjp(batched_fn, args, ct):
+    """Cotangents of ``args`` for ``vmap(g)(*args)`` with output cotangent ``ct``: the
+    generated vjp of ``g``, vmapped the same way; unmapped arguments sum over the batch."""
+    from s2s.batch import _Batched
+    from s2s.reverse import grad_function
+    if ct is zero:
+        return tuple(zero for _ in args)
+    n = len(args)
+    axes = batched_fn.in_axes if isinstance(batched_fn.in_axes, tuple) else \
+        (batched_fn.in_axes,) * n
+    if not all(a is None or isinstance(a, int) for a in axes) or not isinstance(
+            batched_fn.out_axes, int):
+        raise NotImplementedError("grad through vmap with pytree in_axes/out_axes")
+    vjp_g = grad_function(batched_fn.fun, tuple(range(n)), mode="vjp")
+    _, grads = _Batched(vjp_g, axes + (batched_fn.out_axes,), 0, None)(*args, ct)
+    out = []
+    for g, a in zip(grads, axes):
+        if a is None:  # the same value served every example: its cotangents add up
+            out.append(tree_map_sum(g))
+        else:
+            out.append(jnp.moveaxis(g, 0, a) if a != 0 else g)
+    return tuple(out)
+
+
+def vmap_jvp(batched_fn, args, tangents):
+    """(value, tangent) of ``vmap(g)(*args)``: the generated jvp of ``g``, vmapped with the
+    tangents mapped like their primals."""
+    from s2s.batch import _Batched
+    from s2s.forward import jvp_function
+    n = len(args)
+    axes = batched_fn.in_axes if isinstance(batched_fn.in_axes, tuple) else \
+        (batched_fn.in_axes,) * n
+    jvp_g = jvp_function(batched_fn.fun, tuple(range(n)))
+    return _Batched(jvp_g, axes + axes, batched_fn.out_axes, None)(*args, *tangents)
+
+
+def tree_map_sum(g):
+    from runtime.tree_util import tree_map
+    return tree_map(lambda v: jnp.sum(v, axis=0), g)
+
+
 def namespace():
     """The names generated derivative code uses, and their values."""
     return {"jnp": jnp, "unbroadcast": unbroadcast, "unreduce": unreduce,
@@ -317,7 +358,7 @@ def namespace():
             "transpose_inverse": transpose_inverse, "seed_cotangent": seed_cotangent,
             "materialize": materialize, "zeros_like_tree": zeros_like_tree, "item": item,
             "clip_gradient_mask": clip_gradient_mask, "arrays_tangent": arrays_tangent,
-            "zero": zero,
+            "zero": zero, "vmap_vjp": vmap_vjp, "vmap_jvp": vmap_jvp,
             "tangent_items": tangent_items}
 
 
