@@ -13,6 +13,7 @@ import copy
 import gast
 
 from runtime import numpy as rnp
+from runtime.core import Array
 from s2s import codegen, parse as parse_mod
 from s2s.errors import TransformError
 from s2s.reverse import Reverse, _assign, _call, _closure_key, _index_value, _is_user_function, \
@@ -439,8 +440,11 @@ class _Batched:
                      batching.broadcast_batch(l, size) for l, ax in zip(leaves, specs)]
             new_args.append(tree_unflatten(tree, moved))
             mapped.append(True)
-        if isinstance(self.fun, _Batched):  # vmap of vmap: the inner one runs per example
-            out = batching.loop(self.fun, mapped, *new_args)
+        if isinstance(self.fun, _Batched):  # vmap of vmap: one batch of size*inner size
+            merged = _merge_nested(self.fun, new_args, mapped, size)
+            if merged is not None:
+                return _place_outputs(merged, True, self.out_axes, size)
+            out = batching.loop(self.fun, mapped, *new_args)  # pytree axes: per example
             return _place_outputs(out, True, self.out_axes, size)
         generated = vmap_function(self.fun, tuple(i for i, m in enumerate(mapped) if m))
         out, flags = generated(*new_args, size)
@@ -453,6 +457,48 @@ class _Batched:
         except (TypeError, ValueError):
             params = []
         return [params[i] if i < len(params) else f"args[{i}]" for i in range(n)]
+
+
+def _merge_nested(inner, args, outer_mapped, outer_size):
+    """``vmap(vmap(g, in1, out1))`` on arguments whose outer batch is in front: both batch axes
+    merged into one of outer*inner size, one call of ``vmap(g)``, then split again. None when
+    the inner axes are not plain ints/None (the caller then loops)."""
+    n = len(args)
+    in1 = inner.in_axes if isinstance(inner.in_axes, tuple) else (inner.in_axes,) * n
+    if len(in1) != n or not all(a is None or isinstance(a, int) for a in in1) or \
+            not isinstance(inner.out_axes, int) or not all(
+                isinstance(a, Array) or not m for a, m in zip(args, outer_mapped)):
+        return None
+    sizes = {rnp.shape(a)[(ax + 1 if m and ax >= 0 else ax)] for a, ax, m in
+             zip(args, in1, outer_mapped) if ax is not None}
+    if len(sizes) != 1:
+        return None
+    inner_size = sizes.pop()
+    total = outer_size * inner_size
+    merged, flags = [], []
+    for a, ax, m in zip(args, in1, outer_mapped):
+        if ax is None and not m:
+            merged.append(a)
+            flags.append(None)
+            continue
+        if m and ax is not None:  # (outer, ..., inner at ax, ...) -> (outer, inner, ...)
+            a = rnp.moveaxis(a, ax + 1 if ax >= 0 else ax, 1)
+        elif m:  # mapped outside only: the same value for every inner example
+            a = rnp.broadcast_to(rnp.expand_dims(a, 1),
+                                 (outer_size, inner_size) + tuple(rnp.shape(a)[1:]))
+        else:  # mapped inside only
+            a = rnp.moveaxis(a, ax, 0)
+            a = rnp.broadcast_to(a, (outer_size,) + tuple(rnp.shape(a)))
+        merged.append(rnp.reshape(a, (total,) + tuple(rnp.shape(a)[2:])))
+        flags.append(0)
+    out = vmap(inner.fun, in_axes=tuple(flags), out_axes=0)(*merged)
+
+    def split(o):  # (outer*inner, ...) -> (outer, ...) with the inner axis at out1
+        o = rnp.reshape(o, (outer_size, inner_size) + tuple(rnp.shape(o)[1:]))
+        dest = inner.out_axes + 1 if inner.out_axes >= 0 else inner.out_axes
+        return rnp.moveaxis(o, 1, dest) if dest != 1 else o
+    from runtime.tree_util import tree_map
+    return tree_map(split, out)
 
 
 def _type_str(x):

@@ -220,3 +220,23 @@ def test_grad_and_jvp_of_a_function_that_calls_vmap():
     np.testing.assert_allclose(s2s.jvp(f, (jnp.asarray(w),), (jnp.asarray(v),))[1],
                                jax.jvp(fj, (w,), (v,))[1], rtol=1e-5, atol=1e-5)
     assert "vmap_vjp(" in inspect.getsource(s2s.grad(f))
+
+
+def test_nested_vmap_merges_batches():
+    c = RNG.normal(size=(2, 3, 4)).astype(np.float32)
+    h = s2s.vmap(s2s.vmap(s2s.vmap(lambda x: jnp.sum(x * 2.0))))
+    np.testing.assert_allclose(h(jnp.asarray(c)), c * 2.0, rtol=1e-6)
+    a = RNG.normal(size=(3, 4)).astype(np.float32)
+    b = RNG.normal(size=(5,)).astype(np.float32)
+    k = s2s.vmap(s2s.vmap(lambda x, y: x * y, in_axes=(1, None)), in_axes=(None, 0))
+    np.testing.assert_allclose(k(jnp.asarray(a), jnp.asarray(b)),
+                               np.stack([a.T * bb for bb in b]), rtol=1e-6)
+    from s2s.rules import batching
+    calls = []
+    original = batching.loop
+    batching.loop = lambda *a, **k: calls.append(a[0]) or original(*a, **k)
+    try:
+        s2s.vmap(s2s.vmap(lambda x: jnp.sin(x) * 2.0))(jnp.asarray(c[0]))
+    finally:
+        batching.loop = original
+    assert not calls  # one batched call, no per-example loop
