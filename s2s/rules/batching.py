@@ -208,7 +208,7 @@ def matmul(fn, mapped, a, b, **kwargs):
     if ma:  # (B, k) or (B, n, k) against an unbatched vector or matrix
         return jnp.matmul(a, b)
     if rb == 1:  # a @ b_i for each example: (B, k) against a (k,) or (n, k)
-        return jnp.matmul(b, a) if ra == 1 else jnp.matmul(b, jnp.swapaxes(a, -1, -2))
+        return jnp.matmul(b, a) if ra == 1 else jnp.tensordot(b, a, axes=(1, 1))
     return jnp.matmul(a, b)
 
 
