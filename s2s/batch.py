@@ -137,8 +137,7 @@ class Batch(Reverse):
         raise TransformError(
             f"{self.where_file}:{s.lineno}: vmap cannot run Python control flow on a value that "
             f"depends on the mapped inputs (in {self.parsed.name!r}): each example could take "
-            f"another branch. Compute both sides and select with jnp.where(condition, a, b), "
-            f"or use lax.cond / lax.while_loop.")
+            f"another branch. Compute both sides and select with jnp.where(condition, a, b).")
 
     def returned(self, node):
         """The returned value and a literal saying which parts of it are mapped."""
