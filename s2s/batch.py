@@ -16,8 +16,8 @@ from runtime import numpy as rnp
 from runtime.core import Array
 from s2s import codegen, parse as parse_mod
 from s2s.errors import TransformError
-from s2s.reverse import Reverse, _assign, _call, _closure_key, _index_value, _is_user_function, \
-    _name, _with_node, load_generated
+from s2s.reverse import Reverse, _assign, _at_update, _call, _closure_key, _index_value, \
+    _is_user_function, _name, _with_node, load_generated
 from s2s.rules import batching
 
 _OPS = {gast.Add: rnp.add, gast.Sub: rnp.subtract, gast.Mult: rnp.multiply,
@@ -261,6 +261,24 @@ class Batch(Reverse):
             # they are; whether a popped value is mapped is its target's business
             args = [self.expr(a)[0] for a in node.args]
             return gast.Call(func=func, args=args, keywords=[]), func.value.id in self.mapped
+        at = _at_update(node)
+        if at is not None:  # x.at[i].set(v): the rule of at_set / at_add
+            op, target, index = at
+            (x, mx), (i, mi) = self.expr(target), self.expr(index)
+            vals = [self.expr(a) for a in node.args]
+            if op in ("set", "add") and len(vals) == 1 and not mi and not node.keywords:
+                fn = "at_set" if op == "set" else "at_add"
+                if mx or vals[0][1]:
+                    return self.rule(_name(fn), [x, _index_value(i), vals[0][0]],
+                                     [mx, False, vals[0][1]]), True
+        if isinstance(func, gast.Attribute) and func.attr in ("astype", "conj", "conjugate",
+                                                              "copy", "view"):
+            obj, mo = self.expr(func.value)
+            args = [self.expr(a) for a in node.args]
+            if mo and not any(m for _, m in args):  # elementwise: the batch axis rides along
+                return gast.Call(func=gast.Attribute(value=obj, attr=func.attr,
+                                                     ctx=gast.Load()),
+                                 args=[a for a, _ in args], keywords=node.keywords), True
         if isinstance(func, gast.Attribute) and func.attr in _METHODS:
             obj, mo = self.expr(func.value)
             if mo:  # x.sum(0) on a mapped x: jnp.sum's rule
@@ -273,6 +291,11 @@ class Batch(Reverse):
                     values = [gast.Tuple(elts=values, ctx=gast.Load())]
                 return self.rule(_jnp_attr(func.attr), [obj] + values, [True],
                                  [gast.keyword(arg=k, value=v) for k, (v, _) in kws]), True
+        if isinstance(func, gast.Attribute) and not isinstance(func.value, gast.Name) or \
+                isinstance(func, gast.Attribute) and func.value.id in self.mapped:
+            receiver, mr = self.expr(func.value)
+            if mr:
+                self.fail(node, f"the method `.{func.attr}()` of a mapped value")
         fn = self.static_value(func)
         args = [self.expr(a) for a in node.args]
         kws = [(k.arg, self.expr(k.value)) for k in node.keywords]
@@ -342,7 +365,8 @@ def vmap_function(fun, mapped, ):
                              f"bound method of it")
     b = Batch(_with_node(parsed, copy.deepcopy(parsed.node)), mapped)
     fdef = b.build()
-    ours = {"batched": batching.batched, "broadcast_batch": batching.broadcast_batch,
+    from s2s.rules import helpers
+    ours = {"at_set": helpers.at_set, "at_add": helpers.at_add, "batched": batching.batched, "broadcast_batch": batching.broadcast_batch,
             "per_example_shape": batching.per_example_shape,
             "per_example_size": batching.per_example_size, "items": batching.items,
             "batched_result": batched_result, "jnp": rnp}

@@ -28,7 +28,8 @@ _OPNAME = {gast.Add: "add", gast.Sub: "subtract", gast.Mult: "multiply", gast.Di
            gast.Pow: "power", gast.MatMult: "matmul", gast.FloorDiv: "floor_divide",
            gast.Mod: "mod"}
 # attributes and methods of arrays, as the s2s.numpy function they mean
-_METHODS = {"sum", "mean", "std", "var", "max", "min", "prod", "reshape", "transpose", "ravel",
+_METHODS = {"astype", "cumsum", "sum", "mean", "std", "var", "max", "min", "prod", "reshape",
+            "transpose", "ravel",
             "squeeze", "dot", "clip"}
 _INACTIVE_ATTRS = {"shape", "ndim", "dtype", "size", "weak_type"}
 COMMENT = "__s2s_comment__"
@@ -803,6 +804,9 @@ class Reverse:
                 k.arg is None for k in node.keywords):
             self.fail(node, "calls with *args or **kwargs")
         func = node.func
+        at = _at_update(node)
+        if at is not None and self.is_active(node):
+            return self.at_update(node, at, steps, name)
         fn = self.static_value(func)
         if fn is None and isinstance(func, gast.Attribute) and self.is_active(func.value):
             return self.method(node, steps, name)
@@ -841,6 +845,25 @@ class Reverse:
             return None
         self.fail(node, f"differentiating through `{getattr(fn, '__qualname__', fn)}`, which has "
                         f"no adjoint rule")
+
+    def at_update(self, node, at, steps, name):
+        """``x.at[i].set(v)`` / ``.add(v)``: the forward line stays as written; the templates
+        are those of ``at_set`` / ``at_add``."""
+        op, target, index = at
+        if op not in ("set", "add") or len(node.args) != 1 or node.keywords:
+            self.fail(node, f"`.at[...].{op}(...)` on differentiated values (set and add are "
+                            f"supported)")
+        if self.is_active(index):
+            self.fail(node, "indices that depend on differentiated values")
+        x = self.operand(target, steps)
+        v = self.operand(node.args[0], steps)
+        expr = gast.Call(func=gast.Attribute(value=gast.Subscript(
+            value=gast.Attribute(value=x, attr="at", ctx=gast.Load()), slice=index,
+            ctx=gast.Load()), attr=op, ctx=gast.Load()), args=[v], keywords=[])
+        fn = helpers.at_set if op == "set" else helpers.at_add
+        steps.append((name, "call", (expr, self.rules[fn],
+                                     {"x": x, "idx": _index_value(index), "values": v})))
+        return None
 
     def jvp_call(self, node, steps, name):
         """``s2s.jvp(f, (x,), (v,))`` inside differentiated code: a call of f's generated
@@ -1177,6 +1200,15 @@ def _key(fn):
         return fn
     except TypeError:
         return None
+
+
+def _at_update(node):
+    """(op, x, index) when ``node`` is ``x.at[index].op(...)``, else None."""
+    f = node.func
+    if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Subscript) and isinstance(
+            f.value.value, gast.Attribute) and f.value.value.attr == "at":
+        return f.attr, f.value.value.value, f.value.slice
+    return None
 
 
 def _is_vmapped(fn):

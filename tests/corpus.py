@@ -43,7 +43,7 @@ def cases():
               "logsumexp", "softmax_xent", "reductions", "where_relu", "maximum_relu",
               "matrix_ops", "methods", "closure", "lam", "uses_lambda", "expm1_log1p",
               "arctan_pow", "clip_fn", "broadcasting", "sum_axis", "while_counter",
-              "divide_chain", "early_return"]
+              "divide_chain", "early_return", "at_updates", "joins", "running", "norms"]
     out = [(n, (X5,), 0) for n in single]
     out.append(("branch", (-X5,), 0))
     out.append(("mlp", (mlp_params(rng), rng.normal(size=(3, 5)).astype(np.float32)), 0))

@@ -246,3 +246,23 @@ def early_return(x):
     if jnp.max(y) > 50.0:
         return jnp.sum(y)
     return jnp.sum(y * x)
+
+
+def at_updates(x):
+    y = x.at[0].set(x[1] * 3.0)
+    y = y.at[1:3].add(jnp.sin(x[:2]))
+    return jnp.sum(y * x)
+
+
+def joins(x):
+    a = jnp.concatenate([x, x * 2.0])
+    b = jnp.stack([x, x ** 2], axis=1)
+    return jnp.sum(a ** 2) + jnp.sum(b[:, 1] * b[:, 0])
+
+
+def running(x):
+    return jnp.sum(jnp.cumsum(x * x) * jnp.arange(5.0)) + jnp.sum(jnp.sort(x) * jnp.arange(5.0))
+
+
+def norms(x):
+    return jnp.linalg.norm(x) + jnp.linalg.norm(x, 1) + jnp.sum(x.astype(jnp.float32) * 0.5)

@@ -331,3 +331,15 @@ def pad(array, pad_width, mode="constant", **kwargs):
             x = getitem(x, (slice(None),) * ax + (idx,))
         return x
     raise NotImplementedError(f"jnp.pad mode={mode!r}")
+
+
+def unstack(x, /, *, axis=0):
+    """The slices of ``x`` along ``axis``, as a tuple (the inverse of ``stack``)."""
+    x = to_array(x)
+    axis = normalize_axis(axis, x.ndim)
+    moved = moveaxis(x, axis, 0)
+    return tuple(moved[i] for i in range(moved.shape[0]))
+
+
+def astype(x, dtype, /, *, copy=False, device=None):
+    return lax.convert_element_type(to_array(x), dtypes.check_user_dtype(dtype, "astype"))

@@ -328,3 +328,45 @@ def matmul_adjoint_rhs_(z, g, x, y):
 @adjoint(getattr)
 def getattr_(z, obj, name):
     d[obj] = add_at(obj, name, d[z])
+
+
+@adjoint(jnp.concatenate)
+def concatenate(z, arrays, axis=0):
+    d[arrays] = split_like(d[z], arrays, axis)
+
+
+@adjoint(jnp.stack)
+def stack(z, arrays, axis=0):
+    d[arrays] = unstack_like(d[z], arrays, axis)
+
+
+@adjoint(jnp.cumsum)
+def cumsum(z, a, axis=None):
+    d[a] = cumsum_adjoint(d[z], a, axis)
+
+
+@adjoint(jnp.sort)
+def sort(z, a, axis=-1):
+    d[a] = sort_adjoint(d[z], a, axis)
+
+
+@adjoint(jnp.astype)
+def astype(z, x, dtype):
+    d[x] = materialize(d[z], x)
+
+
+@adjoint(jnp.linalg.norm)
+def norm(z, x, ord=None, axis=None, keepdims=False):
+    d[x] = norm_adjoint(d[z], x, z, ord, axis, keepdims)
+
+
+@adjoint(at_set)
+def at_set_(z, x, idx, values):
+    d[x] = cleared_at(d[z], idx)
+    d[values] = gathered_at(d[z], idx, values)
+
+
+@adjoint(at_add)
+def at_add_(z, x, idx, values):
+    d[x] = d[z]
+    d[values] = gathered_at(d[z], idx, values)

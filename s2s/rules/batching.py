@@ -199,10 +199,12 @@ def matmul(fn, mapped, a, b, **kwargs):
     if ma and mb:
         if ra == 1 and rb == 1:
             return jnp.sum(a * b, axis=-1)
-        if ra == 1:
-            return jnp.matmul(a[:, None, :], b)[:, 0]
-        if rb == 1:
-            return jnp.matmul(a, b[..., None])[..., 0]
+        if ra == 1:  # a row vector per example, in front of b's stack of matrices
+            a = jnp.reshape(a, (a.shape[0],) + (1,) * (rb - 1) + tuple(a.shape[1:]))
+            return jnp.matmul(a, b)[..., 0, :]
+        if rb == 1:  # a column vector per example, behind a's stack of matrices
+            b = jnp.reshape(b, (b.shape[0],) + (1,) * (ra - 2) + tuple(b.shape[1:]) + (1,))
+            return jnp.matmul(a, b)[..., 0]
         a, b = _align([a, b], [True, True])
         return jnp.matmul(a, b)
     if ma:  # (B, k) or (B, n, k) against an unbatched vector or matrix
@@ -227,16 +229,36 @@ def getitem(fn, mapped, x, idx):
     mx, mi = (list(mapped) + [False, False])[:2]
     if isinstance(x, (tuple, list, dict)):  # a container of batched values: plain indexing
         return x[idx]
-    if mi:
-        if not mx:  # x[i] for a batch of i: index x with the batch
-            return x[idx]
-        rows = jnp.arange(x.shape[0])
-        index = idx if isinstance(idx, tuple) else (idx,)
-        first = index[0]
-        rows = jnp.reshape(rows, (-1,) + (1,) * (np.ndim(first) - 1))
-        return x[(rows,) + index]
     index = idx if isinstance(idx, tuple) else (idx,)
-    return x[(slice(None),) + index]
+    if mi:  # a mapped index: each of its entries carries the batch in front (Batch.uniform)
+        if not all(_is_array_index(v) for v in index):  # slices among them: example by example
+            return _getitem_loop(x, mx, index)
+        rank = max(np.ndim(v) - 1 for v in index)  # per-example indices broadcast together
+        index = tuple(jnp.reshape(v, (np.shape(v)[0],) + (1,) * (rank + 1 - np.ndim(v)) +
+                                  tuple(np.shape(v)[1:])) for v in index)
+        if not mx:  # x[i] for a batch of i: index x with the batch
+            return x[index]
+        rows = jnp.reshape(jnp.arange(x.shape[0]), (-1,) + (1,) * rank)
+        return x[(rows,) + index]
+    out = x[(slice(None),) + index]
+    advanced = [k for k, v in enumerate(index) if _is_array_index(v)]
+    if any(not isinstance(index[k], (int, np.integer)) for k in advanced) and \
+            advanced != list(range(advanced[0], advanced[-1] + 1)):
+        # x[i, :, j]: numpy puts the indexed axes first, in front of the batch axis
+        rank = len(np.broadcast_shapes(*[np.shape(index[k]) for k in advanced]))
+        out = jnp.moveaxis(out, rank, 0)
+    return out
+
+
+def _is_array_index(v):
+    """An integer or array entry of an index (not a slice, None or Ellipsis)."""
+    return v is not None and v is not Ellipsis and not isinstance(v, (slice, tuple, str))
+
+
+def _getitem_loop(x, mx, index):
+    size = next(np.shape(v)[0] for v in index if _is_array_index(v))
+    return jnp.stack([(x[b] if mx else x)[tuple(v[b] if _is_array_index(v) else v
+                                              for v in index)] for b in range(size)])
 
 
 # ---- the helpers generated derivatives call (so vmap(grad(f)) stays vectorised) -------------
@@ -348,6 +370,22 @@ def _register_helper_rules():
                                  for i, v in enumerate(primal)])
         return materialize(helpers.materialize, (isinstance(ct, Array), mapped_primal), ct,
                            primal)
+
+    def _at(op):
+        def batched_rule(fn, mapped, x, idx, values):
+            mx, _, mv = (list(mapped) + [False] * 3)[:3]
+            size = size_of(mapped, (x, idx, values))
+            x = x if mx else broadcast_batch(x, size)
+            index = (slice(None),) + (idx if isinstance(idx, tuple) else (idx,))
+            if mv:  # per-example values line up after the batch axis
+                target = np.shape(x[index])
+                values = jnp.reshape(values, (size,) + (1,) * (len(target) - np.ndim(values))
+                                     + tuple(np.shape(values)[1:]))
+            return getattr(x.at[index], op)(values)
+        return batched_rule
+
+    rule(helpers.at_set)(_at("set"))
+    rule(helpers.at_add)(_at("add"))
 
     def _matmul_adjoint(lhs):
         def batched_rule(fn, mapped, g, x, y):

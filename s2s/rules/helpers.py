@@ -350,6 +350,89 @@ def tree_map_sum(g):
     return tree_map(lambda v: jnp.sum(v, axis=0), g)
 
 
+def split_like(g, arrays, axis=0):
+    """Cotangents of the pieces of ``concatenate(arrays, axis)``."""
+    if g is zero:
+        return [zero for _ in arrays]
+    sizes = [np.shape(a)[axis] for a in arrays]
+    return jnp.split(g, np.cumsum(sizes)[:-1].tolist(), axis=axis)
+
+
+def unstack_like(g, arrays, axis=0):
+    """Cotangents of the pieces of ``stack(arrays, axis)``."""
+    if g is zero:
+        return [zero for _ in arrays]
+    return list(jnp.unstack(g, axis=axis))
+
+
+def cumsum_adjoint(g, a, axis=None):
+    """The transpose of a running sum: a running sum from the other end."""
+    if g is zero:
+        return zero
+    if axis is None:
+        flat = jnp.flip(jnp.cumsum(jnp.flip(jnp.ravel(g))))
+        return jnp.reshape(flat, np.shape(a))
+    return jnp.flip(jnp.cumsum(jnp.flip(g, axis), axis), axis)
+
+
+def sort_adjoint(g, a, axis=-1):
+    """Cotangent of ``sort(a)``: each entry goes back to where its value came from."""
+    if g is zero:
+        return zero
+    if axis is None:
+        return jnp.reshape(sort_adjoint(g, jnp.ravel(a), 0), np.shape(a))
+    order = jnp.argsort(a, axis=axis)
+    return jnp.take_along_axis(g, jnp.argsort(order, axis=axis), axis=axis)
+
+
+def norm_adjoint(g, x, z, ord=None, axis=None, keepdims=False):
+    """Cotangent of ``linalg.norm(x, ord, axis)`` for vector norms (and Frobenius)."""
+    if g is zero:
+        return zero
+    back = unreduce(g, x, axis, keepdims)
+    zb = unreduce(z, x, axis, keepdims)
+    if ord in (None, 2, "fro"):
+        return back * jnp.where(zb == 0, 0.0, x / jnp.where(zb == 0, 1.0, zb))
+    if ord == 1:
+        return back * jnp.sign(x)
+    if ord in (np.inf, -np.inf):
+        hit = jnp.abs(x) == zb
+        return back * jnp.sign(x) * hit / jnp.sum(hit, axis, keepdims=True)
+    p = float(ord)
+    return back * jnp.sign(x) * jnp.abs(x) ** (p - 1) * zb ** (1 - p)
+
+
+def at_set(x, idx, values):
+    """``x.at[idx].set(values)`` (the name the transforms give that method chain)."""
+    return jnp.asarray(x).at[idx].set(values)
+
+
+def at_add(x, idx, values):
+    return jnp.asarray(x).at[idx].add(values)
+
+
+def cleared_at(g, idx):
+    """``g`` with the entries at ``idx`` set to zero (what an overwritten entry passes back)."""
+    if g is zero:
+        return zero
+    return jnp.asarray(g).at[idx].set(0)
+
+
+def gathered_at(g, idx, like):
+    """``g[idx]`` brought to the shape of ``like`` (the cotangent of the values written)."""
+    if g is zero:
+        return zero
+    return unbroadcast(jnp.asarray(g)[idx], like)
+
+
+def placed_at(x, idx, t, add=False):
+    """Zeros shaped like ``x`` with ``t`` written (or added) at ``idx``."""
+    if t is zero:
+        return zero
+    base = jnp.zeros_like(jnp.asarray(x))
+    return base.at[idx].add(t) if add else base.at[idx].set(t)
+
+
 def namespace():
     """The names generated derivative code uses, and their values."""
     return {"jnp": jnp, "unbroadcast": unbroadcast, "unreduce": unreduce,
@@ -359,6 +442,10 @@ def namespace():
             "materialize": materialize, "zeros_like_tree": zeros_like_tree, "item": item,
             "clip_gradient_mask": clip_gradient_mask, "arrays_tangent": arrays_tangent,
             "zero": zero, "vmap_vjp": vmap_vjp, "vmap_jvp": vmap_jvp,
+            "split_like": split_like, "unstack_like": unstack_like,
+            "cumsum_adjoint": cumsum_adjoint, "sort_adjoint": sort_adjoint,
+            "norm_adjoint": norm_adjoint, "cleared_at": cleared_at,
+            "gathered_at": gathered_at, "placed_at": placed_at,
             "tangent_items": tangent_items}
 
 

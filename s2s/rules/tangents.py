@@ -339,3 +339,36 @@ def matmul_adjoint_rhs_(z, g, x, y):
 @tangent(getattr)
 def getattr_(z, obj, name):
     d[z] = item(d[obj], name)
+
+
+@tangent(jnp.cumsum)
+def cumsum(z, a, axis=None):
+    d[z] = jnp.cumsum(d[a], axis)
+
+
+@tangent(jnp.sort)
+def sort(z, a, axis=-1):
+    d[z] = jnp.take_along_axis(d[a], jnp.argsort(a, axis=axis), axis=axis)
+
+
+@tangent(jnp.astype)
+def astype(z, x, dtype):
+    d[z] = materialize(d[x], z)
+
+
+@tangent(jnp.linalg.norm)
+def norm(z, x, ord=None, axis=None, keepdims=False):
+    d[z] = jnp.sum(norm_adjoint(1.0, x, z, ord, axis, keepdims) * d[x], axis,
+                   keepdims=keepdims)
+
+
+@tangent(at_set)
+def at_set_(z, x, idx, values):
+    d[z] = cleared_at(d[x], idx)
+    d[z] = placed_at(x, idx, d[values])
+
+
+@tangent(at_add)
+def at_add_(z, x, idx, values):
+    d[z] = d[x]
+    d[z] = placed_at(x, idx, d[values], True)
