@@ -209,7 +209,7 @@ class Batch(Reverse):
                 return gast.Attribute(value=v, attr=node.attr, ctx=gast.Load()), True
             return gast.Attribute(value=v, attr=node.attr, ctx=gast.Load()), True
         if isinstance(node, gast.Subscript):
-            (v, mv), (i, mi) = self.expr(node.value), self.expr(node.slice)
+            (v, mv), (i, mi) = self.expr(node.value), self.index(node.slice)
             if not (mv or mi):
                 return gast.Subscript(value=v, slice=i, ctx=gast.Load()), False
             if mv and not mi and self.is_container_read(node):
@@ -231,6 +231,20 @@ class Batch(Reverse):
                 self.fail(node, "slice bounds that depend on mapped values")
             return node, False
         self.fail(node, f"`{type(node).__name__}` expressions of mapped values")
+
+    def index(self, node):
+        """An index: a tuple of slices and values stays a tuple (no entry is broadcast); it is
+        mapped if any entry is."""
+        if isinstance(node, gast.Tuple):
+            parts = [self.expr(e) for e in node.elts]
+            if any(m for _, m in parts):  # index arrays of every example; slices stay slices
+                parts = [(v, m) if m or isinstance(e, gast.Slice) or (
+                    isinstance(e, gast.Constant) and e.value in (None, Ellipsis)) else
+                    (_call("broadcast_batch", v, _name(self.batch_size)), True)
+                    for (v, m), e in zip(parts, node.elts)]
+            return gast.Tuple(elts=[p[0] for p in parts], ctx=gast.Load()), any(
+                m for _, m in parts)
+        return self.expr(node)
 
     def uniform(self, parts):
         """A container with a mapped entry is mapped through and through: its other entries
@@ -279,17 +293,21 @@ class Batch(Reverse):
                 return gast.Call(func=gast.Attribute(value=obj, attr=func.attr,
                                                      ctx=gast.Load()),
                                  args=[a for a, _ in args], keywords=node.keywords), True
-        if isinstance(func, gast.Attribute) and func.attr in _METHODS:
+        if isinstance(func, gast.Attribute) and func.attr in _METHODS and \
+                self.static_value(func.value) is None:  # a method of a value, not jnp.sum
             obj, mo = self.expr(func.value)
-            if mo:  # x.sum(0) on a mapped x: jnp.sum's rule
-                args = [self.expr(a) for a in node.args]
+            args = [self.expr(a) for a in node.args]
+            if mo or (func.attr == "dot" and any(m for _, m in args)):
+                # x.sum(0) on a mapped x: jnp.sum's rule (x.dot(y): either may be mapped)
                 kws = [(k.arg, self.expr(k.value)) for k in node.keywords]
-                if any(m for _, m in args) or any(m for _, (_, m) in kws):
+                if any(m for _, (_, m) in kws) or (func.attr != "dot" and any(
+                        m for _, m in args)):
                     self.fail(node, "method arguments that depend on mapped values")
                 values = [a for a, _ in args]
                 if func.attr in ("reshape", "transpose") and len(values) > 1:
                     values = [gast.Tuple(elts=values, ctx=gast.Load())]
-                return self.rule(_jnp_attr(func.attr), [obj] + values, [True],
+                return self.rule(_jnp_attr(func.attr), [obj] + values,
+                                 [mo] + [m for _, m in args],
                                  [gast.keyword(arg=k, value=v) for k, (v, _) in kws]), True
         if isinstance(func, gast.Attribute) and not isinstance(func.value, gast.Name) or \
                 isinstance(func, gast.Attribute) and func.value.id in self.mapped:
