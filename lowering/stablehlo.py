@@ -99,11 +99,17 @@ def emit_eqns(ctx, jaxpr, env):
     return [read(v) for v in jaxpr.outvars]
 
 
-def lower(jaxpr, name="main"):
-    """Module text for ``jaxpr``; its constvars come first among the function's arguments."""
+def lower(jaxpr, name="main", const_values=None):
+    """Module text for ``jaxpr``. Its constvars are written into the program as constants when
+    ``const_values`` (host arrays) are given, else they come first among the arguments."""
     ctx = Ctx()
-    params = list(jaxpr.constvars) + list(jaxpr.invars)
-    env = {v: f"%arg{i}" for i, v in enumerate(params)}
+    if const_values is not None:
+        params = list(jaxpr.invars)
+        env = {v: ctx.constant(val, v.aval) for v, val in zip(jaxpr.constvars, const_values)}
+        env.update({v: f"%arg{i}" for i, v in enumerate(params)})
+    else:
+        params = list(jaxpr.constvars) + list(jaxpr.invars)
+        env = {v: f"%arg{i}" for i, v in enumerate(params)}
     outs = emit_eqns(ctx, jaxpr, env)
     args = ", ".join(f"%arg{i}: {tensor_type(v.aval)}" for i, v in enumerate(params))
     out_types = ", ".join(tensor_type(v.aval) for v in jaxpr.outvars)

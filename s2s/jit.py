@@ -77,13 +77,24 @@ class _Lowering:
         self._text = None
 
     @property
+    def embedded(self):
+        """Closed-over arrays become constants of the program (as in JAX), unless they are
+        tracers of another trace or too large to write into the program text."""
+        consts = self.jaxpr.consts
+        return all(isinstance(c, ArrayImpl) for c in consts) and \
+            sum(c.size for c in consts) <= _EMBED_LIMIT
+
+    @property
     def text(self):
         if self._text is None:
-            self._text = _lower_jaxpr(self.jaxpr, self.name)
+            values = [np.asarray(c) for c in self.jaxpr.consts] if self.embedded else None
+            self._text = _lower_jaxpr(self.jaxpr, self.name, values)
         return self._text
 
     def compile(self):
         exe = backend.compile(self.text, tuple(self.jaxpr.out_avals), self.device)
+        if self.embedded:
+            return _Entry(exe, [], self.out_tree, self.device, self)
         consts = []
         for c in self.jaxpr.consts:
             if isinstance(c, Tracer):
@@ -93,6 +104,9 @@ class _Lowering:
                               self.device)
             consts.append(c._buf)
         return _Entry(exe, consts, self.out_tree, self.device, self)
+
+
+_EMBED_LIMIT = 1 << 22  # elements of closed-over arrays written into the program text
 
 
 def _mlir_name(name):
