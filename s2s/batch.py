@@ -14,10 +14,10 @@ import gast
 
 from runtime import numpy as rnp
 from runtime.core import Array
-from s2s import codegen, parse as parse_mod
+from s2s import codegen
 from s2s.errors import TransformError
 from s2s.reverse import Reverse, _assign, _at_update, _call, _closure_key, _index_value, \
-    _is_user_function, _name, _with_node, load_generated
+    _is_user_function, _name, _with_node, load_generated, parse_for_transform
 from s2s.rules import batching
 
 _OPS = {gast.Add: rnp.add, gast.Sub: rnp.subtract, gast.Mult: rnp.multiply,
@@ -377,10 +377,7 @@ def vmap_function(fun, mapped, ):
     hit = _cache.get(key)
     if hit is not None:
         return hit
-    parsed = parse_mod.parse(fun)
-    if parsed.bound_args or parsed.bound_kwargs:
-        raise TransformError(f"{parsed.where}: vmap the function itself, not a partial or "
-                             f"bound method of it")
+    parsed = parse_for_transform(fun)
     b = Batch(_with_node(parsed, copy.deepcopy(parsed.node)), mapped)
     fdef = b.build()
     from s2s.rules import helpers

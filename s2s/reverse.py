@@ -620,18 +620,9 @@ class Reverse:
             self.reads |= {n for a in args for n in _names_in(a)}
 
             def bwd():
-                if not self.has_cotangent(tgt):
-                    return self.reset(tgt) + self.restore(tgt, pushed)
-                g = self.fresh("g")
-                out = [_assign(g, _call("vmap_vjp", _name(vname), gast.Tuple(
-                    elts=[copy.deepcopy(a) for a in args], ctx=gast.Load()),
-                    _name(self.adj(tgt))))]
-                for i, a in enumerate(args):
-                    if isinstance(a, gast.Name) and a.id in self.active:
-                        out += self.accumulate(a.id, gast.Subscript(
-                            value=_name(g), slice=gast.Constant(value=i, kind=None),
-                            ctx=gast.Load()))
-                return out + self.reset(tgt) + self.restore(tgt, pushed)
+                return self.spread(tgt, args, pushed, lambda: _call(
+                    "vmap_vjp", _name(vname), gast.Tuple(elts=[copy.deepcopy(a) for a in args],
+                                                         ctx=gast.Load()), _name(self.adj(tgt))))
             return push + [_assign(tgt, _call(vname, *[copy.deepcopy(a) for a in args]))], bwd
         if kind == "user":
             expr, fn, args, active_pos = spec
@@ -680,18 +671,20 @@ class Reverse:
                                                 ctx=gast.Load()), _name(self.adj(tgt)))
         self.reads |= {n for a in args for n in _names_in(a)}
 
-        def bwd():
-            if not self.has_cotangent(tgt):
-                return self.reset(tgt) + self.restore(tgt, pushed)
-            g = self.fresh("g")
-            out = [_assign(g, backward())]
-            for i, a in enumerate(args):
-                if isinstance(a, gast.Name) and a.id in self.active:
-                    out += self.accumulate(a.id, gast.Subscript(
-                        value=_name(g), slice=gast.Constant(value=i, kind=None),
-                        ctx=gast.Load()))
-            return out + self.reset(tgt) + self.restore(tgt, pushed)
-        return fwd, bwd
+        return fwd, lambda: self.spread(tgt, args, pushed, backward)
+
+    def spread(self, tgt, args, pushed, cotangents):
+        """Backward of a call whose rule returns one cotangent per argument (as a tuple): each
+        active argument takes its entry."""
+        if not self.has_cotangent(tgt):
+            return self.reset(tgt) + self.restore(tgt, pushed)
+        g = self.fresh("g")
+        out = [_assign(g, cotangents())]
+        for i, a in enumerate(args):
+            if isinstance(a, gast.Name) and a.id in self.active:
+                out += self.accumulate(a.id, gast.Subscript(
+                    value=_name(g), slice=gast.Constant(value=i, kind=None), ctx=gast.Load()))
+        return out + self.reset(tgt) + self.restore(tgt, pushed)
 
     def reset(self, name):
         """After its definition is undone, an overwritten name's adjoint starts from zero."""
@@ -1249,10 +1242,7 @@ def grad_function(fun, wrt, has_aux=False, mode="vjp", single=False):
     if hit is not None:
         return hit
     fun = ruled_function_as_source(fun)
-    parsed = parse_mod.parse(fun)
-    if parsed.bound_args or parsed.bound_kwargs:
-        raise TransformError(f"{parsed.where}: differentiate the function itself, not a "
-                             f"partial or bound method of it")
+    parsed = parse_for_transform(fun)
     # two passes: the first learns which values the backward sweep reads, the second saves
     # exactly those on the tape
     first = Reverse(_with_node(parsed, copy.deepcopy(parsed.node)), wrt, has_aux, mode, single)
@@ -1269,6 +1259,15 @@ def grad_function(fun, wrt, has_aux=False, mode="vjp", single=False):
     fn = load_generated(parsed, fdef, rev.free, helpers.namespace(), header, fun)
     _cache[key] = fn
     return fn
+
+
+def parse_for_transform(fun):
+    """``fun``'s AST; a partial or bound method is refused (transform the function itself)."""
+    parsed = parse_mod.parse(fun)
+    if parsed.bound_args or parsed.bound_kwargs:
+        raise TransformError(f"{parsed.where}: transform the function itself, not a partial "
+                             f"or bound method of it (close over the bound values instead)")
+    return parsed
 
 
 def load_generated(parsed, fdef, free, ours, header, original):
