@@ -27,6 +27,14 @@ for name, why in [("chain", "straight-line code"),
     fn = getattr(C, name)
     parts.append(f"## `{name}`: {why}\n\n```python\n{inspect.getsource(fn)}```\n\n"
                  f"```python\n{inspect.getsource(s2s.grad(fn))}```\n")
+from s2s.forward import jvp_function  # noqa: E402
+parts.append("## Forward mode: `jvp` of `for_loop`\n\nA tangent statement (`dx`) beside each "
+             "primal one; loops and branches stay as written.\n\n```python\n"
+             f"{inspect.getsource(jvp_function(C.for_loop, (0,)))}```\n")
+parts.append("## Batching: `vmap(softmax_xent)`\n\nCalls on mapped values become calls of "
+             "their batching rule (`batched(fn, which arguments are mapped, ...)`); code that "
+             "touches no mapped value is left as it is.\n\n```python\n"
+             f"{inspect.getsource(s2s.vmap(C.softmax_xent))}```\n")
 out = os.path.join(os.path.dirname(__file__), "generated-derivatives.md")
 with open(out, "w") as f:
     f.write("\n".join(parts))
