@@ -60,3 +60,21 @@ def cases():
     out.append(("mlp_layers_xent", (layers, rng.normal(size=(4, 5)).astype(np.float32),
                                     onehot), 0))
     return out
+
+
+def tree_to(tree, conv):
+    import jax
+    return jax.tree_util.tree_map(conv, tree)
+
+
+def assert_trees_close(a, b, rtol, atol, check_dtype):
+    """Same tree structure, shapes (and dtypes), and values within tolerance."""
+    import jax
+    la, ta = jax.tree_util.tree_flatten(tree_to(a, np.asarray))
+    lb, tb = jax.tree_util.tree_flatten(tree_to(b, np.asarray))
+    assert ta == tb, (ta, tb)
+    for x, y in zip(la, lb):
+        assert x.shape == y.shape, (x.shape, y.shape)
+        if check_dtype:
+            assert x.dtype == y.dtype, (x.dtype, y.dtype)
+        np.testing.assert_allclose(x, y, rtol=rtol, atol=atol)

@@ -9,7 +9,7 @@ import pytest
 
 import s2s
 import s2s.numpy as jnp
-from corpus import cases, load
+from corpus import assert_trees_close, cases, load, tree_to
 from s2s.forward import jvp_function
 
 S = load(jnp, "corpus_s2s_fwd")
@@ -17,17 +17,11 @@ J = load(jjnp, "corpus_jax_fwd")
 SINGLE = [c for c in cases() if c[2] == 0]
 
 
-def _tree(x, conv):
-    return jax.tree_util.tree_map(conv, x)
+_tree = tree_to
 
 
 def _close(a, b, rtol=3e-4, atol=3e-5):
-    la, ta = jax.tree_util.tree_flatten(_tree(a, np.asarray))
-    lb, tb = jax.tree_util.tree_flatten(_tree(b, np.asarray))
-    assert ta == tb, (ta, tb)
-    for x, y in zip(la, lb):
-        assert x.shape == y.shape, (x.shape, y.shape)
-        np.testing.assert_allclose(x, y, rtol=rtol, atol=atol)
+    assert_trees_close(a, b, rtol, atol, check_dtype=False)
 
 
 @pytest.mark.parametrize("name,args,argnums", SINGLE, ids=[c[0] for c in SINGLE])

@@ -8,7 +8,7 @@ import pytest
 
 import s2s
 import s2s.numpy as jnp
-from corpus import cases, load
+from corpus import assert_trees_close, cases, load, tree_to
 from s2s.errors import TransformError
 
 S = load(jnp, "corpus_s2s")
@@ -16,17 +16,11 @@ J = load(jjnp, "corpus_jax")
 CASES = cases()
 
 
-def _to(tree, conv):
-    return jax.tree_util.tree_map(conv, tree)
+_to = tree_to
 
 
 def _close(a, b, rtol=2e-4, atol=2e-5):
-    la, ta = jax.tree_util.tree_flatten(_to(a, np.asarray))
-    lb, tb = jax.tree_util.tree_flatten(_to(b, np.asarray))
-    assert ta == tb, (ta, tb)
-    for x, y in zip(la, lb):
-        assert x.shape == y.shape and x.dtype == y.dtype, (x.shape, y.shape, x.dtype, y.dtype)
-        np.testing.assert_allclose(x, y, rtol=rtol, atol=atol)
+    assert_trees_close(a, b, rtol, atol, check_dtype=True)
 
 
 @pytest.mark.parametrize("name,args,argnums", CASES, ids=[c[0] for c in CASES])
