@@ -48,7 +48,8 @@ class ShapedArray:
         return f"{'~' if self.weak_type else ''}{dtypes_short.short_name(self.dtype)}[{dims}]"
 
     def __repr__(self):
-        return f"ShapedArray({self.str_short()})"
+        dims = ",".join(str(d) for d in self.shape)
+        return f"ShapedArray({self.dtype.name}[{dims}]{', weak_type=True' if self.weak_type else ''})"
 
 
 class Primitive:
@@ -131,26 +132,9 @@ class Jaxpr:
         return [v.aval for v in self.outvars]
 
     def pretty(self):
-        """Jaxpr text as JAX prints it: no weak-type marks, params sorted, one line when the
-        whole program fits in 80 columns."""
-        names = _Namer()
-        short = lambda v: v.aval.update(weak_type=False).str_short()
-        binders = lambda vs: " ".join(f"{names(v)}:{short(v)}" for v in vs)
-        atom = lambda v: repr(v) if isinstance(v, Literal) else names(v)
-        head = f"{{ lambda {binders(self.constvars)}; {binders(self.invars)}. let"
-        eqns = []
-        for e in self.eqns:
-            lhs = " ".join(f"{names(v)}:{short(v)}" for v in e.outvars)
-            params = " ".join(f"{k}={_param_str(v)}" for k, v in sorted(e.params.items()))
-            params = f"[{params}]" if params else ""
-            eqns.append(f"{lhs} = {e.prim.name}{params} {' '.join(atom(v) for v in e.invars)}"
-                        .rstrip())
-        outs = ", ".join(atom(v) for v in self.outvars)
-        tail = f"in ({outs}{',' if len(self.outvars) == 1 else ''}) }}"
-        one = f"{head} {'; '.join(eqns)}{' ' if eqns else ''}{tail}"
-        if len(one) <= 80 and "\n" not in one:
-            return one
-        return "\n".join([head] + [f"    {e}" for e in eqns] + [f"  {tail}"])
+        """Jaxpr text as JAX prints it: no weak-type marks, params sorted, a (sub-)program on one
+        line when it fits in 80 columns, sub-programs of control flow nested in the params."""
+        return "\n".join(_pp_jaxpr(self, _Namer(), 0))
 
     __str__ = pretty
 
@@ -158,11 +142,63 @@ class Jaxpr:
         return self.pretty()
 
 
+_WIDTH = 80
+
+
+def _short(v):
+    return v.aval.update(weak_type=False).str_short()
+
+
+def _pp_jaxpr(jaxpr, names, col, start=None):
+    """Lines of ``jaxpr`` printed at column ``col``; its first line (no indent) starts at column
+    ``start`` (after a param's name)."""
+    binders = lambda vs: " ".join(f"{names(v)}:{_short(v)}" for v in vs)
+    head = f"{{ lambda {binders(jaxpr.constvars)}; {binders(jaxpr.invars)}. let"
+    eqns = [_pp_eqn(e, names, col + 4) for e in jaxpr.eqns]
+    outs = ", ".join(_atom(v, names) for v in jaxpr.outvars)
+    tail = f"in ({outs}{',' if len(jaxpr.outvars) == 1 else ''}) }}"
+    if all(len(e) == 1 for e in eqns):
+        one = f"{head} {'; '.join(e[0] for e in eqns)} {tail}"
+        if (col if start is None else start) + len(one) <= _WIDTH:
+            return [one]
+    lines = [head]
+    for e in eqns:
+        lines += [" " * (col + 4) + e[0]] + e[1:]
+    return lines + [" " * (col + 2) + tail]
+
+
+def _atom(v, names):
+    return repr(v) if isinstance(v, Literal) else names(v)
+
+
+def _pp_eqn(e, names, col):
+    lhs = " ".join(f"{names(v)}:{_short(v)}" for v in e.outvars)
+    args = " ".join(_atom(v, names) for v in e.invars)
+    params = sorted(e.params.items())
+    if not any(isinstance(v, Jaxpr) or isinstance(v, tuple) and v and isinstance(v[0], Jaxpr)
+               for _, v in params):
+        ps = " ".join(f"{k}={_param_str(v)}" for k, v in params)
+        return [f"{lhs} = {e.prim.name}{f'[{ps}]' if ps else ''} {args}".rstrip()]
+    pad = " " * (col + 2)
+    lines = [f"{lhs} = {e.prim.name}["]
+    for k, v in params:
+        if isinstance(v, Jaxpr):
+            sub = _pp_jaxpr(v, names, col + 2, col + 3 + len(k))
+            lines += [f"{pad}{k}={sub[0]}"] + sub[1:]
+        elif isinstance(v, tuple) and v and isinstance(v[0], Jaxpr):
+            lines.append(f"{pad}{k}=(")
+            for j in v:
+                sub = _pp_jaxpr(j, names, col + 4)
+                lines += [f"{pad}  {sub[0]}"] + sub[1:]
+            lines.append(f"{pad})")
+        else:
+            lines.append(f"{pad}{k}={_param_str(v)}")
+    return lines + [f"{' ' * col}] {args}".rstrip()]
+
+
 def _param_str(v):
     if isinstance(v, np.dtype):
-        return dtypes_short.short_name(v)
-    if isinstance(v, Jaxpr):
-        return v.pretty().replace("\n", "\n    ")
+        return v.name
     return repr(v)
 
 

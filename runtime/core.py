@@ -107,6 +107,9 @@ def put(value, dtype=None, weak_type=False, device=None):
 _scalars = {}
 
 
+SCALAR_IDS = set()  # ids of the cached scalars (kept alive by ``_scalars``)
+
+
 def scalar(value, dtype, weak_type=False):
     """A rank-0 array on the default device. Scalars are cached by their exact bits (arrays are
     immutable, so sharing one buffer is safe and saves a transfer per ``x + 1``)."""
@@ -125,6 +128,7 @@ def scalar(value, dtype, weak_type=False):
         out = put(val, weak_type=weak_type)
         if len(_scalars) < 4096:
             _scalars[key] = out
+            SCALAR_IDS.add(id(out))
     return out
 
 
@@ -161,22 +165,29 @@ def bind(prim, *args, **params):
 
 
 _eager_cache = {}
+# primitives whose params are sub-programs traced afresh on every call: their executables are
+# found by program text (``backend.compile``'s cache), not kept per params object here
+_SUBPROGRAMS = frozenset({"while", "cond"})
 
 
 def _eager(prim, args, params):
     device = args[0]._device if args else params.pop("device", None) or backend.default_device()
-    if len(args) == 1 and not params:  # the hot case, kept cheap: key without temporaries
+    if prim.name in _SUBPROGRAMS:
+        key = None
+    elif len(args) == 1 and not params:  # the hot case, kept cheap: key without temporaries
         key = (prim, args[0].aval, device)
     else:
         key = (prim, *[a.aval for a in args], *params.items(), device)
-    exe = _eager_cache.get(key)
+    exe = _eager_cache.get(key) if key is not None else None
     if exe is None:
         for a in args:
             if a._device is not device:
                 raise ValueError(f"Received incompatible devices for {prim.name}: "
                                  f"{args[0]._device} and {a._device}. Move arrays with "
                                  f"device_put first.")
-        exe = _eager_cache[key] = _compile_one(prim, tuple(a.aval for a in args), params, device)
+        exe = _compile_one(prim, tuple(a.aval for a in args), params, device)
+        if key is not None:
+            _eager_cache[key] = exe
     elif len(args) > 1 and any(a._device is not device for a in args):
         raise ValueError(f"Received incompatible devices for {prim.name}: move arrays with "
                          f"device_put first.")

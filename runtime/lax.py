@@ -156,8 +156,9 @@ def pad(x, padding_value, padding_config):
 
 def slice(x, start_indices, limit_indices, strides=None):
     strides = (1,) * len(start_indices) if strides is None else strides
-    return bind("slice", x, start_indices=tuple(map(int, start_indices)),
-                limit_indices=tuple(map(int, limit_indices)), strides=tuple(map(int, strides)))
+    ints = lambda xs: tuple(int(v) for v in xs)
+    return bind("slice", x, start_indices=ints(start_indices), limit_indices=ints(limit_indices),
+                strides=ints(strides))
 
 
 def _index_scalars(indices):
@@ -205,7 +206,8 @@ cumsum, cumprod, cummax, cummin = map(_cumulative, ["cumsum", "cumprod", "cummax
 
 def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
     (lc, rc), (lb, rb) = dimension_numbers
-    dn = ((tuple(map(int, lc)), tuple(map(int, rc))), (tuple(map(int, lb)), tuple(map(int, rb))))
+    ints = lambda xs: tuple(int(v) for v in xs)
+    dn = ((ints(lc), ints(rc)), (ints(lb), ints(rb)))
     pet = None if preferred_element_type is None else dtypes.canonicalize(preferred_element_type)
     return bind("dot_general", lhs, rhs, dimension_numbers=dn, preferred_element_type=pet)
 
@@ -237,3 +239,6 @@ def _scatter(name):
 
 scatter, scatter_add, scatter_mul, scatter_min, scatter_max = map(
     _scatter, ["scatter", "scatter_add", "scatter_mul", "scatter_min", "scatter_max"])
+
+
+from runtime.control import cond, fori_loop, map, scan, switch, while_loop  # noqa: E402,F401

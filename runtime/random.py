@@ -24,10 +24,12 @@ from runtime import numpy as jnp
 from runtime.config import x64_enabled
 from lowering.core import PRIMITIVES, Eqn, Jaxpr, Literal, ShapedArray, Var
 from runtime.core import Array, bind, put, scalar
+from runtime.control import while_loop
+from runtime.tracing import compiled
 from runtime.tree_util import register_staged_leaf
 
 __all__ = ["key", "PRNGKey", "key_data", "wrap_key_data", "split", "fold_in", "bits", "uniform",
-           "normal", "randint", "bernoulli", "categorical", "choice", "permutation",
+           "normal", "loggamma", "randint", "bernoulli", "categorical", "choice", "permutation",
            "truncated_normal", "gumbel", "exponential", "gamma", "beta", "dirichlet", "laplace",
            "logistic", "multivariate_normal", "orthogonal", "PRNGKeyArray", "clone"]
 
@@ -795,69 +797,77 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None):
 # ---- gamma family (rejection sampling) ------------------------------------------------------------
 
 def gamma(key, a, shape=None, dtype=None, *, out_sharding=None):
-    k, _ = _key("gamma", key)
-    dtype = _float_dtype("gamma", dtype)
+    return _gamma_sampler("gamma", key, a, shape, dtype, log_space=False)
+
+
+def loggamma(key, a, shape=None, dtype=None, *, out_sharding=None):
+    """``log(gamma(...))`` sampled in log space (precise for ``a << 1``)."""
+    return _gamma_sampler("loggamma", key, a, shape, dtype, log_space=True)
+
+
+def _gamma_sampler(name, key, a, shape, dtype, log_space):
+    k, _ = _key(name, key)
+    dtype = _float_dtype(name, dtype)
     a = _as(a, dtype)
     shape = a.shape if shape is None else _shape(shape)
-    _check_broadcast("gamma", shape, a)
-    return _gamma(k, jnp.broadcast_to(a, shape), dtype)
+    _check_broadcast(name, shape, a)
+    return _gamma(k, jnp.broadcast_to(a, shape), log_space=log_space)
 
 
-def _gamma(k, a, dtype):
-    """Marsaglia-Tsang with JAX's per-element key streams. The rejection loops run on the
-    host's control (``while any(not accepted)``), so this is eager-only for now."""
-    shape = a.shape
+@compiled
+def _gamma(k, a, *, log_space):
+    """Marsaglia-Tsang with JAX's per-element key streams: element ``i`` draws from the ``i``-th
+    key of ``split(k, a.size)``. The rejection loops run on all elements at once, each element
+    keeping its state once accepted (as JAX's vectorised sampler does)."""
+    dtype, shape = a.dtype, a.shape
     n = math.prod(shape)
+    c0 = lambda v: np.array(v, dtype)
     flat_a = jnp.reshape(a, (n,))
     keys = _split(k, (n,))
-    one = np.array(1.0, dtype)
-    boost_mask = jnp.greater_equal(flat_a, one)
-    alpha = lax.select(boost_mask, flat_a, lax.add(flat_a, one))
-    d = lax.sub(alpha, np.array(1 / 3, dtype))
-    c = lax.div(np.array(1 / 3, dtype), lax.sqrt(d))
+    boost_mask = jnp.greater_equal(flat_a, c0(1))
+    alpha = lax.select(boost_mask, flat_a, lax.add(flat_a, c0(1)))
+    d = lax.sub(alpha, c0(1 / 3))
+    c = lax.div(c0(1 / 3), lax.sqrt(d))
     ks = _split_batch(keys, 2)
-    key_loop, key_boost = ks[:, 0], ks[:, 1]
-    X = jnp.zeros((n,), dtype)
-    V = jnp.ones((n,), dtype)
-    U = jnp.full((n,), 2.0, dtype)
+    key_boost = ks[:, 1]
 
-    def reject(X, V, U):
-        cond1 = jnp.greater_equal(U, lax.sub(one, lax.mul(np.array(0.0331, dtype),
-                                                          lax.mul(X, X))))
-        rhs = lax.add(lax.mul(X, np.array(0.5, dtype)),
-                      lax.mul(d, lax.add(lax.sub(one, V), lax.log(V))))
-        cond2 = jnp.greater_equal(lax.log(U), rhs)
-        return jnp.logical_and(cond1, cond2)
+    def rejected(X, V, U):
+        cond1 = jnp.greater_equal(U, lax.sub(c0(1), lax.mul(c0(0.0331), lax.mul(X, X))))
+        rhs = lax.add(lax.mul(X, c0(0.5)), lax.mul(d, lax.add(lax.sub(c0(1), V), lax.log(V))))
+        return jnp.logical_and(cond1, jnp.greater_equal(lax.log(U), rhs))
 
-    while bool(jnp.any(rej := reject(X, V, U))):
-        ks = _split_batch(key_loop, 3)
-        new_key, x_key, u_key = ks[:, 0], ks[:, 1], ks[:, 2]
-        # inner loop: draw x ~ N(0, 1) until v = 1 + x c > 0
-        xk = x_key
-        x = jnp.zeros((n,), dtype)
-        v = jnp.full((n,), -1.0, dtype)
-        while bool(jnp.any(bad := jnp.less_equal(v, np.array(0.0, dtype)))):
-            ks2 = _split_batch(xk, 2)
-            xk_next, sub = ks2[:, 0], ks2[:, 1]
-            rb = _rng_bits(dtype)
-            xn, vn = _fused("gamma_xv", _gamma_xv_body, _bits_batch(sub, rb), c, rng_bits=rb,
-                            dtype=dtype)
-            bad2 = jnp.expand_dims(bad, -1)
-            xk = jnp.where(bad2, xk_next, xk)
-            x = lax.select(bad, xn, x)
-            v = lax.select(bad, vn, v)
-        Xn = lax.mul(x, x)
-        Vn = lax.mul(lax.mul(v, v), v)
-        Un = _uniform_batch(u_key, dtype)
-        rej2 = jnp.expand_dims(rej, -1)
-        key_loop = jnp.where(rej2, new_key, key_loop)
-        X = lax.select(rej, Xn, X)
-        V = lax.select(rej, Vn, V)
-        U = lax.select(rej, Un, U)
-    u_boost = _uniform_batch(key_boost, dtype)
-    boost = lax.select(boost_mask, jnp.ones((n,), dtype),
-                       lax.pow(lax.sub(one, u_boost), lax.div(one, flat_a)))
-    out = lax.mul(lax.mul(d, V), boost)
+    def draw_x(state):  # x ~ N(0, 1) until v = 1 + x c > 0
+        xk, x, v = state
+        bad = jnp.less_equal(v, c0(0))
+        ks2 = _split_batch(xk, 2)
+        rb = _rng_bits(dtype)
+        xn, vn = _fused("gamma_xv", _gamma_xv_body, _bits_batch(ks2[:, 1], rb), c, rng_bits=rb,
+                        dtype=dtype)
+        return (jnp.where(bad[:, None], ks2[:, 0], xk), lax.select(bad, xn, x),
+                lax.select(bad, vn, v))
+
+    def propose(state):
+        key, X, V, U = state
+        rej = rejected(X, V, U)
+        ks = _split_batch(key, 3)
+        _, x, v = while_loop(lambda s: jnp.any(jnp.less_equal(s[2], c0(0))), draw_x,
+                             (ks[:, 1], jnp.zeros((n,), dtype), jnp.full((n,), -1.0, dtype)))
+        return (jnp.where(rej[:, None], ks[:, 0], key), lax.select(rej, lax.mul(x, x), X),
+                lax.select(rej, lax.mul(lax.mul(v, v), v), V),
+                lax.select(rej, _uniform_batch(ks[:, 2], dtype), U))
+
+    init = (ks[:, 0], jnp.zeros((n,), dtype), jnp.ones((n,), dtype), jnp.full((n,), 2.0, dtype))
+    _, _, V, _ = while_loop(lambda s: jnp.any(rejected(*s[1:])), propose, init)
+    if log_space:
+        log_u = lax.neg(_uniform_batch(key_boost, dtype, post=_post_exponential))
+        log_boost = lax.select(jnp.logical_or(boost_mask, jnp.equal(log_u, c0(0))),
+                               jnp.zeros((n,), dtype), lax.mul(log_u, lax.div(c0(1), flat_a)))
+        out = lax.add(lax.add(lax.log(d), lax.log(V)), log_boost)
+    else:
+        u_boost = lax.sub(c0(1), _uniform_batch(key_boost, dtype))
+        boost = lax.select(boost_mask, jnp.ones((n,), dtype),
+                           lax.pow(u_boost, lax.div(c0(1), flat_a)))
+        out = lax.mul(lax.mul(d, V), boost)
     return jnp.reshape(out, shape)
 
 
@@ -903,11 +913,17 @@ def beta(key, a, b, shape=None, dtype=None, *, out_sharding=None):
     dtype = _float_dtype("beta", dtype)
     a, b = _as(a, dtype), _as(b, dtype)
     shape = jnp.broadcast_shapes(a.shape, b.shape) if shape is None else _shape(shape)
+    _check_broadcast("beta", shape, a, b)
+    return _beta(k, jnp.broadcast_to(a, shape), jnp.broadcast_to(b, shape))
+
+
+@compiled
+def _beta(k, a, b):
     ka, kb = _split2(k)
-    a, b = jnp.broadcast_to(a, shape), jnp.broadcast_to(b, shape)
-    ga = _gamma(ka, a, dtype)
-    gb = _gamma(kb, b, dtype)
-    return jnp.divide(ga, jnp.add(ga, gb))
+    la, lb = _gamma(ka, a, log_space=True), _gamma(kb, b, log_space=True)
+    top = jnp.maximum(la, lb)  # gamma_a / (gamma_a + gamma_b) without losing precision
+    ea, eb = jnp.exp(jnp.subtract(la, top)), jnp.exp(jnp.subtract(lb, top))
+    return jnp.divide(ea, jnp.add(ea, eb))
 
 
 def dirichlet(key, alpha, shape=None, dtype=None, *, out_sharding=None):
@@ -917,8 +933,15 @@ def dirichlet(key, alpha, shape=None, dtype=None, *, out_sharding=None):
     if alpha.ndim < 1:
         raise ValueError(f"dirichlet requires alpha.ndim >= 1, got alpha.ndim == {alpha.ndim}")
     shape = alpha.shape[:-1] if shape is None else _shape(shape)
-    g = _gamma(k, jnp.broadcast_to(alpha, shape + alpha.shape[-1:]), dtype)
-    return jnp.divide(g, jnp.sum(g, axis=-1, keepdims=True))
+    _check_broadcast("dirichlet", shape, np.broadcast_to(np.bool_(0), alpha.shape[:-1]))
+    return _dirichlet(k, jnp.broadcast_to(alpha, shape + alpha.shape[-1:]))
+
+
+@compiled
+def _dirichlet(k, alpha):
+    lg = _gamma(k, alpha, log_space=True)
+    e = jnp.exp(jnp.subtract(lg, jnp.max(lg, axis=-1, keepdims=True)))  # softmax
+    return jnp.divide(e, jnp.sum(e, axis=-1, keepdims=True))
 
 
 def multivariate_normal(key, mean, cov, shape=None, dtype=None, method="cholesky", *,

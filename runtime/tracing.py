@@ -117,8 +117,12 @@ class DebugInfo:
 class JaxprTrace:
     """Records the equations of one staged function."""
 
-    def __init__(self, debug):
+    def __init__(self, debug, literals="rank-0"):
         self.debug = debug
+        # which concrete operands become literals: every rank-0 array, or (for the bodies of
+        # control flow, traced again on every eager call) only the cached Python-scalar arrays,
+        # so that closing over another value reuses the compiled program
+        self.literals = literals
         self.eqns = []
         self.invars = []
         self.arg_names = {}    # invar -> name of the argument it stands for
@@ -158,7 +162,7 @@ class JaxprTrace:
                 raise t.leak_error(x)
             return self._const(x, x.aval)  # a value of an enclosing trace: closure-converted
         if isinstance(x, ArrayImpl):
-            if x.aval.ndim == 0:
+            if x.aval.ndim == 0 and (self.literals == "rank-0" or id(x) in core.SCALAR_IDS):
                 return Literal(x._value, x.aval)
             return self._const(x, x.aval)
         if isinstance(x, Tracer):
@@ -240,11 +244,11 @@ class JaxprTrace:
             f"`jax.checking_leaks` context manager.\nSee {_URL}#jax.errors.UnexpectedTracerError")
 
 
-def trace(fun, in_tree, avals, debug):
+def trace(fun, in_tree, avals, debug, literals="rank-0"):
     """Run ``fun(*args, **kwargs)`` on tracers of ``avals``, where ``in_tree`` is the treedef of
     ``(args, kwargs)`` -> (Jaxpr, output treedef)."""
     from runtime.tree_util import for_staging, tree_flatten, tree_unflatten
-    t = JaxprTrace(debug)
+    t = JaxprTrace(debug, literals)
     names = debug.arg_names or [None] * len(avals)
     tracers = [t.new_arg(a, n) for a, n in zip(avals, names)]
     targs, tkwargs = tree_unflatten(in_tree, tracers)
@@ -278,3 +282,35 @@ def aval_of(x):
     if hasattr(x, "__jax_array__"):
         return aval_of(x.__jax_array__())
     raise TypeError(type(x))
+
+
+def compiled(fun):
+    """Run library function ``fun`` (array arguments; keyword arguments are static) as one XLA
+    program when it is called eagerly, as JAX jit-compiles its samplers (op-by-op execution can
+    round differently from the fused program); inside a trace it is simply inlined."""
+    import functools
+
+    from lowering import backend
+    from lowering.stablehlo import lower
+    from runtime.tree_util import for_staging, tree_flatten, tree_unflatten
+    cache = {}
+
+    @functools.wraps(fun)
+    def run(*args, **static):
+        leaves, in_tree = tree_flatten((for_staging(args), {}))
+        if core.current_trace() is not None or any(isinstance(x, Tracer) for x in leaves):
+            return fun(*args, **static)
+        device = leaves[0]._device if leaves else backend.default_device()
+        key = (in_tree, tuple(x.aval for x in leaves), tuple(sorted(static.items())), device)
+        hit = cache.get(key)
+        if hit is None:
+            jaxpr, out_tree = trace(lambda *a: fun(*a, **static), in_tree,
+                                    [x.aval for x in leaves], DebugInfo.of(fun, "jit"))
+            exe = backend.compile(lower(jaxpr, fun.__name__.strip("_")),
+                                  tuple(jaxpr.out_avals), device)
+            hit = cache[key] = (exe, list(jaxpr.consts), out_tree)
+        exe, consts, out_tree = hit
+        bufs = exe([c._buf for c in consts] + [x._buf for x in leaves])
+        return tree_unflatten(out_tree, [ArrayImpl(b, a, device)
+                                         for b, a in zip(bufs, exe.out_avals)])
+    return run

@@ -596,6 +596,12 @@ TABLE = {
                          _threefry_ref, [_u32_scalar, _u32, _u32, _u32], [np.dtype("uint32")],
                          shape_of=[lambda s: (), None, None, None], exact=True),
     "random_fused": Line(_fused_call, lambda x, y: x * y + x, [arg(), arg()], [F32, I32]),
+    # control flow (through the lax functions that bind them)
+    "while": unary(lambda x: lax.fori_loop(0, 3, lambda i, c: c + x, x), lambda x: 4 * x,
+                   "small", NUMBERS),
+    "cond": Line(lambda x, y: lax.cond(x.size % 2 == 0, lambda: x * y, lambda: x - y),
+                 lambda x, y: x * y if x.size % 2 == 0 else x - y, [arg("small"), arg("small")],
+                 ALL[:-1]),
 }
 
 

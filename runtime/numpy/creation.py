@@ -28,7 +28,7 @@ def _shape(shape):
 
 def array(object, dtype=None, copy=True, order="K", ndmin=0):
     dtype = dtypes.check_user_dtype(dtype, "array")
-    out = to_array(object, dtype)
+    out = to_array(object, dtype, cached=False)
     if isinstance(object, Array) and dtype is None and copy and object.weak_type:
         out = lax.convert_element_type(out, out.dtype, True)
     if ndmin > out.ndim:
@@ -37,7 +37,7 @@ def array(object, dtype=None, copy=True, order="K", ndmin=0):
 
 
 def asarray(a, dtype=None, order=None, *, copy=None, device=None):
-    out = to_array(a, dtypes.check_user_dtype(dtype, "asarray"))
+    out = to_array(a, dtypes.check_user_dtype(dtype, "asarray"), cached=False)
     if device is not None:
         from runtime.devices import device_put
         out = device_put(out, device)

@@ -11,8 +11,10 @@ def is_scalar(x):
     return isinstance(x, (bool, int, float, complex, np.generic))
 
 
-def to_array(x, dtype=None, weak_type=None):
-    """Any array-like -> Array (tracers pass through). Python scalars become weak."""
+def to_array(x, dtype=None, weak_type=None, cached=True):
+    """Any array-like -> Array (tracers pass through). Python scalars become weak, and shared
+    cached scalars unless ``cached`` is False (``jnp.asarray(2.0)``: a value of the user's own,
+    which loop bodies closing over it pass in rather than compile in)."""
     if isinstance(x, Array):
         if dtype is not None and x.dtype != dtype:
             return lax.convert_element_type(x, dtype, bool(weak_type))
@@ -22,7 +24,10 @@ def to_array(x, dtype=None, weak_type=None):
         if isinstance(x, int) and not isinstance(x, bool) and dtype is None:
             _check_int_range(x, d)
         # an explicit dtype makes the scalar strong (jnp.asarray(1, 'int8') is not weak)
-        return scalar(x, dtype or d, (weak and dtype is None) if weak_type is None else weak_type)
+        weak = (weak and dtype is None) if weak_type is None else weak_type
+        if not cached:
+            return put(np.asarray(x, dtype or d), weak_type=weak)
+        return scalar(x, dtype or d, weak)
     if isinstance(x, (list, tuple)) and any(isinstance(e, Array) or isinstance(e, (list, tuple))
                                            for e in x):
         return _stack_nested(x, dtype)
