@@ -702,13 +702,28 @@ def categorical(key, logits, axis=-1, shape=None, replace=True, mode=None, *,
     else:
         shape = _shape(shape)
         _check_broadcast("categorical", shape, jnp.zeros(batch, np.bool_))
-    if not replace:
-        raise NotImplementedError("categorical(replace=False)")
     lead = len(shape) - len(batch)
+    if not replace:
+        return _categorical_distinct(k, logits, axis, shape, batch, math.prod(shape[:lead]))
     full = shape[:lead + axis] + (logits.shape[axis],) + shape[lead + axis:]
     g = _gumbel(k, full, np.dtype(logits.dtype))
     x = jnp.add(g, jnp.broadcast_to(logits, full))
     return lax.argmax(x, lead + axis, dtypes.default_int())
+
+
+def _categorical_distinct(k, logits, axis, shape, batch, n_draws):
+    """Without replacement: the ``n_draws`` largest of ``logits + gumbel`` (top-k, ties by
+    position), the draws leading."""
+    n = logits.shape[axis]
+    if n_draws > n:
+        raise ValueError(f"Number of samples without replacement ({n_draws}) cannot exceed "
+                         f"number of categories ({n}).")
+    g = jnp.moveaxis(jnp.add(logits, _gumbel(k, logits.shape, np.dtype(logits.dtype))), axis, -1)
+    last = g.ndim - 1
+    iota = lax.broadcasted_iota(dtypes.default_int(), g.shape, last)
+    _, order = lax.sort([lax.neg(g), iota], dimension=last, num_keys=1)
+    top = lax.slice(order, (0,) * g.ndim, batch + (n_draws,))
+    return jnp.reshape(jnp.moveaxis(top, -1, 0), shape)
 
 
 def _shuffle_rounds(n):

@@ -1,6 +1,7 @@
 """s2s.random against jax.random 0.10 (default config): the same bits for the same key."""
 import numpy as np
 import pytest
+from hypothesis import given, strategies as st
 
 import s2s
 import s2s.numpy as snp
@@ -15,6 +16,8 @@ SEEDS = [0, 42, 2**31 + 5]
 
 def same(a, b):
     a, b = np.asarray(a), np.asarray(b)
+    assert a.shape == b.shape and a.dtype == b.dtype, (a.shape, a.dtype, b.shape, b.dtype)
+    a, b = np.atleast_1d(a), np.atleast_1d(b)
     assert a.shape == b.shape and a.dtype == b.dtype, (a.shape, a.dtype, b.shape, b.dtype)
     if a.dtype == np.bool_:
         np.testing.assert_array_equal(a, b)
@@ -143,14 +146,88 @@ def test_gamma(keys):
     same(sr.gamma(sk, snp.asarray(a)), jr.gamma(jk, a))
 
 
-def test_beta_dirichlet_close(keys):
-    # log-space gamma is not reproduced bit for bit yet: values agree to a few ulps
+def test_gamma_family(keys):
     jk, sk = keys
-    np.testing.assert_allclose(sr.beta(sk, 2.0, 3.0, (5,)), jr.beta(jk, 2.0, 3.0, (5,)),
-                               rtol=1e-5)
-    alpha = np.array([1.0, 2.0, 3.0], np.float32)
-    np.testing.assert_allclose(sr.dirichlet(sk, snp.asarray(alpha), (2,)),
-                               jr.dirichlet(jk, alpha, (2,)), rtol=1e-5, atol=1e-6)
+    a = np.array([0.3, 1.0, 5.0, 0.01, 1e-3], np.float32)
+    same(sr.loggamma(sk, snp.asarray(a)), jr.loggamma(jk, a))
+    same(sr.beta(sk, 2.0, 3.0, (5,)), jr.beta(jk, 2.0, 3.0, (5,)))
+    same(sr.beta(sk, snp.asarray(a), 0.5), jr.beta(jk, a, 0.5))
+    alpha = np.array([1.0, 2.0, 0.1], np.float32)
+    same(sr.dirichlet(sk, snp.asarray(alpha), (2,)), jr.dirichlet(jk, alpha, (2,)))
+    same(sr.gamma(sk, 0.5, (0, 3)), jr.gamma(jk, 0.5, (0, 3)))
+    with pytest.raises(ValueError):
+        sr.gamma(sk, snp.ones(3), (2,))
+
+
+def test_categorical_without_replacement(keys):
+    jk, sk = keys
+    L = np.random.RandomState(0).randn(3, 5).astype(np.float32)
+    for kw in [dict(shape=(2, 3)), dict(axis=0, shape=(3, 5)), dict(shape=(5, 3))]:
+        same(sr.categorical(sk, snp.asarray(L), replace=False, **kw),
+             jr.categorical(jk, L, replace=False, **kw))
+    with pytest.raises(ValueError, match="cannot exceed number of categories"):
+        sr.categorical(sk, snp.asarray(L), replace=False, shape=(6, 3))
+
+
+# every sampler under jit (parameters as arguments) against jax.jit of the same function
+JITTED = {
+    "split": lambda R, k: R.key_data(R.split(k, 3)),
+    "fold_in": lambda R, k: R.key_data(R.fold_in(k, 9)),
+    "bits": lambda R, k: R.bits(k, (4, 3)),
+    "uniform": lambda R, k, lo: R.uniform(k, (4, 3), minval=lo, maxval=2.0),
+    "normal": lambda R, k: R.normal(k, (4, 3)),
+    "randint": lambda R, k: R.randint(k, (4, 3), -3, 20),
+    "bernoulli": lambda R, k, q: R.bernoulli(k, q, (4, 3)),
+    "categorical": lambda R, k, L: R.categorical(k, L, shape=(2, 3)),
+    "categorical_distinct": lambda R, k, L: R.categorical(k, L, replace=False, shape=(2, 3)),
+    "choice": lambda R, k, p: R.choice(k, 5, (3,), replace=False, p=p),
+    "permutation": lambda R, k, L: R.permutation(k, L, axis=1, independent=True),
+    "truncated_normal": lambda R, k, lo: R.truncated_normal(k, lo, 2.0, (4, 3)),
+    "gumbel": lambda R, k: R.gumbel(k, (4, 3)),
+    "exponential": lambda R, k: R.exponential(k, (4, 3)),
+    "laplace": lambda R, k: R.laplace(k, (4, 3)),
+    "logistic": lambda R, k: R.logistic(k, (4, 3)),
+    "gamma": lambda R, k, a: R.gamma(k, a, (4, 3)),
+    "loggamma": lambda R, k, a: R.loggamma(k, a, (4, 3)),
+    "beta": lambda R, k, a, b: R.beta(k, a, b, (4, 3)),
+    "dirichlet": lambda R, k, a: R.dirichlet(k, a, (4,)),
+}
+ARGS = {"lo": np.float32(-1.5), "q": np.float32(0.3), "p": np.array([0.1, 0.2, 0.3, 0.15, 0.25], np.float32),
+        "L": np.random.RandomState(1).randn(3, 5).astype(np.float32),
+        "a": np.array([0.2, 1.0, 3.0], np.float32), "b": np.float32(0.7)}
+
+
+@pytest.mark.parametrize("name", sorted(JITTED))
+def test_samplers_under_jit(keys, name):
+    import inspect
+    jk, sk = keys
+    f = JITTED[name]
+    args = [ARGS[p] for p in list(inspect.signature(f).parameters)[2:]]
+    ours = s2s.jit(lambda k, *a: f(sr, k, *a))(sk, *[snp.asarray(a) for a in args])
+    same(ours, jax.jit(lambda k, *a: f(jr, k, *a))(jk, *args))
+
+
+@given(seed=st.integers(0, 2**32 - 1), shape=st.sampled_from([(), (0,), (7,), (2, 3)]),
+       dtype=st.sampled_from(["float32", "float16", "bfloat16"]))
+def test_shapes_and_dtypes(seed, shape, dtype):
+    sk, jk = sr.key(seed), jr.key(seed)
+    same(sr.uniform(sk, shape, dtype), jr.uniform(jk, shape, dtype))
+    same(sr.normal(sk, shape, dtype), jr.normal(jk, shape, dtype))
+    same(s2s.jit(lambda k: sr.normal(k, shape, dtype))(sk), jr.normal(jk, shape, dtype))
+    same(sr.randint(sk, shape, -7, 1000), jr.randint(jk, shape, -7, 1000))
+    same(sr.bits(sk, shape, "uint8"), jr.bits(jk, shape, "uint8"))
+
+
+def test_gamma_vmap_over_keys():
+    keys = sr.split(sr.key(0), 3)
+    out = s2s.vmap(lambda k: sr.gamma(k, 2.0, (3,)))(keys)
+    np.testing.assert_array_equal(out, np.stack([sr.gamma(k, 2.0, (3,)) for k in keys]))
+    a, b = np.array([0.5, 1.0, 3.0], np.float32), np.array([2.0, 0.1, 1.0], np.float32)
+    jkeys = jr.split(jr.key(0), 3)
+    beta = s2s.vmap(lambda k, a, b: sr.beta(k, a, b))
+    same(beta(keys, snp.asarray(a), snp.asarray(b)), jax.vmap(jr.beta)(jkeys, a, b))
+    same(s2s.jit(beta)(keys, snp.asarray(a), snp.asarray(b)),
+         jax.jit(jax.vmap(jr.beta))(jkeys, a, b))
 
 
 def test_statistics():
@@ -165,4 +242,9 @@ def test_statistics():
     assert r.min() == 0 and r.max() == 9 and abs(r.mean() - 4.5) < 0.1
     g = np.asarray(sr.gamma(k, 3.0, (2000,)))
     assert abs(g.mean() - 3) < 0.2
+    b = np.asarray(sr.beta(k, 2.0, 6.0, (4000,)))
+    assert abs(b.mean() - 0.25) < 0.01 and 0 <= b.min() and b.max() <= 1
+    d = np.asarray(sr.dirichlet(k, snp.asarray([1.0, 3.0]), (4000,)))
+    np.testing.assert_allclose(d.sum(-1), 1, rtol=1e-5)
+    assert abs(d[:, 1].mean() - 0.75) < 0.02
 
