@@ -260,3 +260,17 @@ def test_runtime_finfo_iinfo_handle_scalar_types():
     assert dtypes.finfo(np.float32).eps == jnp.finfo(np.float32).eps
     assert dtypes.finfo(snp.bfloat16).bits == 16
     assert dtypes.iinfo(np.uint32).max == 2**32 - 1
+
+
+def test_scalar_types_are_dtypes_and_constructors():
+    import jax.numpy as jnp
+    for name in ["bool_", "int8", "int32", "uint16", "float16", "bfloat16", "float32",
+                 "complex64"]:
+        ours, ref = getattr(snp, name), getattr(jnp, name)
+        assert np.dtype(ours) == np.dtype(ref) and ours.dtype == ref.dtype
+        x, y = ours(1), ref(1)
+        assert x.dtype == y.dtype and x.weak_type == y.weak_type and np.asarray(x) == np.asarray(y)
+        assert snp.zeros(2, ours).dtype == ours and ours == ref.dtype.type
+    assert snp.float32 == np.float32 and {snp.float32: 1}[np.float32] == 1
+    np.testing.assert_array_equal(snp.float32(snp.arange(3)), np.arange(3, dtype=np.float32))
+    assert snp.issubdtype(snp.float32, snp.floating) and snp.finfo(snp.float16).bits == 16

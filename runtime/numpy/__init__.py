@@ -3,9 +3,6 @@ import numpy as _np
 
 from runtime import dtypes as _dtypes
 from runtime.core import Array as ndarray
-from runtime.dtypes import (bfloat16, bool_, complex64, complex128, float8_e4m3fn, float8_e5m2,
-                            float16, float32, float64, int8, int16, int32, int64, uint8, uint16,
-                            uint32, uint64)
 from runtime.numpy.creation import *  # noqa: F401,F403
 from runtime.numpy.creation import array, asarray
 from runtime.numpy.indexing import (argwhere, flatnonzero, getitem as _getitem, nonzero, take,
@@ -21,6 +18,43 @@ from runtime.numpy.util import broadcast_shapes as _broadcast_shapes, broadcast_
 
 from runtime.numpy.creation import empty, full, zeros, ones  # noqa: F401
 from runtime.numpy import linalg_namespace as linalg  # noqa: E402
+
+
+class _ScalarMeta(type):
+    """The type of ``jnp.float32`` and friends: a dtype wherever one is expected
+    (``np.dtype(jnp.float32)`` reads its ``dtype``) and a constructor of arrays when called
+    (``jnp.float32(3)`` is ``Array(3., dtype=float32)``), as in JAX."""
+
+    def __call__(cls, x=0):
+        return asarray(x, dtype=cls.dtype)
+
+    def __eq__(cls, other):
+        return cls is other or cls.dtype.type == other
+
+    def __ne__(cls, other):
+        return not cls == other
+
+    def __hash__(cls):
+        return hash(cls.dtype.type)
+
+    def __instancecheck__(cls, instance):
+        return isinstance(instance, cls.dtype.type)
+
+    def __repr__(cls):
+        return f"<class 's2s.numpy.{cls.__name__}'>"
+
+
+def _scalar_type(dt):
+    return _ScalarMeta(dt.name if dt != _dtypes.bool_ else "bool_", (object,), {"dtype": dt})
+
+
+bool_, int8, int16, int32, int64, uint8, uint16, uint32, uint64 = map(_scalar_type, [
+    _dtypes.bool_, _dtypes.int8, _dtypes.int16, _dtypes.int32, _dtypes.int64, _dtypes.uint8,
+    _dtypes.uint16, _dtypes.uint32, _dtypes.uint64])
+float16, bfloat16, float32, float64, complex64, complex128 = map(_scalar_type, [
+    _dtypes.float16, _dtypes.bfloat16, _dtypes.float32, _dtypes.float64, _dtypes.complex64,
+    _dtypes.complex128])
+float8_e4m3fn, float8_e5m2 = map(_scalar_type, [_dtypes.float8_e4m3fn, _dtypes.float8_e5m2])
 
 pi, e, inf, nan, euler_gamma = _np.pi, _np.e, _np.inf, _np.nan, _np.euler_gamma
 newaxis = None
