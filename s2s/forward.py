@@ -247,6 +247,14 @@ class Forward(Reverse):
                     self.tan(tgt), gast.Store())], ctx=gast.Store()), _call(
                         rule, gast.Tuple(elts=[copy.deepcopy(a) for a in args],
                                          ctx=gast.Load()), tangents)))
+            elif kind == "control":  # lax.fori_loop & co: the loop runs the body's jvp as well
+                expr, what, args, kw, diff = spec
+                tangents = gast.Tuple(elts=[self.tangent_of(a, zeros_like=True) for a in diff],
+                                      ctx=gast.Load())
+                out.append(_assign(gast.Tuple(elts=[_name(tgt, gast.Store()), _name(
+                    self.tan(tgt), gast.Store())], ctx=gast.Store()), _call(
+                        f"{what}_jvp", *[copy.deepcopy(a) for a in args], tangents,
+                        **{k: copy.deepcopy(v) for k, v in kw.items()})))
             else:
                 raise AssertionError(kind)
         return out

@@ -612,6 +612,12 @@ class Reverse:
             return push + [_assign(tgt, expr)], bwd
         if kind == "custom":
             return self.custom_step(tgt, spec, push, pushed)
+        if kind == "control":
+            expr, helper, args, kw, diff = spec
+            self.reads |= {n for x in args + list(kw.values()) for n in _names_in(x)}
+            return push + [_assign(tgt, expr)], lambda: self.spread(tgt, diff, pushed, lambda: _call(
+                f"{helper}_vjp", *[copy.deepcopy(x) for x in args], _name(self.adj(tgt)),
+                **{k: copy.deepcopy(v) for k, v in kw.items()}))
         if kind == "vmapped":  # y = vmap(g)(x): backward, the vmapped vjp of g
             expr, fn, args = spec
             vname = self.fresh_named(f"vmapped_{getattr(fn, '__name__', 'fn')}".replace(
@@ -803,6 +809,8 @@ class Reverse:
         fn = self.static_value(func)
         if fn is None and isinstance(func, gast.Attribute) and self.is_active(func.value):
             return self.method(node, steps, name)
+        if _key(fn) in _control_flow():
+            return self.control_flow(node, fn, steps, name)
         if fn is None:
             self.fail(node, f"calling `{codegen.to_source(func).strip()}`, which s2s cannot "
                             f"resolve to a function before running")
@@ -836,6 +844,11 @@ class Reverse:
             active_pos = [i for i, a in enumerate(args) if self.is_active(a)]
             steps.append((name, "user", (expr, fn, args, active_pos)))
             return None
+        from s2s.rules import control as control_rules
+        if _key(fn) in set(control_rules.namespace().values()):
+            self.fail(node, "second-order derivatives through lax control flow (the "
+                            "derivative of a fori_loop/scan/map/cond/switch cannot be "
+                            "differentiated again yet)")
         self.fail(node, f"differentiating through `{getattr(fn, '__qualname__', fn)}`, which has "
                         f"no adjoint rule")
 
@@ -857,6 +870,119 @@ class Reverse:
         steps.append((name, "call", (expr, self.rules[fn],
                                      {"x": x, "idx": _index_value(index), "values": v})))
         return None
+
+    def control_flow(self, node, fn, steps, name):
+        """``lax.fori_loop`` / ``scan`` / ``map`` / ``cond`` / ``switch``: the forward line
+        stays; backward, a rule of ``s2s/rules/control.py`` runs the generated vjp of each body,
+        passed *lifted* over the differentiated values it closes over."""
+        import inspect
+        kind = _control_flow()[fn]
+        if kind == "while_loop" and self.mode_name == "reverse":
+            from s2s.rules.control import _DYNAMIC
+            self.fail(node, f"lax.while_loop: {_DYNAMIC}")
+        if any(k.arg is None for k in node.keywords):
+            self.fail(node, "calls with **kwargs")
+        try:
+            bound = inspect.signature(fn).bind(*node.args,
+                                               **{k.arg: k.value for k in node.keywords})
+        except TypeError as e:
+            self.fail(node, f"this call of {fn.__name__} ({e})")
+        a = bound.arguments
+        funcs = {"fori_loop": ["body_fun"], "scan": ["f"], "map": ["f"],
+                 "cond": ["true_fun", "false_fun"], "switch": [],
+                 "while_loop": ["cond_fun", "body_fun"]}[kind]
+        fnodes = [a[p] for p in funcs]
+        if kind == "switch":
+            if not isinstance(a["branches"], (gast.List, gast.Tuple)):
+                self.fail(node, "lax.switch with branches that are not a literal list")
+            fnodes = list(a["branches"].elts)
+        for key in ("lower", "upper", "pred", "index", "length", "reverse"):
+            if key in a and self.is_active(a[key]):
+                self.fail(node, f"a differentiated `{key}` of lax.{kind}")
+        free = []
+        for f in fnodes:
+            for n in self.lifted_names(f):
+                if n not in free:
+                    free.append(n)
+        lifted = [self.lift(f, free) for f in fnodes]
+        if kind == "cond":
+            ops = list(a.get("operands", ()))
+            if a.get("operand") is not None:
+                ops.append(a["operand"])
+        else:
+            ops = list(a.get("operands", ()))
+        new = {}  # operand node -> its name after splitting
+        for key in ("init_val", "init", "xs"):  # the differentiable operands
+            if key in a:
+                new[id(a[key])] = self.operand(a[key], steps)
+        for o in ops:
+            new[id(o)] = self.operand(o, steps)
+        expr = copy.copy(node)
+        expr.args = [new.get(id(x), x) for x in node.args]
+        expr.keywords = [gast.keyword(arg=k.arg, value=new.get(id(k.value), k.value))
+                         for k in node.keywords]
+        tup = lambda xs: gast.Tuple(elts=[copy.deepcopy(x) for x in xs], ctx=gast.Load())  # noqa
+        free_t = tup([_name(n) for n in free])
+        ops = [new[id(o)] for o in ops]
+        init = new.get(id(a.get("init_val", a.get("init"))))
+        xs = new.get(id(a.get("xs")), gast.Constant(value=None, kind=None))
+        kw = {}
+        if kind == "fori_loop":
+            args, diff = [a["lower"], a["upper"], lifted[0], free_t, init], [init]
+        elif kind == "scan":
+            args, diff = [lifted[0], free_t, init, xs], [init, xs]
+            kw = {k: a[k] for k in ("length", "reverse") if k in a}
+        elif kind == "map":
+            args, diff = [lifted[0], free_t, xs], [xs]
+        elif kind == "while_loop":
+            init = new[id(a["init_val"])]
+            args, diff = [lifted[0], lifted[1], free_t, init], [init]
+        elif kind == "cond":
+            args, diff = [a["pred"], lifted[0], lifted[1], free_t, tup(ops)], ops
+        else:
+            args, diff = [a["index"], gast.List(elts=lifted, ctx=gast.Load()), free_t,
+                          tup(ops)], ops
+        steps.append((name, "control", (expr, kind, args, kw,
+                                        diff + [_name(n) for n in free])))
+        return None
+
+    def lifted_names(self, f):
+        """The differentiated values function expression ``f`` closes over."""
+        if isinstance(f, gast.Lambda):
+            params = {p.id for p in f.args.args}
+            out = []
+            for n in gast.walk(f.body):
+                if isinstance(n, gast.Name) and n.id not in params and n.id in self.active \
+                        and n.id not in out:
+                    out.append(n.id)
+            return out
+        if self.is_active(f):
+            self.fail(f, "a loop body or branch that is a differentiated value")
+        return []
+
+    def lift(self, f, free):
+        """``lambda <free>, <params>: <body>`` for a lambda; a named function is wrapped."""
+        import inspect
+        lead = [_name(n, gast.Param()) for n in free]
+        if isinstance(f, gast.Lambda):
+            if f.args.vararg or f.args.kwarg or f.args.kwonlyargs or f.args.defaults:
+                self.fail(f, "loop bodies or branches with *args, **kwargs or defaults")
+            return gast.Lambda(args=gast.arguments(
+                args=lead + copy.deepcopy(f.args.args), posonlyargs=[], vararg=None,
+                kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]), body=copy.deepcopy(f.body))
+        fn = self.static_value(f)
+        if fn is None or not callable(fn):
+            self.fail(f, "a loop body or branch that is not a lambda or a named function")
+        try:
+            params = [p.name for p in inspect.signature(fn).parameters.values()]
+        except (TypeError, ValueError):
+            self.fail(f, "a loop body or branch whose signature cannot be read")
+        taken = set(free) | self.user_names
+        names = [p if p not in taken else f"{p}_" for p in params]
+        return gast.Lambda(args=gast.arguments(
+            args=lead + [_name(p, gast.Param()) for p in names], posonlyargs=[], vararg=None,
+            kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),
+            body=gast.Call(func=copy.deepcopy(f), args=[_name(p) for p in names], keywords=[]))
 
     def jvp_call(self, node, steps, name):
         """``s2s.jvp(f, (x,), (v,))`` inside differentiated code: a call of f's generated
@@ -1202,6 +1328,12 @@ def _at_update(node):
             f.value.value, gast.Attribute) and f.value.value.attr == "at":
         return f.attr, f.value.value.value, f.value.slice
     return None
+
+
+def _control_flow():
+    from runtime import control
+    return {getattr(control, k): k for k in ("fori_loop", "scan", "map", "cond", "switch",
+                                             "while_loop")}
 
 
 def _is_vmapped(fn):

@@ -2,25 +2,27 @@
 import importlib.util
 import os
 import sys
-import types
 
 import numpy as np
 
 HERE = os.path.dirname(__file__)
 
 
-def load(jnp_module, name):
-    """The corpus module, executed from its own file with ``jnp`` bound to ``jnp_module``."""
-    path = os.path.join(HERE, "grad_corpus.py")
-    fake = types.ModuleType("jnp")
-    fake.__dict__.update({k: getattr(jnp_module, k) for k in dir(jnp_module)
-                          if not k.startswith("__")})
-    sys.modules["jnp"] = jnp_module
+def load(jnp_module, name, file="grad_corpus.py", lax_module=None):
+    """A corpus module, executed from its own file with ``jnp`` bound to ``jnp_module`` (and
+    ``lax`` to ``lax_module``)."""
+    path = os.path.join(HERE, file)
+    bound = {"jnp": jnp_module, "lax": lax_module}
+    sys.modules.update({k: v for k, v in bound.items() if v is not None})
     spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    del sys.modules["jnp"]
+    try:
+        spec.loader.exec_module(mod)
+    finally:
+        for k, v in bound.items():
+            if v is not None:
+                del sys.modules[k]
     return mod
 
 

@@ -435,7 +435,8 @@ def placed_at(x, idx, t, add=False):
 
 def namespace():
     """The names generated derivative code uses, and their values."""
-    return {"jnp": jnp, "unbroadcast": unbroadcast, "unreduce": unreduce,
+    from s2s.rules import control
+    return {**control.namespace(), "jnp": jnp, "unbroadcast": unbroadcast, "unreduce": unreduce,
             "reduced_count": reduced_count, "add_at": add_at,
             "matmul_adjoint_lhs": matmul_adjoint_lhs, "matmul_adjoint_rhs": matmul_adjoint_rhs,
             "transpose_inverse": transpose_inverse, "seed_cotangent": seed_cotangent,

@@ -1,0 +1,208 @@
+"""Derivatives of lax control flow, called by generated code.
+
+The transforms hand each loop body or branch over *lifted*: a function of the differentiated
+values it closed over, then its own parameters (``lambda a, i, c: c * a`` for the user's
+``lambda i, c: c * a``). The backward sweep of ``fori_loop``/``scan`` runs the loop again to
+record the carries, then runs the body's generated vjp over them in reverse, itself a ``scan``, so
+the derivative stays one XLA loop; a ``cond`` picks the generated vjp of the branch it took.
+Each function returns one cotangent per differentiated argument, then one per lifted value.
+"""
+import numpy as np
+
+from runtime import control as lax
+from runtime import numpy as jnp
+from runtime.core import Tracer
+from s2s.rules.helpers import item, materialize, zero
+
+_DYNAMIC = ("Reverse-mode differentiation does not work for lax.while_loop or lax.fori_loop with "
+            "dynamic start/stop values. Try using lax.scan, or using fori_loop with static "
+            "start/stop.")
+
+
+def _vjp(fun, n, skip=()):
+    from s2s.reverse import grad_function
+    return grad_function(fun, tuple(i for i in range(n) if i not in skip), mode="vjp")
+
+
+def _add(total, g, like):
+    return total + materialize(g, like) if total is not None else materialize(g, like)
+
+
+def _zeros(values):
+    return tuple(materialize(0.0, v) for v in values)
+
+
+def fori_loop_vjp(lower, upper, body, free, init, ct):
+    """Cotangents of ``init`` and ``free`` for ``fori_loop(lower, upper, body(*free, ...))``."""
+    if isinstance(lower, Tracer) or isinstance(upper, Tracer):
+        raise ValueError(_DYNAMIC)
+    lo, hi = int(lower), int(upper)
+    if ct is zero or hi <= lo:
+        return (materialize(ct, init), *_zeros(free))
+    idx = jnp.arange(lo, hi, dtype=np.asarray(lower).dtype if hasattr(lower, "dtype") else None)
+    _, carries = lax.scan(lambda c, i: (body(*free, i, c), c), init, idx)
+    nf = len(free)
+    vjp = _vjp(body, nf + 2, skip=(nf,))
+
+    def back(state, xs):
+        g, gfree = state
+        i, c = xs
+        _, grads = vjp(*free, i, c, g)
+        gfree = tuple(_add(t, d, f) for t, d, f in zip(gfree, grads[:nf], free))
+        return (materialize(grads[nf], c), gfree), None
+    (g_init, g_free), _ = lax.scan(back, (materialize(ct, init), _zeros(free)), (idx, carries),
+                                   reverse=True)
+    return (g_init, *g_free)
+
+
+def scan_vjp(f, free, init, xs, ct, length=None, reverse=False):
+    """Cotangents of ``init``, ``xs`` and ``free`` for ``scan(f(*free, ...), init, xs)``."""
+    def forward(c, x):
+        c2, y = f(*free, c, x)
+        return c2, (c, y)
+    final, (carries, ys) = lax.scan(forward, init, xs, length=length, reverse=reverse)
+    nf = len(free)
+    ct_carry = materialize(item(ct, 0), final)
+    ct_ys = materialize(item(ct, 1), ys)
+    vjp = _vjp(f, nf + 2, skip=() if xs is not None else (nf + 1,))
+
+    def back(state, step):
+        g, gfree = state
+        c, x, gy = step
+        _, grads = vjp(*free, c, x, (g, gy))
+        gfree = tuple(_add(t, d, v) for t, d, v in zip(gfree, grads[:nf], free))
+        gx = materialize(grads[nf + 1], x) if xs is not None else None
+        return (materialize(grads[nf], c), gfree), gx
+    (g_init, g_free), g_xs = lax.scan(back, (ct_carry, _zeros(free)), (carries, xs, ct_ys),
+                                      length=length, reverse=not reverse)
+    return (g_init, g_xs if xs is not None else zero, *g_free)
+
+
+def map_vjp(f, free, xs, ct):
+    """Cotangents of ``xs`` and ``free`` for ``map(f(*free, ...), xs)``."""
+    nf = len(free)
+    ct = materialize(ct, lax.map(lambda x: f(*free, x), xs))
+    vjp = _vjp(f, nf + 1)
+
+    def back(gfree, step):
+        x, gy = step
+        _, grads = vjp(*free, x, gy)
+        return (tuple(_add(t, d, v) for t, d, v in zip(gfree, grads[:nf], free)),
+                materialize(grads[nf], x))
+    g_free, g_xs = lax.scan(back, _zeros(free), (xs, ct))
+    return (g_xs, *g_free)
+
+
+def switch_vjp(index, branches, free, operands, ct):
+    """Cotangents of ``operands`` and ``free`` for ``switch(index, [b(*free, ...) ...])``: the
+    branch taken runs its generated vjp."""
+    return _branch_vjp(lambda fs, *a: lax.switch(index, fs, *a), branches, free, operands, ct)
+
+
+def cond_vjp(pred, true_fun, false_fun, free, operands, ct):
+    """Cotangents of ``operands`` and ``free`` for ``cond(pred, true_fun, false_fun, ...)``."""
+    return _branch_vjp(lambda fs, *a: lax.cond(pred, fs[0], fs[1], *a), (true_fun, false_fun),
+                       free, operands, ct)
+
+
+def _branch_vjp(choose, branches, free, operands, ct):
+    nf, args = len(free), (*free, *operands)
+    ct = materialize(ct, choose(branches, *args))
+
+    def branch_vjp(b):
+        def run(*a):
+            _, grads = _vjp(b, len(a))(*a, ct)
+            return tuple(materialize(g, v) for g, v in zip(grads, a))
+        return run
+    grads = choose([branch_vjp(b) for b in branches], *args)
+    return (*grads[nf:], *grads[:nf])
+
+
+# ---- forward mode: the loop or branch runs the body's generated jvp beside its values ----------
+
+def _jvp(fun, n, skip=()):
+    from s2s.forward import jvp_function
+    return jvp_function(fun, tuple(i for i in range(n) if i not in skip))
+
+
+def _tangent(t, primal):
+    return materialize(t, primal)
+
+
+def fori_loop_jvp(lower, upper, body, free, init, tangents):
+    nf = len(free)
+    jvp = _jvp(body, nf + 2, skip=(nf,))
+    t_free = [_tangent(t, v) for t, v in zip(tangents[1:], free)]
+
+    def step(i, state):
+        out, t = jvp(*free, i, state[0], *t_free, state[1])
+        return out, _tangent(t, out)
+    return lax.fori_loop(lower, upper, step, (init, _tangent(tangents[0], init)))
+
+
+def while_loop_jvp(cond_fun, body_fun, free, init, tangents):
+    nf = len(free)
+    jvp = _jvp(body_fun, nf + 1)
+    t_free = [_tangent(t, v) for t, v in zip(tangents[1:], free)]
+
+    def step(state):
+        out, t = jvp(*free, state[0], *t_free, state[1])
+        return out, _tangent(t, out)
+    return lax.while_loop(lambda state: cond_fun(*free, state[0]), step,
+                          (init, _tangent(tangents[0], init)))
+
+
+def scan_jvp(f, free, init, xs, tangents, length=None, reverse=False):
+    nf = len(free)
+    jvp = _jvp(f, nf + 2, skip=() if xs is not None else (nf + 1,))
+    t_free = [_tangent(t, v) for t, v in zip(tangents[2:], free)]
+
+    def step(state, xt):
+        (c, dc), (x, dx) = state, xt
+        (c2, y), (dc2, dy) = jvp(*free, c, x, *t_free, dc, *([dx] if xs is not None else []))
+        return (c2, _tangent(dc2, c2)), (y, _tangent(dy, y))
+    t_xs = _tangent(tangents[1], xs) if xs is not None else None
+    (c, dc), (ys, dys) = lax.scan(step, (init, _tangent(tangents[0], init)), (xs, t_xs),
+                                  length=length, reverse=reverse)
+    return (c, ys), (dc, dys)
+
+
+def map_jvp(f, free, xs, tangents):
+    nf = len(free)
+    jvp = _jvp(f, nf + 1)
+    t_free = [_tangent(t, v) for t, v in zip(tangents[1:], free)]
+
+    def one(xt):
+        y, dy = jvp(*free, xt[0], *t_free, xt[1])
+        return y, _tangent(dy, y)
+    return lax.map(one, (xs, _tangent(tangents[0], xs)))
+
+
+def switch_jvp(index, branches, free, operands, tangents):
+    return _branch_jvp(lambda fs, *a: lax.switch(index, fs, *a), branches, free, operands,
+                       tangents)
+
+
+def cond_jvp(pred, true_fun, false_fun, free, operands, tangents):
+    return _branch_jvp(lambda fs, *a: lax.cond(pred, fs[0], fs[1], *a), (true_fun, false_fun),
+                       free, operands, tangents)
+
+
+def _branch_jvp(choose, branches, free, operands, tangents):
+    nops = len(operands)
+    args = (*free, *operands)
+    t = [_tangent(d, v) for d, v in zip((*tangents[nops:], *tangents[:nops]), args)]
+
+    def branch_jvp(b):
+        def run(*a):
+            out, dout = _jvp(b, len(args))(*a[:len(args)], *a[len(args):])
+            return out, _tangent(dout, out)
+        return run
+    return choose([branch_jvp(b) for b in branches], *args, *t)
+
+
+def namespace():
+    return {"fori_loop_vjp": fori_loop_vjp, "scan_vjp": scan_vjp, "map_vjp": map_vjp,
+            "cond_vjp": cond_vjp, "switch_vjp": switch_vjp, "fori_loop_jvp": fori_loop_jvp,
+            "while_loop_jvp": while_loop_jvp, "scan_jvp": scan_jvp, "map_jvp": map_jvp,
+            "cond_jvp": cond_jvp, "switch_jvp": switch_jvp}

@@ -1,0 +1,71 @@
+"""grad / jvp / vmap of functions with lax control flow, against jax."""
+import numpy as np
+import pytest
+
+import s2s
+import s2s.numpy as snp
+from s2s import lax
+from corpus import assert_trees_close, load
+
+jax = pytest.importorskip("jax")
+S = load(snp, "control_s2s", "control_corpus.py", lax)
+J = load(jax.numpy, "control_jax", "control_corpus.py", jax.lax)
+X = np.array([0.3, -0.2, 0.5, 1.0], np.float32)
+ARGS = [(0.7, X), (-0.4, X)]
+
+
+@pytest.mark.parametrize("a, x", ARGS)
+@pytest.mark.parametrize("name", S.REVERSE)
+def test_grad_matches_jax(name, a, x):
+    ours = s2s.grad(getattr(S, name), argnums=(0, 1))(a, snp.asarray(x))
+    ref = jax.grad(getattr(J, name), argnums=(0, 1))(a, x)
+    assert_trees_close(ours, ref, 2e-5, 2e-6, check_dtype=True)
+    jitted = s2s.jit(s2s.grad(getattr(S, name), argnums=(0, 1)))(a, snp.asarray(x))
+    assert_trees_close(jitted, ref, 2e-5, 2e-6, check_dtype=True)
+
+
+@pytest.mark.parametrize("name", S.FORWARD)
+def test_jvp_matches_jax(name):
+    t = (np.float32(0.5), np.linspace(-1, 1, 4).astype(np.float32))
+    ours = s2s.jvp(getattr(S, name), (0.7, snp.asarray(X)), (t[0], snp.asarray(t[1])))
+    ref = jax.jvp(getattr(J, name), (0.7, X), t)
+    assert_trees_close(ours, ref, 2e-5, 2e-6, check_dtype=False)
+
+
+def test_finite_differences_float64():
+    with s2s.config.enable_x64(True) if hasattr(s2s.config, "enable_x64") else _x64():
+        x = np.linspace(-1, 1, 4)
+        for name in ["fori_tuple_carry", "scan_reverse_pytree", "branch"]:
+            f = getattr(S, name)
+            g = np.asarray(s2s.grad(f, argnums=1)(0.7, snp.asarray(x)))
+            eps = 1e-6
+            fd = [(float(f(0.7, snp.asarray(x + eps * e))) - float(f(0.7, snp.asarray(
+                x - eps * e)))) / (2 * eps) for e in np.eye(4)]
+            np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+
+
+class _x64:
+    def __enter__(self):
+        s2s.config.update("jax_enable_x64", True)
+
+    def __exit__(self, *exc):
+        s2s.config.update("jax_enable_x64", False)
+
+
+def test_generated_code_is_readable():
+    import inspect
+    src = inspect.getsource(s2s.grad(S.fori))
+    assert "fori_loop_vjp(0, 4, lambda a, i, c: c * a + jnp.sin(c), (a,), x, b" in src, src
+    assert "lax.fori_loop(0, 4, lambda i, c: c * a + jnp.sin(c), x)" in src
+
+
+def test_errors():
+    with pytest.raises(s2s.errors.TransformError, match="Reverse-mode differentiation does not "
+                                                        "work for lax.while_loop"):
+        s2s.grad(S.while_forward)(0.7, snp.asarray(X))
+    dyn = lambda a, n: lax.fori_loop(0, n, lambda i, c: c * a, 1.0)  # noqa: E731
+    with pytest.raises(ValueError, match="dynamic start/stop"):
+        s2s.jit(s2s.grad(dyn))(0.7, 3)
+    np.testing.assert_allclose(s2s.grad(dyn)(0.7, 3), 3 * 0.7 ** 2, rtol=1e-6)
+    with pytest.raises(s2s.errors.TransformError, match="second-order"):
+        s2s.grad(s2s.grad(S.fori))(0.7, 0.3)
