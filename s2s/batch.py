@@ -16,8 +16,9 @@ from runtime import numpy as rnp
 from runtime.core import Array
 from s2s import codegen
 from s2s.errors import TransformError
-from s2s.reverse import Reverse, _assign, _at_update, _call, _closure_key, _index_value, \
-    _is_user_function, _name, _with_node, load_generated, parse_for_transform
+from s2s.reverse import Reverse, _assign, _at_update, _call, _closure_key, _control_flow, \
+    _index_value, _is_user_function, _key, _name, _with_node, load_generated, \
+    parse_for_transform
 from s2s.rules import batching
 
 _OPS = {gast.Add: rnp.add, gast.Sub: rnp.subtract, gast.Mult: rnp.multiply,
@@ -53,8 +54,10 @@ class Batch(Reverse):
             return False
         if isinstance(node, gast.Name):
             return node.id in self.active
-        if isinstance(node, (gast.Constant, gast.Lambda)):
+        if isinstance(node, gast.Constant):
             return False
+        if isinstance(node, gast.Lambda):  # a lambda closing over mapped values
+            return super().is_active(node)
         if isinstance(node, gast.Attribute) and node.attr in ("shape", "ndim", "dtype", "size"):
             return False
         if isinstance(node, gast.Call) and self.static_value(node.func) in (len, type,
@@ -225,6 +228,8 @@ class Batch(Reverse):
                 m for _, m in parts)
         if isinstance(node, gast.Call):
             return self.call(node)
+        if isinstance(node, gast.Lambda) and not self.lifted_names(node):
+            return node, False
         if isinstance(node, gast.Slice):
             parts = [self.expr(p) for p in (node.lower, node.upper, node.step)]
             if any(m for _, m in parts):
@@ -315,6 +320,8 @@ class Batch(Reverse):
             if mr:
                 self.fail(node, f"the method `.{func.attr}()` of a mapped value")
         fn = self.static_value(func)
+        if _key(fn) in _control_flow():
+            return self.control_flow(node, fn)
         args = [self.expr(a) for a in node.args]
         kws = [(k.arg, self.expr(k.value)) for k in node.keywords]
         mapped = [m for _, m in args]
@@ -343,6 +350,67 @@ class Batch(Reverse):
             self.fail(node, f"calling `{codegen.to_source(func).strip()}` on mapped values: "
                             f"s2s cannot resolve it before running")
         return self.rule(func, values, mapped, new_kw), True
+
+
+    def control_flow(self, node, fn):
+        """``lax.fori_loop`` & co on mapped values: the rule of ``s2s/rules/control.py`` runs
+        each body vmapped, lifted over the mapped values it closes over."""
+        import inspect
+        kind = _control_flow()[fn]
+        try:
+            a = inspect.signature(fn).bind(*node.args, **{k.arg: k.value
+                                                         for k in node.keywords}).arguments
+        except TypeError as e:
+            self.fail(node, f"this call of {fn.__name__} ({e})")
+        funcs = {"fori_loop": ["body_fun"], "scan": ["f"], "map": ["f"], "switch": [],
+                 "cond": ["true_fun", "false_fun"], "while_loop": ["cond_fun", "body_fun"]}[kind]
+        fnodes = [a[p] for p in funcs]
+        if kind == "switch":
+            if not isinstance(a["branches"], (gast.List, gast.Tuple)):
+                self.fail(node, "lax.switch with branches that are not a literal list")
+            fnodes = list(a["branches"].elts)
+        free = []
+        for f in fnodes:
+            free += [n for n in self.lifted_names(f) if n not in free]
+        ops = list(a.get("operands", ())) + ([a["operand"]] if a.get("operand") is not None
+                                             else [])
+        done = {k: self.expr(a[k]) for k in ("init_val", "init", "xs", "lower", "upper",
+                                             "pred", "index") if k in a}
+        done_ops = [self.expr(o) for o in ops]
+        for k in ("lower", "upper"):
+            if k in done and done[k][1]:
+                self.fail(node, f"a `{k}` bound of lax.fori_loop that depends on mapped values")
+        if not free and not any(m for _, m in list(done.values()) + done_ops):
+            return gast.Call(func=node.func, args=[self.expr(x)[0] for x in node.args],
+                             keywords=node.keywords), False
+        lifted = [self.lift(f, free) for f in fnodes]
+        flag = lambda m: gast.Constant(value=bool(m), kind=None)  # noqa: E731
+        tup = lambda xs: gast.Tuple(elts=list(xs), ctx=gast.Load())  # noqa: E731
+        free_t, free_m = tup([_name(n) for n in free]), tup([flag(True) for _ in free])
+        size = _name(self.batch_size)
+        val = lambda k: done[k][0]  # noqa: E731
+        if kind == "fori_loop":
+            args = [val("lower"), val("upper"), lifted[0], free_t, free_m, val("init_val"),
+                    flag(done["init_val"][1]), size]
+        elif kind == "while_loop":
+            args = [lifted[0], lifted[1], free_t, free_m, val("init_val"),
+                    flag(done["init_val"][1]), size]
+        elif kind in ("scan", "map"):
+            xs = done.get("xs", (gast.Constant(value=None, kind=None), False))
+            args = [lifted[0], free_t, free_m]
+            if kind == "scan":
+                args += [val("init"), flag(done["init"][1])]
+            args += [xs[0], flag(xs[1]), size]
+        else:
+            sel = "pred" if kind == "cond" else "index"
+            branches = lifted if kind == "cond" else [gast.List(elts=lifted, ctx=gast.Load())]
+            args = [val(sel), flag(done[sel][1]), *branches, free_t, free_m,
+                    tup([v for v, _ in done_ops]), tup([flag(m) for _, m in done_ops]), size]
+        kw = [gast.keyword(arg=k, value=a[k]) for k in ("length", "reverse") if k in a and
+              kind == "scan"]
+        call = _call(f"{kind}_vmap", *args)
+        call.keywords = kw
+        return call, True
 
 
 def _is_pop(node):
@@ -380,11 +448,11 @@ def vmap_function(fun, mapped, ):
     parsed = parse_for_transform(fun)
     b = Batch(_with_node(parsed, copy.deepcopy(parsed.node)), mapped)
     fdef = b.build()
-    from s2s.rules import helpers
+    from s2s.rules import control as control_rules, helpers
     ours = {"at_set": helpers.at_set, "at_add": helpers.at_add, "batched": batching.batched, "broadcast_batch": batching.broadcast_batch,
             "per_example_shape": batching.per_example_shape,
             "per_example_size": batching.per_example_size, "items": batching.items,
-            "batched_result": batched_result, "jnp": rnp}
+            "batched_result": batched_result, "jnp": rnp, **control_rules.namespace()}
     header = (f"Batched (vmap) version of {parsed.name} ({parsed.where}), generated by s2s:\n"
               f"mapped parameters {', '.join(b.wrt)} carry the batch axis in front.")
     fn = load_generated(parsed, fdef, b.free, ours, header, fun)

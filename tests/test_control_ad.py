@@ -69,3 +69,31 @@ def test_errors():
     np.testing.assert_allclose(s2s.grad(dyn)(0.7, 3), 3 * 0.7 ** 2, rtol=1e-6)
     with pytest.raises(s2s.errors.TransformError, match="second-order"):
         s2s.grad(s2s.grad(S.fori))(0.7, 0.3)
+
+
+A = np.array([0.7, -0.4, 0.2], np.float32)
+XB = np.linspace(-1, 1, 12).astype(np.float32).reshape(3, 4)
+
+
+@pytest.mark.parametrize("name", S.FORWARD)
+def test_vmap_matches_loop(name):
+    f = getattr(S, name)
+    loop = np.stack([np.asarray(f(a, snp.asarray(x))) for a, x in zip(A, XB)])
+    np.testing.assert_allclose(s2s.vmap(f)(snp.asarray(A), snp.asarray(XB)), loop, rtol=1e-5,
+                               atol=1e-6)
+    np.testing.assert_allclose(s2s.jit(s2s.vmap(f))(snp.asarray(A), snp.asarray(XB)), loop,
+                               rtol=1e-5, atol=1e-6)
+    only_a = np.stack([np.asarray(f(a, snp.asarray(XB[0]))) for a in A])
+    np.testing.assert_allclose(s2s.vmap(f, in_axes=(0, None))(snp.asarray(A),
+                                                              snp.asarray(XB[0])), only_a,
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_vmap_of_grad_and_generated_source():
+    import inspect
+    g = s2s.vmap(s2s.grad(S.scan_sum), in_axes=(0, None))(snp.asarray(A), snp.asarray(X))
+    ref = jax.vmap(jax.grad(J.scan_sum), in_axes=(0, None))(A, X)
+    np.testing.assert_allclose(g, ref, rtol=2e-5)
+    src = inspect.getsource(s2s.vmap(S.while_forward))
+    assert "while_loop_vmap(lambda a, c: c[1] < 3, lambda a, x, c:" in src or \
+        "while_loop_vmap(" in src, src

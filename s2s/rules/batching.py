@@ -42,6 +42,11 @@ def loop(fn, mapped, *args, **kwargs):
 
 
 def example(x, i):
+    from s2s.rules.helpers import Sparse, Zero
+    if isinstance(x, Sparse):  # a container's cotangent: its entries are batched
+        return Sparse({k: example(v, i) for k, v in x.items()})
+    if isinstance(x, Zero):
+        return x
     return tree_map(lambda v: v[i], for_staging(x))
 
 
@@ -87,6 +92,9 @@ def _align(args, mapped):
 
 
 def elementwise(fn, mapped, *args, **kwargs):
+    from s2s.rules.helpers import Sparse, Zero
+    if fn is jnp.add and any(isinstance(a, (Sparse, Zero)) for a in args):
+        return args[0] + args[1]  # cotangents of containers add up entry by entry
     return fn(*_align(list(args), list(mapped) + [False] * (len(args) - len(mapped))),
               **kwargs)
 

@@ -201,8 +201,90 @@ def _branch_jvp(choose, branches, free, operands, tangents):
     return choose([branch_jvp(b) for b in branches], *args, *t)
 
 
+# ---- vmap: the loop or branch runs the body vmapped; values that differ between examples ----
+# (``free`` flagged in ``free_mapped``, operands flagged) carry the batch axis in front
+
+def _vmapped(f, free_mapped, *rest):
+    from s2s.batch import vmap
+    return vmap(f, in_axes=(*[0 if m else None for m in free_mapped], *rest))
+
+
+def _batch(x, mapped, size):
+    from s2s.rules.batching import broadcast_batch
+    return x if mapped else broadcast_batch(x, size)
+
+
+def _select(pred, new, old):
+    """Per example: ``new`` where ``pred`` (shape ``(batch,)``) holds, else ``old``."""
+    from runtime.tree_util import tree_map
+    return tree_map(lambda a, b: jnp.where(jnp.reshape(pred, pred.shape + (1,) * (
+        jnp.ndim(a) - 1)), a, b), new, old)
+
+
+def _moveaxis(tree, src, dst):
+    from runtime.tree_util import tree_map
+    return tree_map(lambda v: jnp.moveaxis(v, src, dst), tree)
+
+
+def fori_loop_vmap(lower, upper, body, free, free_mapped, init, init_mapped, size):
+    vbody = _vmapped(body, free_mapped, None, 0)
+    return lax.fori_loop(lower, upper, lambda i, c: vbody(*free, i, c),
+                         _batch(init, init_mapped, size))
+
+
+def while_loop_vmap(cond_fun, body_fun, free, free_mapped, init, init_mapped, size):
+    """Every example runs until its own condition fails: the loop goes on while any example's
+    holds, and the others keep their carry."""
+    vcond, vbody = _vmapped(cond_fun, free_mapped, 0), _vmapped(body_fun, free_mapped, 0)
+
+    def body(c):
+        return _select(vcond(*free, c), vbody(*free, c), c)
+    return lax.while_loop(lambda c: jnp.any(vcond(*free, c)), body,
+                          _batch(init, init_mapped, size))
+
+
+def scan_vmap(f, free, free_mapped, init, init_mapped, xs, xs_mapped, size, length=None,
+              reverse=False):
+    """The scanned axis is the leading axis of each example: behind the batch axis."""
+    vf = _vmapped(f, free_mapped, 0, 0 if xs_mapped else None)
+    xs = _moveaxis(xs, 0, 1) if xs_mapped else xs
+    carry, ys = lax.scan(lambda c, x: vf(*free, c, x), _batch(init, init_mapped, size), xs,
+                         length=length, reverse=reverse)
+    return carry, _moveaxis(ys, 1, 0)
+
+
+def map_vmap(f, free, free_mapped, xs, xs_mapped, size):
+    vf = _vmapped(f, free_mapped, 0 if xs_mapped else None)
+    ys = lax.map(lambda x: vf(*free, x), _moveaxis(xs, 0, 1) if xs_mapped else xs)
+    return _moveaxis(ys, 1, 0)
+
+
+def switch_vmap(index, index_mapped, branches, free, free_mapped, operands, ops_mapped, size):
+    """An index that differs between examples runs every branch and selects per example."""
+    axes = [0 if m else None for m in ops_mapped]
+    vbranches = [_vmapped(b, free_mapped, *axes) for b in branches]
+    if not index_mapped:
+        outs = lax.switch(index, [lambda *a, b=b: b(*a) for b in vbranches], *free, *operands)
+        return outs
+    index = jnp.clip(index, 0, len(branches) - 1)
+    outs = [b(*free, *operands) for b in vbranches]
+    result = outs[0]
+    for k, out in enumerate(outs[1:], 1):
+        result = _select(index == k, out, result)
+    return result
+
+
+def cond_vmap(pred, pred_mapped, true_fun, false_fun, free, free_mapped, operands, ops_mapped,
+              size):
+    index = jnp.asarray(pred) != 0
+    return switch_vmap(index.astype(np.int32), pred_mapped, (false_fun, true_fun), free,
+                       free_mapped, operands, ops_mapped, size)
+
+
 def namespace():
-    return {"fori_loop_vjp": fori_loop_vjp, "scan_vjp": scan_vjp, "map_vjp": map_vjp,
+    return {"fori_loop_vmap": fori_loop_vmap, "while_loop_vmap": while_loop_vmap,
+            "scan_vmap": scan_vmap, "map_vmap": map_vmap, "switch_vmap": switch_vmap,
+            "cond_vmap": cond_vmap, "fori_loop_vjp": fori_loop_vjp, "scan_vjp": scan_vjp, "map_vjp": map_vjp,
             "cond_vjp": cond_vjp, "switch_vjp": switch_vjp, "fori_loop_jvp": fori_loop_jvp,
             "while_loop_jvp": while_loop_jvp, "scan_jvp": scan_jvp, "map_jvp": map_jvp,
             "cond_jvp": cond_jvp, "switch_jvp": switch_jvp}
