@@ -225,7 +225,7 @@ def _branches(index, funs, operands, names, what, ref=0):
 
 
 def scan(f, init, xs=None, length=None, reverse=False, unroll=1, _split_transpose=False):
-    """``carry, y = f(carry, x)`` over the leading axis of ``xs``; returns ``(carry, stacked ys)``."""
+    """``carry, y = f(carry, x)`` over the leading axis of ``xs``: ``(carry, stacked ys)``."""
     x_leaves, x_tree = _flatten(xs)
     lengths = sorted({int(x.shape[0]) for x in x_leaves if x.ndim})
     if any(x.ndim == 0 for x in x_leaves):

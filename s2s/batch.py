@@ -53,7 +53,7 @@ class Batch(Reverse):
         if node is None:
             return False
         if isinstance(node, gast.Name):
-            return node.id in self.active
+            return node.id in self.active or self.is_active_def(node.id)
         if isinstance(node, gast.Constant):
             return False
         if isinstance(node, gast.Lambda):  # a lambda closing over mapped values
@@ -83,7 +83,9 @@ class Batch(Reverse):
     def block(self, stmts):
         out = []
         for s in stmts:
-            out += self.stmt(s)
+            new = self.stmt(s)
+            out += self.prelude + new  # lifted local functions the statement calls
+            self.prelude = []
         return out or [gast.Pass()]
 
     def stmt(self, s):
@@ -133,6 +135,9 @@ class Batch(Reverse):
             value, _ = self.expr(s.value)
             return [gast.Expr(value=value)]
         if isinstance(s, (gast.Pass, gast.Break, gast.Continue, gast.Assert)):
+            return [s]
+        if isinstance(s, gast.FunctionDef) and s.name in self.local_defs:
+            self.check_local_def(s)
             return [s]
         self.fail(s, f"`{type(s).__name__}` statements")
 

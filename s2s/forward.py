@@ -143,6 +143,8 @@ class Forward(Reverse):
                     self.active else gast.Constant(value=0.0, kind=None)))]
         if isinstance(s, (gast.Break, gast.Continue, gast.Pass, gast.Expr, gast.Assert)):
             return [s]
+        if isinstance(s, gast.FunctionDef) and s.name in self.local_defs:
+            return [s]
         self.fail(s, f"`{type(s).__name__}` statements")
 
     def assign_fwd(self, s):
@@ -151,17 +153,17 @@ class Forward(Reverse):
         target, value = s.targets[0], s.value
         line = getattr(s, "s2s_line", s)
         if isinstance(target, gast.Tuple):
-            if not all(isinstance(e, gast.Name) for e in target.elts):
-                self.fail(s, "nested or starred unpacking")
+            if not all(isinstance(e, (gast.Name, gast.Tuple)) for e in target.elts):
+                self.fail(s, "starred unpacking")
             tmp = value.id if isinstance(value, gast.Name) else None
             out = []
             if tmp is None:
                 tmp = self.fresh()
                 out += self.assign_fwd(gast.copy_location(_assign(tmp, value), s))
             for i, e in enumerate(target.elts):
-                out += self.assign_fwd(gast.copy_location(_assign(e.id, gast.Subscript(
-                    value=_name(tmp), slice=gast.Constant(value=i, kind=None),
-                    ctx=gast.Load())), s))
+                item = gast.Subscript(value=_name(tmp), slice=gast.Constant(value=i, kind=None),
+                                      ctx=gast.Load())
+                out += self.assign_fwd(gast.copy_location(_assign(copy.deepcopy(e), item), s))
             return out
         if not isinstance(target, gast.Name):
             self.fail(s, "assignment to a subscript or attribute (arrays are immutable: use "
@@ -248,7 +250,8 @@ class Forward(Reverse):
                         rule, gast.Tuple(elts=[copy.deepcopy(a) for a in args],
                                          ctx=gast.Load()), tangents)))
             elif kind == "control":  # lax.fori_loop & co: the loop runs the body's jvp as well
-                expr, what, args, kw, diff = spec
+                expr, what, args, kw, diff, prelude = spec
+                out += prelude
                 tangents = gast.Tuple(elts=[self.tangent_of(a, zeros_like=True) for a in diff],
                                       ctx=gast.Load())
                 out.append(_assign(gast.Tuple(elts=[_name(tgt, gast.Store()), _name(

@@ -72,6 +72,27 @@ def _names_in(node):
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
+def _walk_outside_defs(body):
+    """``gast.walk`` over statements, not entering local function definitions."""
+    todo = list(body)
+    while todo:
+        n = todo.pop()
+        yield n
+        if not isinstance(n, gast.FunctionDef):
+            todo.extend(gast.iter_child_nodes(n))
+
+
+def _free_loads(fdef):
+    """Names a local function definition reads from the enclosing function."""
+    own = {a.id for a in fdef.args.args + fdef.args.posonlyargs} | set(_stored(fdef.body))
+    out = []
+    for n in gast.walk(gast.Module(body=fdef.body, type_ignores=[])):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id not in own \
+                and n.id not in out:
+            out.append(n.id)
+    return out
+
+
 def _stored(stmts):
     """Every name assigned anywhere in ``stmts`` with how many assignments (loops count twice)."""
     counts = {}
@@ -88,6 +109,9 @@ def _stored(stmts):
             if isinstance(s, gast.If):
                 visit(s.body, in_loop)
                 visit(s.orelse, in_loop)
+                continue
+            if isinstance(s, gast.FunctionDef):  # its own names are its own
+                counts[s.name] = counts.get(s.name, 0) + (2 if in_loop else 1)
                 continue
             for n in gast.walk(s):
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
@@ -171,7 +195,7 @@ class Reverse:
         if node is None:
             return False
         if isinstance(node, gast.Name):
-            return node.id in self.active
+            return node.id in self.active or self.is_active_def(node.id)
         if isinstance(node, gast.Lambda):  # a lambda closing over active values is active
             params = {a.id for a in node.args.args}
             return any(n.id in self.active and n.id not in params for n in gast.walk(node.body)
@@ -187,6 +211,11 @@ class Reverse:
         if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
             return False
         return any(self.is_active(c) for c in gast.iter_child_nodes(node))
+
+    def is_active_def(self, name):
+        """Whether local function ``name`` closes over active values."""
+        fdef = getattr(self, "local_defs", {}).get(name)
+        return fdef is not None and any(n in self.active for n in _free_loads(fdef))
 
     def static_value(self, node):
         """The value of a global/closure name or attribute chain (``jnp.sin``), else None."""
@@ -232,6 +261,9 @@ class Reverse:
     def analyse(self, body):
         """Flow-insensitive activity: a name is active if any assignment to it is."""
         self.local_names = set(self.params) | set(_stored(body))
+        # local functions (loop bodies and branches for lax control flow)
+        self.local_defs = {s.name: s for s in body if isinstance(s, gast.FunctionDef)}
+        self.prelude = []  # lifted copies of them, written before the statement that needs them
         # lists used as stacks (something pops them): pushing a value and popping it back is a
         # copy, whose adjoint travels on a stack of adjoints
         self.stacks = {n.func.value.id for n in gast.walk(gast.Module(body=body, type_ignores=[]))
@@ -242,7 +274,7 @@ class Reverse:
         changed = True
         while changed:
             changed = False
-            for n in gast.walk(gast.Module(body=body, type_ignores=[])):
+            for n in _walk_outside_defs(body):
                 targets, value = [], None
                 if isinstance(n, gast.Assign) and _is_pop(n.value, self.stacks):
                     continue  # v = stack.pop() restores v's own earlier value: v's activity
@@ -382,6 +414,9 @@ class Reverse:
 
     def check_no_return(self, stmts):
         for s in stmts:
+            if isinstance(s, gast.FunctionDef):
+                self.check_local_def(s)
+                continue
             for n in gast.walk(s):
                 if isinstance(n, gast.Return):
                     self.fail(n, "an early `return` (return at the end of the function, or in "
@@ -390,6 +425,13 @@ class Reverse:
                     self.fail(n, "nested function or class definitions")
                 if isinstance(n, (gast.Try, gast.With, gast.Delete, gast.Global, gast.Nonlocal)):
                     self.fail(n, f"`{type(n).__name__.lower()}` statements")
+
+    def check_local_def(self, s):
+        """A function defined in the function's body: fine as a loop body or branch for lax
+        control flow (the transforms lift it), not as a value flowing elsewhere."""
+        a = s.args
+        if s.decorator_list or a.vararg or a.kwarg or a.kwonlyargs or a.defaults:
+            self.fail(s, "local functions with decorators, *args, **kwargs or defaults")
 
     def guard_jumps_in_loops(self, stmt):
         """Statements after ``if c: break`` (or continue) move into its ``else``, so the
@@ -457,6 +499,8 @@ class Reverse:
         if _stack_push(s, self.stacks) and self.is_active(s.value.args[0]):
             return self.push(s, in_loop)
         if isinstance(s, (gast.Break, gast.Continue, gast.Pass, gast.Expr, gast.Assert)):
+            return [s], lambda: []
+        if isinstance(s, gast.FunctionDef) and s.name in self.local_defs:
             return [s], lambda: []
         self.fail(s, f"`{type(s).__name__}` statements")
 
@@ -532,13 +576,13 @@ class Reverse:
         return push + [s], bwd
 
     def unpack(self, s, target, value, in_loop):
-        if not all(isinstance(e, gast.Name) for e in target.elts):
-            self.fail(s, "nested or starred unpacking")
+        if not all(isinstance(e, (gast.Name, gast.Tuple)) for e in target.elts):
+            self.fail(s, "starred unpacking")
         pieces = []
         if isinstance(value, gast.Tuple) and len(value.elts) == len(target.elts):
             temps = [self.fresh() for _ in value.elts]  # a, b = b, a reads before it writes
             pieces += [_assign(t, e) for t, e in zip(temps, value.elts)]
-            pieces += [_assign(e.id, _name(t)) for t, e in zip(temps, target.elts)]
+            pieces += [_assign(copy.deepcopy(e), _name(t)) for t, e in zip(temps, target.elts)]
         else:
             if isinstance(value, gast.Name):
                 tmp = value.id
@@ -547,8 +591,9 @@ class Reverse:
                 pieces.append(_assign(tmp, value))
                 if self.is_active(value):
                     self.active.add(tmp)
-            pieces += [_assign(e.id, gast.Subscript(value=_name(tmp), slice=gast.Constant(
-                value=i, kind=None), ctx=gast.Load())) for i, e in enumerate(target.elts)]
+            pieces += [_assign(copy.deepcopy(e), gast.Subscript(  # (a, b), c = ...: nested
+                value=_name(tmp), slice=gast.Constant(value=i, kind=None), ctx=gast.Load()))
+                for i, e in enumerate(target.elts)]
         fwd, thunks = [], []
         for piece in pieces:
             gast.copy_location(piece, s)
@@ -613,11 +658,12 @@ class Reverse:
         if kind == "custom":
             return self.custom_step(tgt, spec, push, pushed)
         if kind == "control":
-            expr, helper, args, kw, diff = spec
-            self.reads |= {n for x in args + list(kw.values()) for n in _names_in(x)}
-            return push + [_assign(tgt, expr)], lambda: self.spread(tgt, diff, pushed, lambda: _call(
-                f"{helper}_vjp", *[copy.deepcopy(x) for x in args], _name(self.adj(tgt)),
-                **{k: copy.deepcopy(v) for k, v in kw.items()}))
+            expr, helper, args, kw, diff, prelude = spec
+            self.reads |= {n for x in args + list(kw.values()) + prelude for n in _names_in(x)}
+            return push + [_assign(tgt, expr)], lambda: prelude + self.spread(
+                tgt, diff, pushed, lambda: _call(
+                    f"{helper}_vjp", *[copy.deepcopy(x) for x in args], _name(self.adj(tgt)),
+                    **{k: copy.deepcopy(v) for k, v in kw.items()}))
         if kind == "vmapped":  # y = vmap(g)(x): backward, the vmapped vjp of g
             expr, fn, args = spec
             vname = self.fresh_named(f"vmapped_{getattr(fn, '__name__', 'fn')}".replace(
@@ -942,8 +988,9 @@ class Reverse:
         else:
             args, diff = [a["index"], gast.List(elts=lifted, ctx=gast.Load()), free_t,
                           tup(ops)], ops
+        prelude, self.prelude = self.prelude, []
         steps.append((name, "control", (expr, kind, args, kw,
-                                        diff + [_name(n) for n in free])))
+                                        diff + [_name(n) for n in free], prelude)))
         return None
 
     def lifted_names(self, f):
@@ -956,6 +1003,8 @@ class Reverse:
                         and n.id not in out:
                     out.append(n.id)
             return out
+        if isinstance(f, gast.Name) and f.id in self.local_defs:
+            return [n for n in _free_loads(self.local_defs[f.id]) if n in self.active]
         if self.is_active(f):
             self.fail(f, "a loop body or branch that is a differentiated value")
         return []
@@ -970,6 +1019,14 @@ class Reverse:
             return gast.Lambda(args=gast.arguments(
                 args=lead + copy.deepcopy(f.args.args), posonlyargs=[], vararg=None,
                 kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]), body=copy.deepcopy(f.body))
+        if isinstance(f, gast.Name) and f.id in self.local_defs:  # def body(i, c): ... lifted
+            if not free:
+                return copy.deepcopy(f)
+            fdef = copy.deepcopy(self.local_defs[f.id])
+            fdef.name = self.fresh_named(f"{f.id}_lifted")
+            fdef.args.args = lead + fdef.args.args
+            self.prelude.append(fdef)
+            return _name(fdef.name)
         fn = self.static_value(f)
         if fn is None or not callable(fn):
             self.fail(f, "a loop body or branch that is not a lambda or a named function")

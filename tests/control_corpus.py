@@ -66,6 +66,26 @@ def while_forward(a, x):
                                   (x, 0))[0])
 
 
-REVERSE = ["fori", "fori_named_body", "fori_tuple_carry", "scan_sum", "scan_reverse_pytree",
+def local_body(a, x):
+    scale = a * 2
+
+    def body(i, c):
+        h = jnp.tanh(c * scale)
+        return h + c * a
+
+    return jnp.sum(lax.fori_loop(0, 3, body, x) ** 2)
+
+
+def local_scan_step(a, x):
+    def step(carry, v):
+        total, prev = carry
+        total = total + v * a
+        return (total, v), total * prev
+
+    (total, _), ys = lax.scan(step, (0.0, 1.0), x)
+    return total + jnp.sum(ys)
+
+
+REVERSE = ["local_body", "local_scan_step", "fori", "fori_named_body", "fori_tuple_carry", "scan_sum", "scan_reverse_pytree",
            "scan_length", "mapped", "branch", "branch_closures", "switched", "loop_in_loop"]
 FORWARD = REVERSE + ["while_forward"]

@@ -282,9 +282,6 @@ def cond_vmap(pred, pred_mapped, true_fun, false_fun, free, free_mapped, operand
 
 
 def namespace():
-    return {"fori_loop_vmap": fori_loop_vmap, "while_loop_vmap": while_loop_vmap,
-            "scan_vmap": scan_vmap, "map_vmap": map_vmap, "switch_vmap": switch_vmap,
-            "cond_vmap": cond_vmap, "fori_loop_vjp": fori_loop_vjp, "scan_vjp": scan_vjp, "map_vjp": map_vjp,
-            "cond_vjp": cond_vjp, "switch_vjp": switch_vjp, "fori_loop_jvp": fori_loop_jvp,
-            "while_loop_jvp": while_loop_jvp, "scan_jvp": scan_jvp, "map_jvp": map_jvp,
-            "cond_jvp": cond_jvp, "switch_jvp": switch_jvp}
+    """The names generated code calls: ``<kind>_vjp``, ``<kind>_jvp``, ``<kind>_vmap``."""
+    return {name: fn for name, fn in globals().items()
+            if name.endswith(("_vjp", "_jvp", "_vmap")) and not name.startswith("_")}
