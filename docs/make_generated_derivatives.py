@@ -35,6 +35,18 @@ parts.append("## Batching: `vmap(softmax_xent)`\n\nCalls on mapped values become
              "their batching rule (`batched(fn, which arguments are mapped, ...)`); code that "
              "touches no mapped value is left as it is.\n\n```python\n"
              f"{inspect.getsource(s2s.vmap(C.softmax_xent))}```\n")
+from s2s import lax  # noqa: E402
+L = load(jnp, "control_docs", "control_corpus.py", lax)
+parts.append("## Control flow: `grad` of a `lax.fori_loop` with a local body\n\nThe loop stays "
+             "one `lax.fori_loop`; backward, `fori_loop_vjp` runs the generated vjp of the body, "
+             "which is handed over *lifted* over the differentiated values it closes over "
+             "(`scale` and `a` become its first parameters).\n\n```python\n"
+             f"{inspect.getsource(L.local_body)}```\n\n```python\n"
+             f"{inspect.getsource(s2s.grad(L.local_body))}```\n")
+parts.append("## Control flow under `vmap`: `while_loop`\n\nEach example runs until its own "
+             "condition fails (`while_loop_vmap` loops while any example's holds).\n\n"
+             f"```python\n{inspect.getsource(L.while_forward)}```\n\n```python\n"
+             f"{inspect.getsource(s2s.vmap(L.while_forward))}```\n")
 out = os.path.join(os.path.dirname(__file__), "generated-derivatives.md")
 with open(out, "w") as f:
     f.write("\n".join(parts))
