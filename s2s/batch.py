@@ -327,6 +327,9 @@ class Batch(Reverse):
         fn = self.static_value(func)
         if _key(fn) in _control_flow():
             return self.control_flow(node, fn)
+        if fn is _with_carries() and node.args:  # (generated) forward sweep of a loop
+            inner = gast.Call(func=node.args[0], args=node.args[1:], keywords=node.keywords)
+            return self.control_flow(inner, self.static_value(node.args[0]), node)
         args = [self.expr(a) for a in node.args]
         kws = [(k.arg, self.expr(k.value)) for k in node.keywords]
         mapped = [m for _, m in args]
@@ -357,7 +360,7 @@ class Batch(Reverse):
         return self.rule(func, values, mapped, new_kw), True
 
 
-    def control_flow(self, node, fn):
+    def control_flow(self, node, fn, carries_of=None):
         """``lax.fori_loop`` & co on mapped values: the rule of ``s2s/rules/control.py`` runs
         each body vmapped, lifted over the mapped values it closes over."""
         import inspect
@@ -386,8 +389,9 @@ class Batch(Reverse):
             if k in done and done[k][1]:
                 self.fail(node, f"a `{k}` bound of lax.fori_loop that depends on mapped values")
         if not free and not any(m for _, m in list(done.values()) + done_ops):
-            return gast.Call(func=node.func, args=[self.expr(x)[0] for x in node.args],
-                             keywords=node.keywords), False
+            same = carries_of or node  # nothing differs between examples: the call stays
+            return gast.Call(func=same.func, args=[self.expr(x)[0] for x in same.args],
+                             keywords=same.keywords), False
         lifted = [self.lift(f, free) for f in fnodes]
         flag = lambda m: gast.Constant(value=bool(m), kind=None)  # noqa: E731
         tup = lambda xs: gast.Tuple(elts=list(xs), ctx=gast.Load())  # noqa: E731
@@ -413,9 +417,14 @@ class Batch(Reverse):
                     tup([v for v, _ in done_ops]), tup([flag(m) for _, m in done_ops]), size]
         kw = [gast.keyword(arg=k, value=a[k]) for k in ("length", "reverse") if k in a and
               kind == "scan"]
-        call = _call(f"{kind}_vmap", *args)
+        call = _call(f"{kind}{'_carries' if carries_of else ''}_vmap", *args)
         call.keywords = kw
         return call, True
+
+
+def _with_carries():
+    from s2s.rules.control import with_carries
+    return with_carries
 
 
 def _is_pop(node):

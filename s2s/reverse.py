@@ -658,12 +658,7 @@ class Reverse:
         if kind == "custom":
             return self.custom_step(tgt, spec, push, pushed)
         if kind == "control":
-            expr, helper, args, kw, diff, prelude = spec
-            self.reads |= {n for x in args + list(kw.values()) + prelude for n in _names_in(x)}
-            return push + [_assign(tgt, expr)], lambda: prelude + self.spread(
-                tgt, diff, pushed, lambda: _call(
-                    f"{helper}_vjp", *[copy.deepcopy(x) for x in args], _name(self.adj(tgt)),
-                    **{k: copy.deepcopy(v) for k, v in kw.items()}))
+            return self.control_step(tgt, spec, push, pushed, in_loop)
         if kind == "vmapped":  # y = vmap(g)(x): backward, the vmapped vjp of g
             expr, fn, args = spec
             vname = self.fresh_named(f"vmapped_{getattr(fn, '__name__', 'fn')}".replace(
@@ -698,6 +693,31 @@ class Reverse:
                 return out + self.reset(tgt) + self.restore(tgt, pushed)
             return fwd, bwd
         raise AssertionError(kind)
+
+    def control_step(self, tgt, spec, push, pushed, in_loop):
+        """A lax control-flow call. ``fori_loop``/``scan`` run forward through ``with_carries``,
+        which also keeps the carry each step started from, so the backward sweep replays the
+        body's vjp on them without running the loop again."""
+        expr, what, args, kw, diff, prelude = spec
+        self.reads |= {n for x in args + list(kw.values()) + prelude for n in _names_in(x)}
+        fwd, rpushed = push + [_assign(tgt, expr)], False
+        if what in ("fori_loop", "scan"):
+            res = self.fresh_named(f"{tgt}_carries")
+            rpush, rpushed = self.save(res, in_loop)
+            self.reads.add(res)
+            fwd = rpush + push + [_assign(gast.Tuple(elts=[_name(tgt, gast.Store()), _name(
+                res, gast.Store())], ctx=gast.Store()), _call(
+                    "with_carries", copy.deepcopy(expr.func), *expr.args,
+                    **{k.arg: k.value for k in expr.keywords}))]
+            args = args + [_name(res) if what == "fori_loop" else gast.Tuple(
+                elts=[_name(tgt), _name(res)], ctx=gast.Load())]
+
+        def bwd():
+            out = prelude + self.spread(tgt, diff, pushed, lambda: _call(
+                f"{what}_vjp", *[copy.deepcopy(x) for x in args], _name(self.adj(tgt)),
+                **{k: copy.deepcopy(v) for k, v in kw.items()}))
+            return out + (self.restore(res, rpushed) if rpushed else [])
+        return fwd, bwd
 
     def custom_step(self, tgt, spec, push, pushed):
         """A call of a function with a user rule: custom_vjp runs ``fwd`` forward (keeping its
@@ -857,6 +877,10 @@ class Reverse:
             return self.method(node, steps, name)
         if _key(fn) in _control_flow():
             return self.control_flow(node, fn, steps, name)
+        if _key(fn) in _control_rules() and self.is_active(node):
+            self.fail(node, "second-order derivatives through lax control flow (the "
+                            "derivative of a fori_loop/scan/map/cond/switch cannot be "
+                            "differentiated again yet)")
         if fn is None:
             self.fail(node, f"calling `{codegen.to_source(func).strip()}`, which s2s cannot "
                             f"resolve to a function before running")
@@ -890,11 +914,6 @@ class Reverse:
             active_pos = [i for i, a in enumerate(args) if self.is_active(a)]
             steps.append((name, "user", (expr, fn, args, active_pos)))
             return None
-        from s2s.rules import control as control_rules
-        if _key(fn) in set(control_rules.namespace().values()):
-            self.fail(node, "second-order derivatives through lax control flow (the "
-                            "derivative of a fori_loop/scan/map/cond/switch cannot be "
-                            "differentiated again yet)")
         self.fail(node, f"differentiating through `{getattr(fn, '__qualname__', fn)}`, which has "
                         f"no adjoint rule")
 
@@ -1385,6 +1404,11 @@ def _at_update(node):
             f.value.value, gast.Attribute) and f.value.value.attr == "at":
         return f.attr, f.value.value.value, f.value.slice
     return None
+
+
+def _control_rules():
+    from s2s.rules import control
+    return set(control.namespace().values())
 
 
 def _control_flow():

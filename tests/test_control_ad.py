@@ -55,8 +55,10 @@ class _x64:
 def test_generated_code_is_readable():
     import inspect
     src = inspect.getsource(s2s.grad(S.fori))
-    assert "fori_loop_vjp(0, 4, lambda a, i, c: c * a + jnp.sin(c), (a,), x, b" in src, src
-    assert "lax.fori_loop(0, 4, lambda i, c: c * a + jnp.sin(c), x)" in src
+    assert "t2, t2_carries = with_carries(lax.fori_loop, 0, 4, lambda i, c: c * a + " \
+        "jnp.sin(c), x)" in src, src
+    assert "fori_loop_vjp(0, 4, lambda a, i, c: c * a + jnp.sin(c), (a,), x, t2_carries, b" \
+        in src, src
 
 
 def test_errors():

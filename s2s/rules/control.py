@@ -10,6 +10,8 @@ Each function returns one cotangent per differentiated argument, then one per li
 import numpy as np
 
 from runtime import control as lax
+from runtime import dtypes
+from runtime import lax as lax_
 from runtime import numpy as jnp
 from runtime.core import Tracer
 from s2s.rules.helpers import item, materialize, zero
@@ -32,15 +34,43 @@ def _zeros(values):
     return tuple(materialize(0.0, v) for v in values)
 
 
-def fori_loop_vjp(lower, upper, body, free, init, ct):
-    """Cotangents of ``init`` and ``free`` for ``fori_loop(lower, upper, body(*free, ...))``."""
+def with_carries(fn, *args, **kwargs):
+    """Run the user's ``lax.fori_loop(...)`` or ``lax.scan(...)`` call, also returning the carry
+    each step started from (stacked): what the backward sweep replays the body's vjp on."""
+    import inspect
+    a = inspect.signature(fn).bind(*args, **kwargs).arguments
+    if fn is lax.fori_loop:
+        idx = _indices(a["lower"], a["upper"])
+        body = a["body_fun"]
+        return lax.scan(lambda c, i: (body(i, c), c), a["init_val"], idx)
+    f = a["f"]
+
+    def step(c, x):
+        c2, y = f(c, x)
+        return c2, (c, y)
+    final, (carries, ys) = lax.scan(step, a["init"], a.get("xs"), length=a.get("length"),
+                                    reverse=a.get("reverse", False))
+    return (final, ys), carries
+
+
+def _indices(lower, upper):
+    """The loop indices of a fori_loop with concrete bounds, typed as the loop types them."""
     if isinstance(lower, Tracer) or isinstance(upper, Tracer):
         raise ValueError(_DYNAMIC)
-    lo, hi = int(lower), int(upper)
-    if ct is zero or hi <= lo:
+    lo, hi = jnp.asarray(lower), jnp.asarray(upper)
+    dtype, weak = dtypes.promote_weak((lo.dtype, lo.weak_type), (hi.dtype, hi.weak_type))
+    idx = jnp.arange(int(lower), max(int(upper), int(lower)), dtype=dtype)
+    return lax_.convert_element_type(idx, dtype, weak) if weak else idx
+
+
+def fori_loop_vjp(lower, upper, body, free, init, carries, ct):
+    """Cotangents of ``init`` and ``free`` for ``fori_loop(lower, upper, body(*free, ...))``;
+    ``carries`` (from ``with_carries``, or None: run the loop again) are its steps' inputs."""
+    idx = _indices(lower, upper)
+    if ct is zero or idx.shape[0] == 0:
         return (materialize(ct, init), *_zeros(free))
-    idx = jnp.arange(lo, hi, dtype=np.asarray(lower).dtype if hasattr(lower, "dtype") else None)
-    _, carries = lax.scan(lambda c, i: (body(*free, i, c), c), init, idx)
+    if carries is None:
+        _, carries = lax.scan(lambda c, i: (body(*free, i, c), c), init, idx)
     nf = len(free)
     vjp = _vjp(body, nf + 2, skip=(nf,))
 
@@ -55,12 +85,16 @@ def fori_loop_vjp(lower, upper, body, free, init, ct):
     return (g_init, *g_free)
 
 
-def scan_vjp(f, free, init, xs, ct, length=None, reverse=False):
-    """Cotangents of ``init``, ``xs`` and ``free`` for ``scan(f(*free, ...), init, xs)``."""
-    def forward(c, x):
-        c2, y = f(*free, c, x)
-        return c2, (c, y)
-    final, (carries, ys) = lax.scan(forward, init, xs, length=length, reverse=reverse)
+def scan_vjp(f, free, init, xs, res, ct, length=None, reverse=False):
+    """Cotangents of ``init``, ``xs`` and ``free`` for ``scan(f(*free, ...), init, xs)``;
+    ``res`` is ``(output, carries)`` from ``with_carries`` (or None: run the scan again)."""
+    if res is None:
+        def forward(c, x):
+            c2, y = f(*free, c, x)
+            return c2, (c, y)
+        final, (carries, ys) = lax.scan(forward, init, xs, length=length, reverse=reverse)
+    else:
+        (final, ys), carries = res
     nf = len(free)
     ct_carry = materialize(item(ct, 0), final)
     ct_ys = materialize(item(ct, 1), ys)
@@ -259,6 +293,28 @@ def map_vmap(f, free, free_mapped, xs, xs_mapped, size):
     return _moveaxis(ys, 1, 0)
 
 
+def fori_loop_carries_vmap(lower, upper, body, free, free_mapped, init, init_mapped, size):
+    """``with_carries(lax.fori_loop, ...)`` under vmap: the carries come out batched in front."""
+    vbody = _vmapped(body, free_mapped, None, 0)
+    out, carries = lax.scan(lambda c, i: (vbody(*free, i, c), c),
+                            _batch(init, init_mapped, size), _indices(lower, upper))
+    return out, _moveaxis(carries, 1, 0)
+
+
+def scan_carries_vmap(f, free, free_mapped, init, init_mapped, xs, xs_mapped, size,
+                      length=None, reverse=False):
+    """``with_carries(lax.scan, ...)`` under vmap."""
+    vf = _vmapped(f, free_mapped, 0, 0 if xs_mapped else None)
+
+    def step(c, x):
+        c2, y = vf(*free, c, x)
+        return c2, (c, y)
+    final, (carries, ys) = lax.scan(step, _batch(init, init_mapped, size),
+                                    _moveaxis(xs, 0, 1) if xs_mapped else xs, length=length,
+                                    reverse=reverse)
+    return (final, _moveaxis(ys, 1, 0)), _moveaxis(carries, 1, 0)
+
+
 def switch_vmap(index, index_mapped, branches, free, free_mapped, operands, ops_mapped, size):
     """An index that differs between examples runs every branch and selects per example."""
     axes = [0 if m else None for m in ops_mapped]
@@ -284,4 +340,5 @@ def cond_vmap(pred, pred_mapped, true_fun, false_fun, free, free_mapped, operand
 def namespace():
     """The names generated code calls: ``<kind>_vjp``, ``<kind>_jvp``, ``<kind>_vmap``."""
     return {name: fn for name, fn in globals().items()
-            if name.endswith(("_vjp", "_jvp", "_vmap")) and not name.startswith("_")}
+            if name.endswith(("_vjp", "_jvp", "_vmap")) and not name.startswith("_")} | {
+                "with_carries": with_carries}
