@@ -31,7 +31,9 @@ from runtime.tree_util import register_staged_leaf
 __all__ = ["key", "PRNGKey", "key_data", "wrap_key_data", "split", "fold_in", "bits", "uniform",
            "normal", "loggamma", "randint", "bernoulli", "categorical", "choice", "permutation",
            "truncated_normal", "gumbel", "exponential", "gamma", "beta", "dirichlet", "laplace",
-           "logistic", "multivariate_normal", "orthogonal", "PRNGKeyArray", "clone"]
+           "logistic", "multivariate_normal", "orthogonal", "PRNGKeyArray", "clone", "cauchy",
+           "rademacher", "maxwell", "double_sided_maxwell", "weibull_min", "pareto", "lognormal",
+           "rayleigh", "wald", "chisquare", "f", "t", "geometric", "triangular"]
 
 U32 = np.dtype(np.uint32)
 
@@ -807,6 +809,236 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None):
     if arr is None:
         return idx
     return jnp.take(arr, idx, axis=axis)
+
+
+# ---- more distributions, each one compiled program as JAX jits them ------------------------------
+
+def _params_shape(name, shape, *params):
+    """JAX's rule: the result shape is ``shape`` (the parameters broadcast to it) or, if None,
+    the parameters' broadcast shape."""
+    shapes = [np.shape(p) for p in params]
+    if shape is None:
+        return tuple(np.broadcast_shapes(*shapes))
+    shape = _shape(shape)
+    try:
+        full = tuple(np.broadcast_shapes(shape, *shapes))
+    except ValueError:
+        full = None
+    if full != shape:
+        raise ValueError(f"{name} parameter shapes must be broadcast-compatible with shape "
+                         f"argument, and the result of broadcasting the shapes must equal the "
+                         f"shape argument, but got result {full} for shape argument {shape}.")
+    return shape
+
+
+def _params(*params):
+    return [jnp.asarray(p) for p in params]
+
+
+def cauchy(key, shape=(), dtype=None, *, out_sharding=None):
+    k, _ = _key("cauchy", key)
+    return _cauchy(k, shape=_shape(shape), dtype=_float_dtype("cauchy", dtype))
+
+
+@compiled
+def _cauchy(k, *, shape, dtype):
+    u = _uniform(k, shape, dtype, np.array(jnp.finfo(dtype).eps, dtype), np.array(1.0, dtype))
+    return lax.tan(lax.mul(np.array(np.pi, dtype), lax.sub(u, np.array(0.5, dtype))))
+
+
+def rademacher(key, shape=(), dtype=None, *, out_sharding=None):
+    k, _ = _key("rademacher", key)
+    dtype = dtypes.default_int() if dtype is None else dtypes.canonicalize(np.dtype(dtype))
+    return _rademacher(k, shape=_shape(shape), dtype=dtype)
+
+
+@compiled
+def _rademacher(k, *, shape, dtype):
+    b = jnp.asarray(bernoulli(k, 0.5, shape)).astype(dtype)
+    return jnp.subtract(jnp.multiply(2, b), 1).astype(dtype)
+
+
+def maxwell(key, shape=(), dtype=None, *, out_sharding=None):
+    k, _ = _key("maxwell", key)
+    return _maxwell(k, shape=_shape(shape), dtype=_float_dtype("maxwell", dtype))
+
+
+@compiled
+def _maxwell(k, *, shape, dtype):
+    return jnp.linalg.norm(_normal_real(k, shape + (3,), dtype), axis=-1)
+
+
+def double_sided_maxwell(key, loc, scale, shape=(), dtype=None):
+    k, _ = _key("double_sided_maxwell", key)
+    dtype = _float_dtype("double_sided_maxwell", dtype)
+    loc, scale = _params(loc, scale)
+    params = tuple(np.broadcast_shapes(loc.shape, scale.shape))
+    shape = _shape(shape)
+    return _double_sided_maxwell(k, loc, scale, shape=(shape or params) + params, dtype=dtype)
+
+
+@compiled
+def _double_sided_maxwell(k, loc, scale, *, shape, dtype):
+    km, kr = _split2(k)
+    sign = jnp.asarray(rademacher(kr, shape, dtype))
+    return jnp.add(jnp.multiply(jnp.multiply(sign, _maxwell(km, shape=shape, dtype=dtype)),
+                                scale), loc)
+
+
+def weibull_min(key, scale, concentration, shape=(), dtype=None):
+    k, _ = _key("weibull_min", key)
+    return _weibull_min(k, *_params(scale, concentration), shape=_shape(shape),
+                        dtype=_float_dtype("weibull_min", dtype))
+
+
+@compiled
+def _weibull_min(k, scale, concentration, *, shape, dtype):
+    u = _uniform(k, shape, dtype, np.array(0.0, dtype), np.array(1.0, dtype))
+    return jnp.multiply(jnp.power(jnp.negative(jnp.log1p(jnp.negative(u))),
+                                  jnp.divide(1.0, concentration)), scale)
+
+
+def pareto(key, b, shape=None, dtype=None, *, out_sharding=None):
+    k, _ = _key("pareto", key)
+    dtype = _float_dtype("pareto", dtype)
+    return _pareto(k, *_params(b), shape=_params_shape("pareto", shape, b), dtype=dtype)
+
+
+@compiled
+def _pareto(k, b, *, shape, dtype):
+    e = _uniform(k, shape, dtype, np.array(0.0, dtype), np.array(1.0, dtype), _post_exponential)
+    return lax.exp(lax.div(e, jnp.broadcast_to(_as(b, dtype), shape)))
+
+
+def lognormal(key, sigma=np.float32(1), shape=None, dtype=None, *, out_sharding=None):
+    k, _ = _key("lognormal", key)
+    dtype = _float_dtype("lognormal", dtype)
+    return _lognormal(k, *_params(sigma), shape=_params_shape("lognormal", shape, sigma),
+                      dtype=dtype)
+
+
+@compiled
+def _lognormal(k, sigma, *, shape, dtype):
+    return lax.exp(jnp.multiply(_normal_real(k, shape, dtype), _as(sigma, dtype)))
+
+
+def rayleigh(key, scale, shape=None, dtype=None, *, out_sharding=None):
+    k, _ = _key("rayleigh", key)
+    dtype = _float_dtype("rayleigh", dtype)
+    return _rayleigh(k, *_params(scale), shape=_params_shape("rayleigh", shape, scale),
+                     dtype=dtype)
+
+
+@compiled
+def _rayleigh(k, scale, *, shape, dtype):
+    u = _uniform(k, shape, dtype, np.array(0.0, dtype), np.array(1.0, dtype))
+    scale = jnp.broadcast_to(_as(scale, dtype), shape)
+    return lax.mul(scale, lax.sqrt(lax.mul(lax.log(u), np.array(-2, dtype))))
+
+
+def wald(key, mean, shape=None, dtype=None, *, out_sharding=None):
+    k, _ = _key("wald", key)
+    dtype = _float_dtype("wald", dtype)
+    return _wald(k, *_params(mean), shape=_params_shape("wald", shape, mean), dtype=dtype)
+
+
+@compiled
+def _wald(k, mean, *, shape, dtype):
+    k1, k2 = _split2(k)
+    mean = jnp.broadcast_to(_as(mean, dtype), shape)
+    v = _normal_real(k1, shape, dtype)
+    z = _uniform(k2, shape, dtype, np.array(0.0, dtype), np.array(1.0, dtype))
+    y = lax.integer_pow(v, 2)
+    y_sq, mean_sq = lax.integer_pow(y, 2), lax.integer_pow(mean, 2)
+    root = lax.sqrt(jnp.add(jnp.multiply(jnp.multiply(4, mean), y), jnp.multiply(mean_sq, y_sq)))
+    x = jnp.subtract(jnp.add(mean, jnp.divide(jnp.multiply(mean_sq, y), 2)),
+                     jnp.multiply(jnp.divide(mean, 2), root))
+    return lax.select(jnp.less_equal(z, jnp.divide(mean, jnp.add(mean, x))), x,
+                      jnp.divide(mean_sq, x))
+
+
+def chisquare(key, df, shape=None, dtype=None, *, out_sharding=None):
+    k, _ = _key("chisquare", key)
+    dtype = _float_dtype("chisquare", dtype)
+    return _chisquare(k, *_params(df), shape=_params_shape("chisquare", shape, df), dtype=dtype)
+
+
+@compiled
+def _chisquare(k, df, *, shape, dtype):
+    half = lax.div(_as(df, dtype), np.array(2, dtype))
+    log_g = _gamma(k, jnp.broadcast_to(half, shape), log_space=True)
+    return lax.mul(jnp.exp(log_g), np.array(2, dtype))
+
+
+def f(key, dfnum, dfden, shape=None, dtype=None, *, out_sharding=None):
+    k, _ = _key("f", key)
+    dtype = _float_dtype("f", dtype)
+    return _f(k, *_params(dfnum, dfden), shape=_params_shape("f", shape, dfnum, dfden),
+              dtype=dtype)
+
+
+@compiled
+def _f(k, dfnum, dfden, *, shape, dtype):
+    dfden, dfnum = _as(dfden, dtype), _as(dfnum, dtype)
+    k_den, k_num = _split2(k)
+    num = lax.div(_chisquare(k_num, dfnum, shape=shape, dtype=dtype),
+                  jnp.broadcast_to(dfnum, shape))
+    den = lax.div(_chisquare(k_den, dfden, shape=shape, dtype=dtype),
+                  jnp.broadcast_to(dfden, shape))
+    return lax.div(num, den)
+
+
+def t(key, df, shape=None, dtype=None, *, out_sharding=None):
+    k, _ = _key("t", key)
+    dtype = _float_dtype("t", dtype)
+    return _t(k, *_params(df), shape=_params_shape("t", shape, df), dtype=dtype)
+
+
+@compiled
+def _t(k, df, *, shape, dtype):
+    k_n, k_g = _split2(k)
+    n = _normal_real(k_n, shape, dtype)
+    half = lax.div(_as(df, dtype), np.array(2, dtype))
+    g = _gamma(k_g, jnp.broadcast_to(half, shape), log_space=False)
+    return jnp.multiply(n, jnp.sqrt(jnp.divide(half, g)))
+
+
+def geometric(key, p, shape=None, dtype=None, *, out_sharding=None):
+    k, _ = _key("geometric", key)
+    dtype = dtypes.default_int() if dtype is None else dtypes.canonicalize(np.dtype(dtype))
+    if not np.issubdtype(dtype, np.integer):
+        raise ValueError(f"dtype argument to `geometric` must be an int dtype, got {dtype}")
+    p = jnp.asarray(p)
+    if not dtypes.is_inexact(p.dtype):
+        p = p.astype(dtypes.default_float())
+    return _geometric(k, p, shape=_params_shape("geometric", shape, p), dtype=dtype)
+
+
+@compiled
+def _geometric(k, p, *, shape, dtype):
+    u = _uniform(k, shape, np.dtype(p.dtype), np.array(0.0, p.dtype), np.array(1.0, p.dtype))
+    u = jnp.where(jnp.equal(u, 0), 1, u)
+    log_1mp = jnp.broadcast_to(lax.log1p(jnp.negative(p)), shape)
+    return jnp.add(lax.floor(lax.div(lax.log(u), log_1mp)), 1).astype(dtype)
+
+
+def triangular(key, left, mode, right, shape=None, dtype=None, *, out_sharding=None):
+    k, _ = _key("triangular", key)
+    dtype = _float_dtype("triangular", dtype)
+    return _triangular(k, *_params(left, mode, right),
+                       shape=_params_shape("triangular", shape, left, mode, right), dtype=dtype)
+
+
+@compiled
+def _triangular(k, left, mode, right, *, shape, dtype):
+    left, right, mode = (jnp.broadcast_to(_as(v, dtype), shape) for v in (left, right, mode))
+    fc = jnp.divide(jnp.subtract(mode, left), jnp.subtract(right, left))
+    u = _uniform(k, shape, dtype, np.array(0.0, dtype), np.array(1.0, dtype))
+    width = jnp.subtract(right, left)
+    out1 = jnp.add(left, lax.sqrt(jnp.multiply(jnp.multiply(u, width), jnp.subtract(mode, left))))
+    out2 = jnp.subtract(right, lax.sqrt(jnp.multiply(jnp.multiply(jnp.subtract(1, u), width),
+                                                     jnp.subtract(right, mode))))
+    return lax.select(jnp.less(u, fc), out1, out2)
 
 
 # ---- gamma family (rejection sampling) ------------------------------------------------------------

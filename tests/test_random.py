@@ -248,3 +248,40 @@ def test_statistics():
     np.testing.assert_allclose(d.sum(-1), 1, rtol=1e-5)
     assert abs(d[:, 1].mean() - 0.75) < 0.02
 
+
+# the other distributions of jax.random; parameters are arguments (see test_samplers_under_jit)
+MORE = {
+    "cauchy": (lambda R, k: R.cauchy(k, (4, 3)), ()),
+    "rademacher": (lambda R, k: R.rademacher(k, (4, 3)), ()),
+    "weibull_min": (lambda R, k, p: R.weibull_min(k, 2.0, p, (4, 3)), ("p",)),
+    "pareto": (lambda R, k, p: R.pareto(k, p + 1), ("p",)),
+    "lognormal": (lambda R, k, p: R.lognormal(k, p, (4, 3)), ("p",)),
+    "rayleigh": (lambda R, k, p: R.rayleigh(k, p), ("p",)),
+    "wald": (lambda R, k, p: R.wald(k, p + 0.5, (4, 3)), ("p",)),
+    "chisquare": (lambda R, k, p: R.chisquare(k, p * 4), ("p",)),
+    "f": (lambda R, k, p: R.f(k, p * 4, 3.0), ("p",)),
+    "t": (lambda R, k, p: R.t(k, p * 4, (2, 3)), ("p",)),
+    "geometric": (lambda R, k, p: R.geometric(k, p, (4, 3)), ("p",)),
+    "triangular": (lambda R, k, p: R.triangular(k, 0.0, p, 2.0), ("p",)),
+}
+P3 = np.array([0.2, 0.5, 0.9], np.float32)
+
+
+@pytest.mark.parametrize("name", sorted(MORE))
+def test_more_distributions(keys, name):
+    jk, sk = keys
+    f, params = MORE[name]
+    args = [P3 for _ in params]
+    same(f(sr, sk, *[snp.asarray(a) for a in args]), f(jr, jk, *args))
+    same(s2s.jit(lambda k, *a: f(sr, k, *a))(sk, *[snp.asarray(a) for a in args]),
+         jax.jit(lambda k, *a: f(jr, k, *a))(jk, *args))
+
+
+def test_maxwell_close(keys):
+    # the same operations as JAX's; XLA rounds the fused norm of some draws one ulp apart
+    jk, sk = keys
+    np.testing.assert_allclose(sr.maxwell(sk, (4, 3)), jr.maxwell(jk, (4, 3)), rtol=3e-7)
+    np.testing.assert_allclose(sr.double_sided_maxwell(sk, 0.5, snp.asarray(P3), (2,)),
+                               jr.double_sided_maxwell(jk, 0.5, P3, (2,)), rtol=3e-7, atol=1e-7)
+    with pytest.raises(ValueError, match="broadcast-compatible"):
+        sr.pareto(sk, snp.ones(3), (2,))

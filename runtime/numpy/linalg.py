@@ -124,10 +124,10 @@ def norm(x, ord=None, axis=None, keepdims=False):
     else:
         axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
         axes = tuple(normalize_axis(i, x.ndim) for i in axes)
-    ax = abs(x)
     if ord is None or (len(axes) == 1 and ord == 2) or (len(axes) == 2 and ord == "fro"):
         sq = lax.real(lax.mul(x, lax.conj(x))) if np.dtype(x.dtype).kind == "c" else lax.mul(x, x)
         return sqrt(sum(sq, axis=axes, keepdims=keepdims))
+    ax = abs(x)
     if len(axes) == 1:
         if ord == np.inf:
             return max(ax, axis=axes, keepdims=keepdims)
