@@ -113,9 +113,31 @@ class Executable:
 _compile_count = [0]
 
 
+_LAPACK_CALL = 'call_target_name = "lapack_'  # the custom calls of lowering/ops/lapack.py
+
+
+@functools.cache
+def _register_lapack():
+    """Make jaxlib's LAPACK kernels (typed FFI handlers) known to XLA's CPU backend, once, the
+    first time a program calls one. ``initialize`` fills their LAPACK function pointers from
+    SciPy's ``cython_lapack`` (importing SciPy costs ~0.15 s, so it is not done at start-up)."""
+    from jaxlib.cpu import _lapack
+    _lapack.initialize()
+    for name, capsule in _lapack.registrations().items():
+        if name.endswith("_ffi"):
+            xc.register_custom_call_target(name, capsule, platform="cpu", api_version=1)
+
+
 @functools.lru_cache(maxsize=8192)
 def compile(text, out_avals, device):
     """Compile module ``text`` for ``device`` (cached by text and device)."""
+    if _LAPACK_CALL in text:
+        if device.platform != "cpu":
+            raise NotImplementedError(
+                f"LAPACK-backed linear algebra (cholesky, qr, eigh, svd, lu, solve, ...) runs on "
+                f"CPU only; got device {device}. Move the arrays with "
+                f"device_put(x, devices('cpu')[0]).")
+        _register_lapack()
     opts = xc.CompileOptions()
     opts.executable_build_options.num_replicas = 1
     opts.executable_build_options.num_partitions = 1

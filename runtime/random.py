@@ -1191,10 +1191,120 @@ def _dirichlet(k, alpha):
     return jnp.divide(e, jnp.sum(e, axis=-1, keepdims=True))
 
 
+def _broadcast_shapes_lax(*shapes):
+    """``lax.broadcast_shapes`` (NumPy's rule, JAX's error)."""
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise ValueError(f"Incompatible shapes for broadcasting: shapes={list(shapes)}") from None
+
+
 def multivariate_normal(key, mean, cov, shape=None, dtype=None, method="cholesky", *,
                         out_sharding=None):
-    raise NotImplementedError("multivariate_normal needs a Cholesky/eigh primitive")
+    """Samples of N(mean, cov), ``mean + factor @ z`` with ``factor`` from the Cholesky (default),
+    eigh or SVD decomposition of ``cov`` and standard normal ``z`` (bit-identical with JAX)."""
+    from runtime.numpy.util import promote_inexact
+    k, _ = _key("multivariate_normal", key)
+    mean, cov = promote_inexact(jnp.asarray(mean), jnp.asarray(cov))
+    if method not in {"svd", "eigh", "cholesky"}:
+        raise ValueError("method must be one of {'svd', 'eigh', 'cholesky'}")
+    dtype = mean.dtype if dtype is None else dtypes.canonicalize(np.dtype(dtype))
+    if not dtypes.is_float(dtype):
+        raise ValueError(f"dtype argument to `multivariate_normal` must be a float dtype, got "
+                         f"{dtype}")
+    if mean.ndim < 1:
+        raise ValueError(f"multivariate_normal requires mean.ndim >= 1, got mean.ndim == "
+                         f"{mean.ndim}")
+    if cov.ndim < 2:
+        raise ValueError(f"multivariate_normal requires cov.ndim >= 2, got cov.ndim == {cov.ndim}")
+    n = mean.shape[-1]
+    if cov.shape[-2:] != (n, n):
+        raise ValueError(f"multivariate_normal requires cov.shape == (..., n, n) for n={n}, but "
+                         f"got cov.shape == {cov.shape}.")
+    if shape is None:
+        shape = _broadcast_shapes_lax(mean.shape[:-1], cov.shape[:-2])
+    else:
+        shape = _shape(shape)
+        full = _broadcast_shapes_lax(shape, mean.shape[:-1], cov.shape[:-2])
+        if full != shape:
+            raise ValueError(f"normal parameter shapes must be broadcast-compatible with shape "
+                             f"argument, and the result of broadcasting the shapes must equal the "
+                             f"shape argument, but got result {full} for shape argument {shape}.")
+    return _multivariate_normal(k, mean, cov, shape=shape, dtype=dtype, method=method)
+
+
+@compiled
+def _multivariate_normal(k, mean, cov, *, shape, dtype, method):
+    if method == "svd":
+        u, s, _ = jnp.linalg.svd(cov)
+        factor = jnp.multiply(u, jnp.sqrt(s[..., None, :]))
+    elif method == "eigh":
+        w, v = jnp.linalg.eigh(cov)
+        factor = jnp.multiply(v, jnp.sqrt(w[..., None, :]))
+    else:
+        factor = jnp.linalg.cholesky(cov)
+    z = normal(k, shape + mean.shape[-1:], dtype)
+    return jnp.add(mean, _matvec_einsum(factor, z))
+
+
+def _matvec_einsum(factor, z):
+    """``jnp.einsum('...ij,...j->...i', factor, z)`` contracted as JAX contracts it (the same
+    ``dot_general``, so the same rounding): ``z`` is the left operand; size-1 batch dimensions
+    facing larger ones are squeezed; batch dimensions both share are dot batch dimensions; the
+    operands are swapped when that gives the result's axis order without a transpose."""
+    nz, nf = z.ndim - 1, factor.ndim - 2
+    ell = [f"e{d}" for d in range(nz)]
+    result = ell + ["i"]
+
+    def filter_singletons(x, names, other_shape, other_names):
+        keep = [x.shape[d] != 1 or nm not in other_names or
+                other_shape[other_names.index(nm)] == 1 for d, nm in enumerate(names)]
+        if all(keep):
+            return x, names
+        x = jnp.reshape(x, tuple(d for d, k in zip(x.shape, keep) if k))
+        return x, [nm for nm, k in zip(names, keep) if k]
+
+    lhs, lhs_names = filter_singletons(z, ell + ["j"], factor.shape, ell[nz - nf:] + ["i", "j"])
+    rhs, rhs_names = filter_singletons(factor, ell[nz - nf:] + ["i", "j"], lhs.shape, lhs_names)
+    batch = [nm for nm in result if nm in lhs_names and nm in rhs_names]
+    lb, rb = [lhs_names.index(nm) for nm in batch], [rhs_names.index(nm) for nm in batch]
+    lc, rc = [lhs_names.index("j")], [rhs_names.index("j")]
+    rest_l = [nm for nm in lhs_names if nm not in batch and nm != "j"]
+    rest_r = [nm for nm in rhs_names if nm not in batch and nm != "j"]
+    out_dtype = dtypes.result_type(lhs.dtype, rhs.dtype)
+    lhs, rhs = _as(lhs, out_dtype), _as(rhs, out_dtype)
+    names = batch + rest_r + rest_l
+    if names == result:
+        out = _rlax.dot_general(rhs, lhs, ((rc, lc), (rb, lb)), preferred_element_type=out_dtype)
+    else:
+        names = batch + rest_l + rest_r
+        out = _rlax.dot_general(lhs, rhs, ((lc, rc), (lb, rb)), preferred_element_type=out_dtype)
+    if names != result:
+        out = _rlax.transpose(out, [names.index(nm) for nm in result])
+    return out
 
 
 def orthogonal(key, n, shape=(), dtype=None, m=None, *, out_sharding=None):
-    raise NotImplementedError("orthogonal needs a QR primitive")
+    """A uniformly random orthogonal (unitary for complex dtypes) n x m matrix, or a batch of
+    ``shape`` of them: Q of the QR decomposition of a normal matrix, its columns' signs fixed
+    by R's diagonal (Mezzadri 2007); semi-orthogonal when n != m. Bit-identical with JAX."""
+    shape = _shape(shape)
+    k, _ = _key("orthogonal", key)
+    dtype = dtypes.default_float() if dtype is None else dtypes.canonicalize(np.dtype(dtype))
+    if not dtypes.is_inexact(dtype):
+        raise ValueError(f"dtype argument to `normal` must be a float or complex dtype, got "
+                         f"{dtype}")
+    n = operator.index(n)
+    m = n if m is None else operator.index(m)
+    if n < 0 or m < 0:
+        raise ValueError(f"negative dimensions are not allowed, got {n} and {m}")
+    return _orthogonal(k, n=n, m=m, shape=shape, dtype=dtype)
+
+
+@compiled
+def _orthogonal(k, *, n, m, shape, dtype):
+    z = normal(k, (*shape, max(n, m), min(n, m)), dtype)
+    q, r = jnp.linalg.qr(z)
+    d = jnp.linalg.diagonal(r)
+    x = jnp.multiply(q, jnp.expand_dims(jnp.sign(d), -2))
+    return jnp.swapaxes(x, -1, -2) if n < m else x

@@ -413,6 +413,127 @@ def _fused_call(x, y):
     return bind("random_fused", x, y, jaxpr=sub)[0]
 
 
+# LAPACK primitives (lowering/ops/lapack.py): (batches of) 3x3 matrices, shape s -> s[:1] + (3, 3)
+def _matrices(shape):
+    return tuple(shape[:1]) + (3, 3)
+
+
+def _mat(kind="any"):
+    return lambda rng, shape, dtype: values(kind, rng, shape, dtype)
+
+
+def _hermitian_pd(rng, shape, dtype):
+    a = values("any", rng, shape, dtype)
+    return (a @ np.conj(np.swapaxes(a, -1, -2)) + 3 * np.eye(shape[-1])).astype(dtype)
+
+
+def _well_conditioned(rng, shape, dtype):
+    return (values("unit", rng, shape, dtype) + 3 * np.eye(shape[-1])).astype(dtype)
+
+
+def _batched(fn):
+    """``fn`` (one matrix -> tuple of arrays) over the leading dimensions of ``x``."""
+    def ref(x, *rest, **params):
+        outs = [fn(x[i], *[r[i] for r in rest], **params) for i in np.ndindex(x.shape[:-2])]
+        if not outs:
+            proto = fn(np.eye(*x.shape[-2:], dtype=x.dtype),
+                       *[np.ones(r.shape[len(x.shape) - 2:], r.dtype) for r in rest], **params)
+            return tuple(np.zeros(x.shape[:-2] + np.shape(p), np.asarray(p).dtype)
+                         for p in proto)
+        return tuple(np.stack([o[k] for o in outs]).reshape(x.shape[:-2] + np.shape(outs[0][k]))
+                     for k in range(len(outs[0])))
+    return ref
+
+
+def _single(ref):
+    return lambda *a, **p: ref(*a, **p)[0]
+
+
+def _cholesky_ref(x):  # potrf writes L into the lower triangle, the upper one is the input's
+    return (np.tril(np.linalg.cholesky(x)) + np.triu(x, 1),)
+
+
+def _eigh_call(x, *, lower):
+    v, w = bind("eigh", x, lower=lower)  # eigenvectors only up to phase: rebuild the matrix
+    return w, jnp.matmul(v * w[..., None, :].astype(v.dtype), jnp.conj(jnp.swapaxes(v, -1, -2)))
+
+
+def _eigh_ref(x, *, lower):
+    return np.linalg.eigvalsh(x), x
+
+
+def _svd_call(x, *, full_matrices, compute_uv):
+    outs = bind("svd", x, full_matrices=full_matrices, compute_uv=compute_uv)
+    if not compute_uv:
+        return outs[0]
+    s, u, vt = outs
+    k = s.shape[-1]
+    return s, jnp.matmul(u[..., :, :k] * s[..., None, :].astype(u.dtype), vt[..., :k, :])
+
+
+def _svd_ref(x, *, full_matrices, compute_uv):
+    s = np.linalg.svd(x, compute_uv=False)
+    return (s, x) if compute_uv else s
+
+
+def _svd_params(rng, shape, dtype):
+    return {"full_matrices": bool(rng.integers(0, 2)), "compute_uv": bool(rng.integers(0, 2))}
+
+
+def _geqrf_ref(x):
+    h, tau = np.linalg.qr(x, mode="raw")
+    return h.T, tau
+
+
+def _lu_ref(x):
+    lu, piv = scipy.linalg.lu_factor(x)
+    perm = np.arange(x.shape[0])
+    for i, p in enumerate(piv):
+        perm[[i, p]] = perm[[p, i]]
+    return lu, piv.astype(np.int32), perm.astype(np.int32)
+
+
+def _lu_call(x):
+    lu, piv, perm = bind("lu", x)
+    return lu, piv, perm
+
+
+def _pivots(rng, shape, dtype):
+    m = shape[-1]
+    return np.stack([np.array([rng.integers(i, m) for i in range(m)], np.int32)
+                     for _ in range(int(np.prod(shape[:-1], dtype=np.int64)))]
+                    ).reshape(shape).astype(np.int32) if shape[-1] else np.zeros(shape, np.int32)
+
+
+def _pivots_ref(p, *, permutation_size):
+    out = np.broadcast_to(np.arange(permutation_size, dtype=np.int32),
+                          p.shape[:-1] + (permutation_size,)).copy()
+    for idx in np.ndindex(p.shape[:-1]):
+        for i, j in enumerate(p[idx]):
+            out[idx][[i, j]] = out[idx][[j, i]]
+    return out
+
+
+def _trsm_params(rng, shape, dtype):
+    return {k: bool(rng.integers(0, 2)) for k in ("left_side", "lower", "transpose_a",
+                                                  "conjugate_a", "unit_diagonal")}
+
+
+def _trsm_ref(a, b, *, left_side, lower, transpose_a, conjugate_a, unit_diagonal):
+    t = np.tril(a) if lower else np.triu(a)
+    if unit_diagonal:
+        t = t - np.diag(np.diag(t)) + np.eye(t.shape[0])
+    if conjugate_a:
+        t = np.conj(t)
+    if transpose_a:
+        t = t.T
+    return (np.linalg.solve(t, b) if left_side else np.linalg.solve(t.T, b.T).T,)
+
+
+def _trsm_call(a, b, **params):
+    return bind("triangular_solve", a, b, **params)
+
+
 def _compare(fn):
     return binary(fn, getattr(np, {lax.eq: "equal", lax.ne: "not_equal", lax.lt: "less",
                                    lax.le: "less_equal", lax.gt: "greater",
@@ -602,6 +723,36 @@ TABLE = {
     "cond": Line(lambda x, y: lax.cond(x.size % 2 == 0, lambda: x * y, lambda: x - y),
                  lambda x, y: x * y if x.size % 2 == 0 else x - y, [arg("small"), arg("small")],
                  ALL[:-1]),
+    # LAPACK (shapes: a batch of 0, 1, 3 or 2 matrices of 3x3, or 3x4 / 4x3 for svd and qr)
+    "cholesky": Line(lambda x: bind("cholesky", x), _single(_batched(_cholesky_ref)),
+                     [_hermitian_pd], [F32, C64], shape_of=[_matrices], tol_scale=20),
+    "eigh": Line(_eigh_call, _batched(_eigh_ref), [_hermitian_pd], [F32, C64],
+                 lambda rng, shape, dtype: {"lower": bool(rng.integers(0, 2))},
+                 shape_of=[_matrices], tol_scale=50),
+    "svd": Line(_svd_call, lambda x, **p: _batched(lambda m: _svd_ref(m, **p))(x)
+                if p["compute_uv"] else _batched(lambda m: (_svd_ref(m, **p),))(x)[0],
+                [_mat()], [F32, C64], _svd_params,
+                shape_of=[lambda s: tuple(s[:1]) + ((3, 4) if len(s) % 2 else (4, 3))],
+                tol_scale=50),
+    "geqrf": Line(lambda x: bind("geqrf", x), _batched(_geqrf_ref), [_mat()], [F32, C64],
+                  shape_of=[lambda s: tuple(s[:1]) + ((3, 4) if len(s) % 2 else (4, 3))],
+                  tol_scale=50),
+    "householder_product": Line(lambda x: bind("householder_product", *bind("geqrf", x)),
+                                _single(_batched(lambda m: (np.linalg.qr(m)[0],))), [_mat()],
+                                [F32, C64],
+                                shape_of=[lambda s: tuple(s[:1]) + (4, 3)], tol_scale=50),
+    "lu": Line(_lu_call, _batched(_lu_ref), [_well_conditioned], [F32, C64],
+               shape_of=[_matrices], tol_scale=50),
+    "lu_pivots_to_permutation": Line(
+        lambda p, *, permutation_size: bind("lu_pivots_to_permutation", p,
+                                            permutation_size=permutation_size),
+        _pivots_ref, [_pivots], [I32],
+        lambda rng, shape, dtype: {"permutation_size": (shape[-1] if shape else 1) +
+                                   int(rng.integers(0, 2))},
+        shapes=lambda s: len(s) >= 1, exact=True),
+    "triangular_solve": Line(_trsm_call, _single(_batched(_trsm_ref)), [_well_conditioned, _mat()],
+                             [F32, C64], _trsm_params,
+                             shape_of=[_matrices, _matrices], tol_scale=50),
 }
 
 

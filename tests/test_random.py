@@ -249,6 +249,138 @@ def test_statistics():
     assert abs(d[:, 1].mean() - 0.75) < 0.02
 
 
+
+# ---- multivariate_normal and orthogonal (on the LAPACK decompositions) ------------------------
+
+def _spd(rng, shape):
+    a = rng.normal(size=shape)
+    return (a @ np.swapaxes(a, -1, -2) + shape[-1] * np.eye(shape[-1])).astype(np.float32)
+
+
+# (mean shape, cov shape, shape argument): batch shapes that broadcast, size-1 dimensions, shape=
+MVN_CASES = [((3,), (3, 3), None), ((3,), (3, 3), (5,)), ((4, 3), (3, 3), None),
+             ((3,), (2, 3, 3), None), ((3,), (2, 3, 3), (4, 2)), ((2, 3), (4, 1, 3, 3), None),
+             ((1, 3), (2, 3, 3), (5, 2)), ((1,), (1, 1), (3,)), ((6,), (6, 6), (2, 3)),
+             ((3,), (3, 3), (0,))]
+
+
+@pytest.mark.parametrize("method", ["cholesky", "eigh", "svd"])
+def test_multivariate_normal(keys, method):
+    jk, sk = keys
+    rng = np.random.default_rng(0)
+    for mshape, cshape, shape in MVN_CASES:
+        mean, cov = rng.normal(size=mshape).astype(np.float32), _spd(rng, cshape)
+        ref = jr.multivariate_normal(jk, mean, cov, shape, method=method)
+        same(sr.multivariate_normal(sk, mean, cov, shape, method=method), ref)
+        same(s2s.jit(lambda k, m, c: sr.multivariate_normal(k, m, c, shape, method=method))(
+            sk, mean, cov), ref)
+    mean, cov = rng.normal(size=(3,)).astype(np.float32), _spd(rng, (3, 3))
+    for dtype in ["float16", "bfloat16"]:  # the draws' dtype; the result is float32, as JAX's
+        same(sr.multivariate_normal(sk, mean, cov, (2,), dtype, method),
+             jr.multivariate_normal(jk, mean, cov, (2,), dtype, method))
+
+
+def test_multivariate_normal_x64():
+    old = (s2s.config.jax_enable_x64, jax.config.jax_enable_x64)
+    s2s.config.update("jax_enable_x64", True)
+    jax.config.update("jax_enable_x64", True)
+    try:
+        rng = np.random.default_rng(1)
+        mean, cov = rng.normal(size=(2, 4)), _spd(rng, (4, 4)).astype(np.float64)
+        for method in ["cholesky", "eigh", "svd"]:
+            same(sr.multivariate_normal(sr.key(5), mean, cov, method=method),
+                 jr.multivariate_normal(jr.key(5), mean, cov, method=method))
+        same(sr.orthogonal(sr.key(5), 4, (2,), "complex128"),
+             jr.orthogonal(jr.key(5), 4, (2,), "complex128"))
+    finally:
+        s2s.config.update("jax_enable_x64", old[0])
+        jax.config.update("jax_enable_x64", old[1])
+
+
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 5),
+       batch=st.sampled_from([(), (2,), (3, 1)]), cov_batch=st.sampled_from([(), (1,), (2,)]),
+       method=st.sampled_from(["cholesky", "eigh", "svd"]))
+def test_multivariate_normal_shapes(seed, n, batch, cov_batch, method):
+    rng = np.random.default_rng(seed % 1000)
+    mean, cov = rng.normal(size=batch + (n,)).astype(np.float32), _spd(rng, cov_batch + (n, n))
+    try:
+        ref = jr.multivariate_normal(jr.key(seed), mean, cov, method=method)
+    except ValueError as e:  # batch shapes that do not broadcast
+        with pytest.raises(ValueError, match="Incompatible shapes"):
+            sr.multivariate_normal(sr.key(seed), mean, cov, method=method)
+        assert "Incompatible shapes" in str(e)
+        return
+    same(sr.multivariate_normal(sr.key(seed), mean, cov, method=method), ref)
+
+
+def test_multivariate_normal_errors():
+    k, jk = sr.key(0), jr.key(0)
+    mean, cov = np.zeros(3, np.float32), np.eye(3, dtype=np.float32)
+    for args, kw in [((np.zeros((), np.float32), cov), {}), ((mean, np.ones(3, np.float32)), {}),
+                     ((mean, np.eye(4, dtype=np.float32)), {}), ((mean, cov), {"method": "lu"}),
+                     ((mean, cov), {"dtype": "int32"}),
+                     ((np.zeros((2, 3), np.float32), cov), {"shape": (3,)}),
+                     ((np.zeros((2, 3), np.float32), cov), {"shape": (5, 1)})]:
+        with pytest.raises(ValueError) as theirs:
+            jr.multivariate_normal(jk, *args, **kw)
+        with pytest.raises(ValueError) as ours:
+            sr.multivariate_normal(k, *args, **kw)
+        assert str(ours.value) == str(theirs.value)
+    with pytest.raises(ValueError, match="single key"):
+        sr.multivariate_normal(sr.split(k), mean, cov)
+    with pytest.raises(ValueError, match="float dtype"):  # complex
+        sr.multivariate_normal(k, mean.astype(np.complex64), cov)
+
+
+@pytest.mark.parametrize("n,shape,dtype,m", [
+    (3, (), None, None), (4, (2,), None, None), (3, (2,), None, 5), (5, (), None, 2),
+    (3, (2, 2), "complex64", None), (3, (), "complex64", 4), (0, (), None, None),
+    (3, (), None, 0), (1, (3,), None, None), (6, (1, 2), "float32", 6)])
+def test_orthogonal(keys, n, shape, dtype, m):
+    jk, sk = keys
+    ref = jr.orthogonal(jk, n, shape, dtype, m)
+    same(sr.orthogonal(sk, n, shape, dtype, m), ref)
+    same(s2s.jit(lambda k: sr.orthogonal(k, n, shape, dtype, m))(sk), ref)
+    q = np.asarray(ref).astype(np.complex128)
+    cols = q.shape[-1] <= q.shape[-2]  # semi-orthogonal columns or rows
+    g = np.conj(np.swapaxes(q, -1, -2)) @ q if cols else q @ np.conj(np.swapaxes(q, -1, -2))
+    np.testing.assert_allclose(g, np.broadcast_to(np.eye(g.shape[-1]), g.shape), atol=1e-5)
+
+
+def test_orthogonal_errors():
+    k, jk = sr.key(0), jr.key(0)
+    for bad in [lambda R, key: R.orthogonal(key, 2.5),
+                lambda R, key: R.orthogonal(key, 3, (), "int32")]:
+        with pytest.raises(Exception) as theirs:
+            bad(jr, jk)
+        with pytest.raises(type(theirs.value)):
+            bad(sr, k)
+    for dtype in ["float16", "bfloat16"]:  # no LAPACK kernel, in JAX either
+        with pytest.raises(NotImplementedError):
+            jr.orthogonal(jk, 3, dtype=dtype)
+        with pytest.raises(NotImplementedError):
+            sr.orthogonal(k, 3, dtype=dtype)
+
+
+def test_linalg_samplers_vmap_over_keys():
+    """s2s.vmap gives each key exactly its unbatched draw (= JAX's unbatched draw). jax.vmap of
+    multivariate_normal contracts all keys' draws in one larger dot, which can round differently
+    from JAX's own per-key results, so the reference here is the per-key result."""
+    keys, jkeys = sr.split(sr.key(0), 4), jr.split(jr.key(0), 4)
+    rng = np.random.default_rng(2)
+    mean, cov = rng.normal(size=(3,)).astype(np.float32), _spd(rng, (3, 3))
+    for method in ["cholesky", "eigh", "svd"]:
+        out = s2s.vmap(lambda k: sr.multivariate_normal(k, mean, cov, (2,), method=method))(keys)
+        same(out, np.stack([np.asarray(jr.multivariate_normal(k, mean, cov, (2,), method=method))
+                            for k in jkeys]))
+    covs = np.stack([_spd(rng, (3, 3)) for _ in range(4)])
+    out = s2s.vmap(lambda k, c: sr.multivariate_normal(k, mean, c, method="eigh"))(keys, covs)
+    same(out, jax.vmap(lambda k, c: jr.multivariate_normal(k, mean, c, method="eigh"))(jkeys,
+                                                                                      covs))
+    out = s2s.vmap(lambda k: sr.orthogonal(k, 3, (2,)))(keys)
+    same(out, jax.vmap(lambda k: jr.orthogonal(k, 3, (2,)))(jkeys))
+
+
 # the other distributions of jax.random; parameters are arguments (see test_samplers_under_jit)
 MORE = {
     "cauchy": (lambda R, k: R.cauchy(k, (4, 3)), ()),

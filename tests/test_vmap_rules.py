@@ -18,7 +18,8 @@ from s2s.rules.batching import RULES
 class Line:
     """``f`` (calling ``fn``) on operands of the per-example ``shapes`` (one tuple of operand
     shapes per case); ``kind`` picks the values: f(loat), p(ositive float), i(nt in {0, 1}),
-    q (int in 1..3), b(ool), or one letter per operand."""
+    q (int in 1..3), b(ool), s(ymmetric positive definite matrices), or one letter per
+    operand."""
 
     def __init__(self, name, fn, f, shapes, kind="f"):
         self.name, self.fn, self.f, self.shapes, self.kind = name, fn, f, shapes, kind
@@ -29,6 +30,7 @@ class Line:
 
 
 S0, S1, S2 = (), (3,), (2, 3)
+M3 = (3, 3)
 UNARY = [(S0,), (S1,), (S2,)]
 RANK1 = [(S1,), (S2,)]
 BINARY = [(S0, S0), (S1, S1), (S2, S2), (S2, S1), (S0, S2), (S1, S0)]
@@ -132,6 +134,29 @@ TABLE = [
       [(S0, S2), (S1, S1), (S2, S1), ((3,), (3, 2)), (S2, (3, 2)), ((4, 2, 3), (3, 2)),
        ((2, 3), (4, 3, 2))]),
     L("outer", jnp.outer, lambda x, y: jnp.outer(x, y), [(S1, (2,)), (S2, S1), (S0, S1)]),
+    # ---- linear algebra (kind "s": symmetric positive definite matrices) ---------------------
+    L("cholesky", jnp.linalg.cholesky, lambda x: jnp.linalg.cholesky(x), [(M3,), ((2, 3, 3),)],
+      "s"),
+    L("cholesky_upper", jnp.linalg.cholesky, lambda x: jnp.linalg.cholesky(x, upper=True),
+      [(M3,)], "s"),
+    L("qr", jnp.linalg.qr, lambda x: jnp.linalg.qr(x)[0], [(M3,), ((4, 3),), ((2, 3, 4),)]),
+    L("qr_r", jnp.linalg.qr, lambda x: jnp.linalg.qr(x, mode="r"), [((4, 3),), ((3, 4),)]),
+    L("eigh", jnp.linalg.eigh, lambda x: jnp.linalg.eigh(x).eigenvectors,
+      [(M3,), ((2, 3, 3),)], "s"),
+    L("eigh_values", jnp.linalg.eigh, lambda x: jnp.linalg.eigh(x, UPLO="U")[0], [(M3,)]),
+    L("eigvalsh", jnp.linalg.eigvalsh, lambda x: jnp.linalg.eigvalsh(x), [(M3,)], "s"),
+    L("svd", jnp.linalg.svd, lambda x: jnp.linalg.svd(x)[1], [((3, 4),), ((2, 4, 3),)]),
+    L("svd_u", jnp.linalg.svd, lambda x: jnp.linalg.svd(x, full_matrices=False).U,
+      [((4, 3),)]),
+    L("svd_values", jnp.linalg.svd, lambda x: jnp.linalg.svd(x, compute_uv=False), [((3, 4),)]),
+    L("svd_hermitian", jnp.linalg.svd, lambda x: jnp.linalg.svd(x, hermitian=True)[2], [(M3,)],
+      "s"),
+    L("inv", jnp.linalg.inv, lambda x: jnp.linalg.inv(x), [(M3,), ((2, 3, 3),)], "s"),
+    L("det", jnp.linalg.det, lambda x: jnp.linalg.det(x), [(M3,), ((2, 2),), ((2, 4, 4),)]),
+    L("slogdet", jnp.linalg.slogdet, lambda x: jnp.linalg.slogdet(x)[1], [(M3,), ((4, 4),)]),
+    L("solve", jnp.linalg.solve, lambda a, b: jnp.linalg.solve(a, b),
+      [(M3, (3,)), (M3, (3, 2)), ((2, 3, 3), (3,)), ((2, 3, 3), (2, 3, 2)), (M3, (2, 3, 2)),
+       ((2, 3, 3), (3, 1))], "sf"),
     # ---- indexing -----------------------------------------------------------------------------
     L("getitem_int", jnp._getitem, lambda x: x[1], [((3,),), ((2, 3),)]),
     L("getitem_slices", jnp._getitem, lambda x: x[..., ::-1][:1], RANK1),
@@ -159,6 +184,9 @@ def _values(rng, kind, shape):
         return rng.integers(1, 4, size=shape).astype(np.int32)
     if kind == "b":
         return rng.random(size=shape) < 0.5
+    if kind == "s":  # symmetric positive definite (batches of) matrices
+        a = rng.normal(size=shape)
+        return (a @ np.swapaxes(a, -1, -2) + shape[-1] * np.eye(shape[-1])).astype(np.float32)
     raise ValueError(kind)
 
 

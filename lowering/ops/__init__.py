@@ -1,4 +1,5 @@
 """Primitive declarations: each module defines its primitives' shape rules and emitters."""
 from lowering.ops import elementwise, structural, reductions, indexing, linalg  # noqa: F401 (register)
 from lowering.ops import random  # noqa: F401,E402 (register threefry2x32)
+from lowering.ops import lapack  # noqa: F401,E402 (LAPACK custom calls)
 from lowering.ops import control  # noqa: F401,E402 (register while, cond)

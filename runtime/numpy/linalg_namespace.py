@@ -1,3 +1,18 @@
 """``s2s.numpy.linalg``."""
+import operator
+
+import numpy as np
+
 from runtime.numpy.linalg import matmul, norm, outer, tensordot, trace, vecdot  # noqa: F401
-from runtime.numpy.linalg import diagonal  # noqa: F401
+from runtime.numpy.decompositions import diagonal_last2 as _diagonal_last2
+from runtime.numpy.decompositions import (  # noqa: F401
+    EighResult, QRResult, SlogdetResult, SVDResult, cholesky, det, eigh, eigvalsh, inv, qr,
+    slogdet, solve, svd)
+
+
+def diagonal(x, /, *, offset=0):
+    """The diagonals of the matrices in the last two axes (the array API's ``linalg.diagonal``,
+    as ``jax.numpy.linalg.diagonal``)."""
+    if np.ndim(x) < 2:
+        raise ValueError("diagonal requires an array of at least two dimensions.")
+    return _diagonal_last2(x, operator.index(offset))

@@ -360,6 +360,22 @@ def norm(z, x, ord=None, axis=None, keepdims=False):
     d[x] = norm_adjoint(d[z], x, z, ord, axis, keepdims)
 
 
+@adjoint(jnp.linalg.cholesky)
+def cholesky(z, a, upper=False, symmetrize_input=True):
+    d[a] = cholesky_adjoint(d[z], z, upper, symmetrize_input)
+
+
+@adjoint(jnp.linalg.eigh)
+def eigh(z, a, UPLO=None, symmetrize_input=True):
+    d[a] = eigh_adjoint(d[z], a, z, symmetrize_input)
+
+
+@adjoint(jnp.linalg.eigvalsh)
+def eigvalsh(z, a, UPLO="L", symmetrize_input=True):
+    d[a] = eigh_adjoint((d[z], zero), a, jnp.linalg.eigh(a, UPLO, symmetrize_input),
+                        symmetrize_input)
+
+
 @adjoint(at_set)
 def at_set_(z, x, idx, values):
     d[x] = cleared_at(d[z], idx)

@@ -230,6 +230,42 @@ def outer(fn, mapped, a, b):
     return (a[..., :, None] if ma else a[:, None]) * (b[..., None, :] if mb else b[None, :])
 
 
+# ---- linear algebra: leading dimensions are batch dimensions already -------------------------
+
+@rule(jnp.linalg.cholesky, jnp.linalg.qr, jnp.linalg.eigh, jnp.linalg.eigvalsh, jnp.linalg.svd,
+      jnp.linalg.inv, jnp.linalg.det, jnp.linalg.slogdet)
+def stacked_matrices(fn, mapped, a, *args, **kwargs):
+    """Functions of a (batch of) matrix ``a`` (..., m, n): the vmapped axis in front is one more
+    batch dimension; their outputs carry the batch dimensions in front too."""
+    if not mapped[0] or any(mapped[1:]):
+        return loop(fn, mapped, a, *args, **kwargs)
+    return fn(a, *args, **kwargs)
+
+
+@rule(jnp.linalg.solve)
+def solve(fn, mapped, a, b):
+    """Per example ``a`` is (..., m, m) and ``b`` (m,) or (..., m, k): a vector ``b`` becomes a
+    one-column matrix, then both get the same rank with the vmapped axis in front (size-1
+    batch dimensions broadcast) and one batched solve does every example."""
+    ma, mb = (list(mapped) + [False, False])[:2]
+    ra, rb = _ndim(a, ma), _ndim(b, mb)
+    if ra < 2 or rb < 1 or (rb > 1 and ra == rb + 1 and np.shape(a)[-1] == np.shape(b)[-1]
+                            and np.shape(a)[-1] != np.shape(b)[-2]):
+        return loop(fn, mapped, a, b)  # JAX's error, raised for the first example
+    a, b = jnp.asarray(a), jnp.asarray(b)
+    vector = rb == 1
+    if vector:
+        b, rb = b[..., None], 2
+    rank = max(ra, rb)
+
+    def lift(x, m, r):
+        lead = (x.shape[0],) if m else (1,)
+        return jnp.reshape(x, lead + (1,) * (rank - r) + tuple(x.shape[1 if m else 0:]))
+
+    out = fn(lift(a, ma, ra), lift(b, mb, rb))
+    return out[..., 0] if vector else out
+
+
 # ---- indexing --------------------------------------------------------------------------------
 
 @rule(jnp._getitem)

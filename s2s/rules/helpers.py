@@ -402,6 +402,68 @@ def norm_adjoint(g, x, z, ord=None, axis=None, keepdims=False):
     return back * jnp.sign(x) * jnp.abs(x) ** (p - 1) * zb ** (1 - p)
 
 
+def _mT(x):
+    return jnp.swapaxes(x, -1, -2)
+
+
+def _conj(x):
+    return jnp.conj(x) if np.dtype(x.dtype).kind == "c" else x
+
+
+def _symmetrize_adjoint(g):
+    """The transpose of ``x -> (x + x^H) / 2`` (JAX's convention: conj transposes to conj)."""
+    return (g + _conj(_mT(g))) / 2
+
+
+def cholesky_adjoint(g, L, upper=False, symmetrize_input=True):
+    """The cotangent of ``a`` from that of ``L = cholesky(a)``: the transpose of JAX's JVP
+    ``dL = L phi(L^-1 da L^-H)`` (``phi``: lower triangle, diagonal halved)."""
+    from runtime.numpy.decompositions import _triangular_solve
+    if g is zero:
+        return zero
+    g = jnp.asarray(g)
+    if upper:  # U = L^H, and the transpose of conj(x^T) is conj(g^T)
+        L, g = _conj(_mT(L)), _conj(_mT(g))
+    g = jnp.tril(g).astype(L.dtype)
+    n = L.shape[-1]
+    m = jnp.tril(jnp.matmul(_mT(L), g))
+    x = m - 0.5 * m * jnp.eye(n, dtype=L.dtype)  # phi is a mask: its own transpose
+    y = _triangular_solve(L, x, left_side=True, lower=True, transpose_a=True)  # L^-T x
+    s = _triangular_solve(_conj(L), y, left_side=False, lower=True)  # ... conj(L)^-1
+    return _symmetrize_adjoint(s) if symmetrize_input else s
+
+
+def _field(ct, i, name):
+    """Entry ``i`` of a named-tuple cotangent, reached by position and/or by field ``name``."""
+    if not isinstance(ct, Sparse):
+        return item(ct, i)
+    out = zero
+    for k in (i, name):
+        if k in ct and not is_zero(ct[k]):
+            out = ct[k] if out is zero else out + ct[k]
+    return out
+
+
+def eigh_adjoint(ct, a, z, symmetrize_input=True):
+    """The cotangent of ``a`` from those of ``(w, v) = eigh(a)``: the transpose of JAX's JVP
+    ``dw = real(diag(v^H da v))``, ``dv = v (F * (v^H da v))`` with
+    ``F[i, j] = 1 / (w[j] - w[i])`` off the diagonal."""
+    gw, gv = _field(ct, 0, "eigenvalues"), _field(ct, 1, "eigenvectors")
+    if gw is zero and gv is zero:
+        return zero
+    w, v = item(z, 0), item(z, 1)
+    n = w.shape[-1]
+    eye = jnp.eye(n, dtype=w.dtype)
+    f = 1.0 / (eye + w[..., None, :] - w[..., :, None]) - eye
+    m = jnp.zeros(v.shape, v.dtype)
+    if gw is not zero:
+        m = m + jnp.asarray(gw)[..., :, None].astype(v.dtype) * eye.astype(v.dtype)
+    if gv is not zero:
+        m = m + f.astype(v.dtype) * jnp.matmul(_mT(v), jnp.asarray(gv).astype(v.dtype))
+    ga = jnp.matmul(jnp.matmul(_conj(v), m), _mT(v))
+    return _symmetrize_adjoint(ga) if symmetrize_input else ga
+
+
 def at_set(x, idx, values):
     """``x.at[idx].set(values)`` (the name the transforms give that method chain)."""
     return jnp.asarray(x).at[idx].set(values)
@@ -446,6 +508,7 @@ def namespace():
             "split_like": split_like, "unstack_like": unstack_like,
             "cumsum_adjoint": cumsum_adjoint, "sort_adjoint": sort_adjoint,
             "norm_adjoint": norm_adjoint, "cleared_at": cleared_at,
+            "cholesky_adjoint": cholesky_adjoint, "eigh_adjoint": eigh_adjoint,
             "gathered_at": gathered_at, "placed_at": placed_at,
             "tangent_items": tangent_items}
 
