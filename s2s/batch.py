@@ -363,25 +363,7 @@ class Batch(Reverse):
     def control_flow(self, node, fn, carries_of=None):
         """``lax.fori_loop`` & co on mapped values: the rule of ``s2s/rules/control.py`` runs
         each body vmapped, lifted over the mapped values it closes over."""
-        import inspect
-        kind = _control_flow()[fn]
-        try:
-            a = inspect.signature(fn).bind(*node.args, **{k.arg: k.value
-                                                         for k in node.keywords}).arguments
-        except TypeError as e:
-            self.fail(node, f"this call of {fn.__name__} ({e})")
-        funcs = {"fori_loop": ["body_fun"], "scan": ["f"], "map": ["f"], "switch": [],
-                 "cond": ["true_fun", "false_fun"], "while_loop": ["cond_fun", "body_fun"]}[kind]
-        fnodes = [a[p] for p in funcs]
-        if kind == "switch":
-            if not isinstance(a["branches"], (gast.List, gast.Tuple)):
-                self.fail(node, "lax.switch with branches that are not a literal list")
-            fnodes = list(a["branches"].elts)
-        free = []
-        for f in fnodes:
-            free += [n for n in self.lifted_names(f) if n not in free]
-        ops = list(a.get("operands", ())) + ([a["operand"]] if a.get("operand") is not None
-                                             else [])
+        kind, a, fnodes, free, ops = self.control_parts(node, fn)
         done = {k: self.expr(a[k]) for k in ("init_val", "init", "xs", "lower", "upper",
                                              "pred", "index") if k in a}
         done_ops = [self.expr(o) for o in ops]

@@ -61,7 +61,8 @@ def to_source(node):
 
 
 # statements ``"__s2s_comment__text"`` (how transforms write comments into an AST) -> ``# text``
-_COMMENT_LINE = re.compile(r"""^(\s*)['"]__s2s_comment__(.*)['"]$""", re.M)
+# (a function's first statement unparses as a triple-quoted docstring)
+_COMMENT_LINE = re.compile(r"""^(\s*)(?:'|"|\"\"\")__s2s_comment__(.*?)(?:'|"|\"\"\")$""", re.M)
 
 
 def write(source, name):

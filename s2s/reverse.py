@@ -940,42 +940,14 @@ class Reverse:
         """``lax.fori_loop`` / ``scan`` / ``map`` / ``cond`` / ``switch``: the forward line
         stays; backward, a rule of ``s2s/rules/control.py`` runs the generated vjp of each body,
         passed *lifted* over the differentiated values it closes over."""
-        import inspect
-        kind = _control_flow()[fn]
+        kind, a, fnodes, free, ops = self.control_parts(node, fn)
         if kind == "while_loop" and self.mode_name == "reverse":
             from s2s.rules.control import _DYNAMIC
             self.fail(node, f"lax.while_loop: {_DYNAMIC}")
-        if any(k.arg is None for k in node.keywords):
-            self.fail(node, "calls with **kwargs")
-        try:
-            bound = inspect.signature(fn).bind(*node.args,
-                                               **{k.arg: k.value for k in node.keywords})
-        except TypeError as e:
-            self.fail(node, f"this call of {fn.__name__} ({e})")
-        a = bound.arguments
-        funcs = {"fori_loop": ["body_fun"], "scan": ["f"], "map": ["f"],
-                 "cond": ["true_fun", "false_fun"], "switch": [],
-                 "while_loop": ["cond_fun", "body_fun"]}[kind]
-        fnodes = [a[p] for p in funcs]
-        if kind == "switch":
-            if not isinstance(a["branches"], (gast.List, gast.Tuple)):
-                self.fail(node, "lax.switch with branches that are not a literal list")
-            fnodes = list(a["branches"].elts)
         for key in ("lower", "upper", "pred", "index", "length", "reverse"):
             if key in a and self.is_active(a[key]):
                 self.fail(node, f"a differentiated `{key}` of lax.{kind}")
-        free = []
-        for f in fnodes:
-            for n in self.lifted_names(f):
-                if n not in free:
-                    free.append(n)
         lifted = [self.lift(f, free) for f in fnodes]
-        if kind == "cond":
-            ops = list(a.get("operands", ()))
-            if a.get("operand") is not None:
-                ops.append(a["operand"])
-        else:
-            ops = list(a.get("operands", ()))
         new = {}  # operand node -> its name after splitting
         for key in ("init_val", "init", "xs"):  # the differentiable operands
             if key in a:
@@ -1011,6 +983,34 @@ class Reverse:
         steps.append((name, "control", (expr, kind, args, kw,
                                         diff + [_name(n) for n in free], prelude)))
         return None
+
+    def control_parts(self, node, fn):
+        """A lax control-flow call taken apart: (kind, its arguments by parameter name, the
+        function expressions among them, the transformed values those close over, the
+        operands passed to them)."""
+        import inspect
+        kind = _control_flow()[fn]
+        if any(k.arg is None for k in node.keywords):
+            self.fail(node, "calls with **kwargs")
+        try:
+            a = inspect.signature(fn).bind(*node.args, **{k.arg: k.value
+                                                         for k in node.keywords}).arguments
+        except TypeError as e:
+            self.fail(node, f"this call of {fn.__name__} ({e})")
+        if kind == "switch":
+            if not isinstance(a["branches"], (gast.List, gast.Tuple)):
+                self.fail(node, "lax.switch with branches that are not a literal list")
+            fnodes = list(a["branches"].elts)
+        else:
+            fnodes = [a[p] for p in {"fori_loop": ["body_fun"], "scan": ["f"], "map": ["f"],
+                                     "cond": ["true_fun", "false_fun"],
+                                     "while_loop": ["cond_fun", "body_fun"]}[kind]]
+        free = []
+        for f in fnodes:
+            free += [n for n in self.lifted_names(f) if n not in free]
+        ops = list(a.get("operands", ())) + ([a["operand"]] if a.get("operand") is not None
+                                             else [])
+        return kind, a, fnodes, free, ops
 
     def lifted_names(self, f):
         """The differentiated values function expression ``f`` closes over."""

@@ -1,3 +1,4 @@
+import contextlib
 import os
 
 from hypothesis import HealthCheck, settings
@@ -7,3 +8,19 @@ settings.register_profile("ci", max_examples=15, deadline=None,
 settings.register_profile("dev", max_examples=40, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@contextlib.contextmanager
+def x64_in_both(on):
+    """64-bit types on or off in s2s and in jax (the reference) alike; both restored after."""
+    import jax
+
+    import s2s
+    old = (s2s.config.jax_enable_x64, jax.config.jax_enable_x64)
+    s2s.config.update("jax_enable_x64", on)
+    jax.config.update("jax_enable_x64", on)
+    try:
+        yield
+    finally:
+        s2s.config.update("jax_enable_x64", old[0])
+        jax.config.update("jax_enable_x64", old[1])

@@ -15,6 +15,7 @@ from jax._src.lax.lax import _convert_element_type as jax_convert
 import s2s
 import s2s.lax as slax
 import s2s.numpy as snp
+from conftest import x64_in_both
 
 DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
           "bfloat16", "float16", "float32", "float64", "complex64", "complex128",
@@ -27,17 +28,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 @pytest.fixture(params=["x32", "x64"])
 def mode(request):
     """Runs the test with 64-bit types off and on, in both s2s and jax; restores both after."""
-    x64 = request.param == "x64"
-    old = (s2s.config.jax_enable_x64, jax.config.jax_enable_x64)
-    s2s.config.update("jax_enable_x64", x64)
-    jax.config.update("jax_enable_x64", x64)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # float64 requested with x64 off: tested below
-            yield request.param
-    finally:
-        s2s.config.update("jax_enable_x64", old[0])
-        jax.config.update("jax_enable_x64", old[1])
+    with x64_in_both(request.param == "x64"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # float64 requested with x64 off: tested below
+        yield request.param
 
 
 def outcome(fn):

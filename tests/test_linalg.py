@@ -14,18 +14,15 @@ import s2s
 import s2s.numpy as snp
 
 jax = pytest.importorskip("jax")
+from conftest import x64_in_both  # noqa: E402
 jl = jax.numpy.linalg  # (not ``jnp``: s2s's generated code uses that name)
 
 
 @pytest.fixture(params=["x32", "x64"])
 def x64(request):
     on = request.param == "x64"
-    old = (s2s.config.jax_enable_x64, jax.config.jax_enable_x64)
-    s2s.config.update("jax_enable_x64", on)
-    jax.config.update("jax_enable_x64", on)
-    yield on
-    s2s.config.update("jax_enable_x64", old[0])
-    jax.config.update("jax_enable_x64", old[1])
+    with x64_in_both(on):
+        yield on
 
 
 def same(ours, ref, what=""):

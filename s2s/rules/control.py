@@ -163,25 +163,26 @@ def _tangent(t, primal):
     return materialize(t, primal)
 
 
+def _carried(jvp, free, t_free):
+    """A loop step over (carry, its tangent): the body's generated jvp, after the index (if
+    any) the loop passes first."""
+    def step(*args):
+        *index, (c, dc) = args
+        out, t = jvp(*free, *index, c, *t_free, dc)
+        return out, _tangent(t, out)
+    return step
+
+
 def fori_loop_jvp(lower, upper, body, free, init, tangents):
     nf = len(free)
-    jvp = _jvp(body, nf + 2, skip=(nf,))
-    t_free = [_tangent(t, v) for t, v in zip(tangents[1:], free)]
-
-    def step(i, state):
-        out, t = jvp(*free, i, state[0], *t_free, state[1])
-        return out, _tangent(t, out)
+    step = _carried(_jvp(body, nf + 2, skip=(nf,)), free,
+                    [_tangent(t, v) for t, v in zip(tangents[1:], free)])
     return lax.fori_loop(lower, upper, step, (init, _tangent(tangents[0], init)))
 
 
 def while_loop_jvp(cond_fun, body_fun, free, init, tangents):
-    nf = len(free)
-    jvp = _jvp(body_fun, nf + 1)
-    t_free = [_tangent(t, v) for t, v in zip(tangents[1:], free)]
-
-    def step(state):
-        out, t = jvp(*free, state[0], *t_free, state[1])
-        return out, _tangent(t, out)
+    step = _carried(_jvp(body_fun, len(free) + 1), free,
+                    [_tangent(t, v) for t, v in zip(tangents[1:], free)])
     return lax.while_loop(lambda state: cond_fun(*free, state[0]), step,
                           (init, _tangent(tangents[0], init)))
 
