@@ -49,22 +49,26 @@ class _Derivative:
     def _nums(self, nargs):
         return _argnums_tuple(self.argnums, nargs, self.__name__)
 
-    def _generated(self, nargs):
+    def _generated(self, nargs, kwnames=()):
         nums, single = self._nums(nargs)
         return grad_function(self.fun, nums, self.has_aux,
-                             "value_and_grad" if self.value else "grad", single)
+                             "value_and_grad" if self.value else "grad", single,
+                             (nargs, kwnames))
+
+    def s2s_fingerprint(self, pins):
+        from s2s.cache import fingerprint
+        return ("grad", self.argnums, self.has_aux, self.value, fingerprint(self.fun, pins))
 
     @property
     def __wrapped__(self):
         import inspect
-        return self._generated(len(inspect.signature(self.fun).parameters))
+        params = inspect.signature(self.fun).parameters.values()
+        return self._generated(len([p for p in params if p.kind in (
+            p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]))
 
     def __call__(self, *args, **kwargs):
-        if kwargs:
-            raise TypeError("s2s.grad: pass the arguments of a differentiated function "
-                            "positionally (or close over keyword arguments).")
         _check_inputs(args, self._nums(len(args))[0], self.allow_int, self.holomorphic)
-        return self._generated(len(args))(*args)
+        return self._generated(len(args), tuple(kwargs))(*args, **kwargs)
 
     def __repr__(self):
         return f"<{'value_and_grad' if self.value else 'grad'} of {self.__qualname__}>"
@@ -101,7 +105,8 @@ def vjp(fun, *primals, has_aux=False):
     """``(fun(*primals), pullback)``; ``pullback(ct)`` runs the generated derivative with
     ``ct`` as the output cotangent and returns one cotangent per primal."""
     generated = grad_function(getattr(fun, "__wrapped__", fun) if _is_jitted(fun) else fun,
-                              tuple(range(len(primals))), has_aux, "vjp")
+                              tuple(range(len(primals))), has_aux, "vjp",
+                              call=(len(primals), ()))
     res = fun(*primals)
     out, aux = (res[0], res[1]) if has_aux else (res, None)
 

@@ -44,13 +44,14 @@ def jvp(fun, primals, tangents, has_aux=False):
                                 f"dtype must be float0. Got primal dtype {pd.name} and so "
                                 f"expected tangent dtype {pd.name}, but got tangent dtype "
                                 f"{td.name} instead.")
-    generated = jvp_function(_unjit(fun), tuple(range(len(primals))), has_aux)
+    generated = jvp_function(_unjit(fun), tuple(range(len(primals))), has_aux,
+                             (len(primals), ()))
     return generated(*primals, *tangents)
 
 
 def linearize(fun, *primals):
     """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the tangent map at primals."""
-    generated = jvp_function(_unjit(fun), tuple(range(len(primals))))
+    generated = jvp_function(_unjit(fun), tuple(range(len(primals))), call=(len(primals), ()))
     out = _unjit(fun)(*primals)
 
     def f_jvp(*tangents):
@@ -113,6 +114,10 @@ class _Jacobian:
         self.fun, self.argnums, self.has_aux, self.mode = _unjit(fun), argnums, has_aux, mode
         self.__name__ = f"{mode}_{getattr(fun, '__name__', 'fun')}"
 
+    def s2s_fingerprint(self, pins):
+        from s2s.cache import fingerprint
+        return (self.mode, repr(self.argnums), self.has_aux, fingerprint(self.fun, pins))
+
     def __call__(self, *args):
         nums, single = _argnums(self.argnums, len(args))
         if isinstance(self.fun, _Jacobian):
@@ -145,7 +150,7 @@ class _Jacobian:
                     for k in range(len(nums))]
 
         if self.mode == "jacfwd":
-            generated = jvp_function(self.fun, nums, self.has_aux)
+            generated = jvp_function(self.fun, nums, self.has_aux, (len(args), ()))
             columns = [[] for _ in flat_in]
             out = aux = None
             for li, onehot in _basis(flat_in, _float_dtype):
@@ -161,7 +166,8 @@ class _Jacobian:
         else:
             for leaf in flat_in:
                 _float_dtype(leaf)
-            generated = grad_function(self.fun, nums, self.has_aux, "vjp")
+            generated = grad_function(self.fun, nums, self.has_aux, "vjp",
+                                      call=(len(args), ()))
             res = self.fun(*args)
             out, aux = (res[0], res[1]) if self.has_aux else (res, None)
             out_leaves, out_tree = tree_flatten(out)
@@ -182,7 +188,7 @@ class _Jacobian:
         x = args[num]
         n_in = x.size
         if self.mode == "jacfwd":
-            generated = jvp_function(self.fun, (num,))
+            generated = jvp_function(self.fun, (num,), call=(len(args), ()))
             basis = jnp.reshape(jnp.eye(n_in, dtype=x.dtype), (n_in,) + x.shape)
             (out, tangents), flags = vmap_function(generated, (len(args),))(*args, basis, n_in)
             out_flag, tangent_flag = flags if isinstance(flags, tuple) else (flags, flags)
@@ -197,7 +203,7 @@ class _Jacobian:
         out = self.fun(*args)
         if not isinstance(out, Array):
             return self._looped(args, (num,), True)
-        generated = grad_function(self.fun, (num,), mode="vjp")
+        generated = grad_function(self.fun, (num,), mode="vjp", call=(len(args), ()))
         n_out = out.size
         basis = jnp.reshape(jnp.eye(n_out, dtype=out.dtype), (n_out,) + out.shape)
         _, (rows,) = batched_result(vmap_function(generated, (len(args),))(*args, basis, n_out),
@@ -215,14 +221,14 @@ class _Jacobian:
         shape_out = jnp.shape(out)
         n_out = int(np.prod(shape_out, dtype=np.int64))
         if inner == "jacrev":
-            core = grad_function(f, (0,), mode="vjp")  # core(x, ct) -> (out, (row,))
+            core = grad_function(f, (0,), mode="vjp", call=(1, ()))  # core(x, ct) -> (out, (row,))
             inner_basis = [materialize(jnp.zeros(n_out, dt).at[k].set(1).reshape(shape_out), out)
                            for k in range(n_out)]
 
             def entry(x_, e):  # row k of the Jacobian at x_
                 return core(x_, e)[1][0]
         else:
-            core = jvp_function(f, (0,))  # core(x, t) -> (out, tangent)
+            core = jvp_function(f, (0,), call=(1, ()))  # core(x, t) -> (out, tangent)
             inner_basis = [jnp.zeros(n_in, dt).at[k].set(1).reshape(shape_in)
                            for k in range(n_in)]
 

@@ -167,6 +167,10 @@ class Jitted:
         self._staged = {}
         self._neg_static = any(i < 0 for i in static_argnums)
 
+    def s2s_fingerprint(self, pins):
+        from s2s.cache import fingerprint
+        return ("jit", self.static_argnums, self.static_argnames, fingerprint(self._fun, pins))
+
     # ---- descriptor: @jit on a method ---------------------------------------------------------
     def __get__(self, obj, objtype=None):
         if obj is None:

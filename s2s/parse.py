@@ -175,6 +175,7 @@ def parse(fun):
     plain, args, kwargs = resolve(fun)
     code = plain.__code__
     filename, lineno = code.co_filename, code.co_firstlineno
+    linecache.checkcache(filename)  # the file may have changed since it was last read
     lines = linecache.getlines(filename, plain.__globals__)
     if not lines:
         raise TransformError(

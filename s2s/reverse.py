@@ -16,7 +16,7 @@ import types
 import gast
 
 from runtime import numpy as rnp
-from s2s import codegen, custom, parse as parse_mod
+from s2s import cache, codegen, custom, parse as parse_mod, signature
 from s2s.errors import TransformError
 from s2s.rules import ADJOINTS
 from s2s.rules import adjoints as _registered  # noqa: F401  (fills ADJOINTS)
@@ -39,8 +39,9 @@ _NONDIFFERENTIABLE = {len, int, range, bool, isinstance, type, print, rnp.shape,
                       rnp.argmax, rnp.argmin, rnp.sign, rnp.floor, rnp.ceil, rnp.round,
                       rnp.isnan, rnp.isfinite, rnp.isinf, rnp.zeros_like, rnp.ones_like,
                       rnp.arange, rnp.zeros, rnp.ones, rnp.equal, rnp.not_equal, rnp.less,
-                      rnp.less_equal, rnp.greater, rnp.greater_equal, helpers.seed_cotangent,
-                      helpers.reduced_count, helpers.clip_gradient_mask, helpers.zeros_like_tree,
+                      rnp.less_equal, rnp.greater, rnp.greater_equal,
+                      helpers.reduced_count, helpers.clip_gradient_mask, helpers.clip_bound_mask,
+                      helpers.zeros_like_tree,
                       helpers.transpose_inverse, helpers.shape_of, custom.stop_gradient}
 
 
@@ -126,28 +127,22 @@ class Reverse:
     rules = ADJOINTS
     mode_name = "reverse"
 
-    def __init__(self, parsed, wrt, has_aux=False, mode="vjp", single=False):
+    def __init__(self, parsed, wrt, has_aux=False, mode="vjp", single=False, call=(None, ())):
         self.mode, self.single = mode, single
         self.parsed = parsed
         self.where_file = parsed.filename
-        node = parsed.node
-        if isinstance(node, gast.Lambda):
-            node = gast.FunctionDef(name="lambda_", args=node.args,
-                                    body=[gast.Return(value=node.body)], decorator_list=[],
-                                    returns=None, type_comment=None, type_params=[])
-            gast.copy_location(node, parsed.node)
+        node, defaults = signature.bind_call_shape(parsed, *call)
         self.node = node
-        self.params = [a.id for a in node.args.posonlyargs + node.args.args]
-        if node.args.vararg or node.args.kwarg or node.args.kwonlyargs:
-            self.fail(node, "functions with *args, **kwargs or keyword-only parameters")
-        self.wrt = [self.params[i] for i in wrt]
+        positional = [a.id for a in node.args.args]
+        self.params = positional + [a.id for a in node.args.kwonlyargs]
+        self.wrt = [positional[i] for i in wrt]
         self.has_aux = has_aux
-        self.namespace = dict(parsed.globals)
-        self.namespace.update(parsed.freevars)
-        self.free = dict(parsed.freevars)
+        self.free = {**parsed.freevars, **defaults}
+        self.extra = dict(defaults)  # names the generated code adds, with their values
         self.user_names = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)} | set(
             self.params)
         self.counter = 0
+        self.arrays, self.containers = set(), set()  # names known to hold arrays / maybe not
         self.adj_names = {}
         self.defined = set()       # adjoints with a value at this point of the backward sweep
         self.needs_init = set()    # adjoints first written inside a loop or branch
@@ -222,15 +217,19 @@ class Reverse:
         if isinstance(node, gast.Name):
             if node.id in self.local_names:
                 return None
-            if node.id in self.namespace:
-                return self.namespace[node.id]
-            return getattr(__builtins__, node.id, None) if not isinstance(__builtins__, dict) \
-                else __builtins__.get(node.id)
+            if node.id in self.extra:
+                return self.extra[node.id]
+            if node.id in self.parsed.freevars:
+                return self.parsed.freevars[node.id]
+            value = cache.note_global(self.parsed.globals, node.id)
+            return None if value is cache.MISSING else value
         if isinstance(node, gast.Attribute):
             base = self.static_value(node.value)
             if base is None:
                 return None
-            return getattr(base, node.attr, None)
+            value = getattr(base, node.attr, None)
+            cache.note(base, node.attr, value)
+            return value
         if isinstance(node, gast.Call):  # s2s.grad(f), s2s.jit(f): transformations of statics
             from s2s import ad
             from s2s.batch import vmap
@@ -626,6 +625,10 @@ class Reverse:
         """One active statement ``tgt = f(args)``: its forward line and its backward thunk."""
         tgt = str(tgt)
         self.active.add(tgt)
+        if kind == "call" and _returns_array(spec[1].primal):
+            self.arrays.add(tgt)
+        else:
+            self.containers.add(tgt)
         push, pushed = self.save(tgt, in_loop)
         if kind == "copy":
             fwd = push + [_assign(tgt, spec)]
@@ -672,19 +675,20 @@ class Reverse:
                                                          ctx=gast.Load()), _name(self.adj(tgt))))
             return push + [_assign(tgt, _call(vname, *[copy.deepcopy(a) for a in args]))], bwd
         if kind == "user":
-            expr, fn, args, active_pos = spec
-            self.reads |= {n for a in args for n in _names_in(a)}
+            expr, fn, args, kwargs, active_pos = spec
+            self.reads |= {n for a in args + list(kwargs.values()) for n in _names_in(a)}
             fwd = push + [_assign(tgt, expr)]
             base = "".join(c if c.isalnum() or c == "_" else "" for c in fn.__name__) or "fn"
             gname = self.fresh(f"{base}_grad_")
-            self.free[gname] = self.user_grad(fn, active_pos)
+            self.free[gname] = self.user_grad(fn, active_pos, (len(args), tuple(kwargs)))
 
             def bwd():
                 if not self.has_cotangent(tgt):
                     return self.reset(tgt) + self.restore(tgt, pushed)
                 gtmp = self.fresh("g")
                 out = [_assign(gtmp, gast.Subscript(
-                    value=_call(gname, *[copy.deepcopy(a) for a in args], _name(self.adj(tgt))),
+                    value=_call(gname, *[copy.deepcopy(a) for a in args], _name(self.adj(tgt)),
+                                **{k: copy.deepcopy(v) for k, v in kwargs.items()}),
                     slice=gast.Constant(value=1, kind=None), ctx=gast.Load()))]
                 for k, pos in enumerate(active_pos):
                     out += self.accumulate(args[pos].id, gast.Subscript(
@@ -778,12 +782,15 @@ class Reverse:
         return False
 
     def accumulate(self, name, value):
+        """``b<name> += value``: ``+`` where ``name`` is known to hold an array, else
+        ``add_tree`` (cotangents of tuples and dicts add entry by entry)."""
         a = self.adj(name)
-        if a in self.defined or a in self.needs_init:
-            return [_assign(a, gast.BinOp(left=_name(a), op=gast.Add(), right=value))]
-        if self.in_compound:
-            self.needs_init.add(a)
-            return [_assign(a, gast.BinOp(left=_name(a), op=gast.Add(), right=value))]
+        if a in self.defined or a in self.needs_init or self.in_compound:
+            if self.in_compound:
+                self.needs_init.add(a)
+            if name in self.arrays and name not in self.containers:
+                return [_assign(a, gast.BinOp(left=_name(a), op=gast.Add(), right=value))]
+            return [_assign(a, _call("add_tree", _name(a), value))]
         self.defined.add(a)
         return [_assign(a, value)]
 
@@ -909,13 +916,29 @@ class Reverse:
             steps.append((name, "call", (expr, template, dict(bound.arguments))))
             return None
         if _is_user_function(fn):
-            if kwargs:
-                self.fail(node, "keyword arguments to a differentiated user function")
+            args, kwargs = self.positional_call(node, fn, args, kwargs)
+            expr = gast.Call(func=func, args=args, keywords=[
+                gast.keyword(arg=k, value=v) for k, v in kwargs.items()])
             active_pos = [i for i, a in enumerate(args) if self.is_active(a)]
-            steps.append((name, "user", (expr, fn, args, active_pos)))
+            steps.append((name, "user", (expr, fn, args, kwargs, active_pos)))
             return None
         self.fail(node, f"differentiating through `{getattr(fn, '__qualname__', fn)}`, which has "
                         f"no adjoint rule")
+
+    def positional_call(self, node, fn, args, kwargs):
+        """A call of a user function with its arguments bound positionally as far as its
+        signature allows (defaults filled in), so its derivative is generated for that call
+        shape; differentiated keyword-only arguments are refused."""
+        where = f"{self.where_file}:{getattr(node, 'lineno', self.parsed.lineno)}"
+        args, kwargs, free = signature.positional_call(fn, args, kwargs, where, self.fresh_named)
+        self.free.update(free)
+        self.extra.update(free)
+        for k, v in kwargs.items():
+            if self.is_active(v):
+                self.fail(node, f"a keyword-only argument ({k!r} of "
+                                f"{getattr(fn, '__qualname__', fn)!r}) that depends on the "
+                                f"transformed inputs (make it a positional parameter)")
+        return args, kwargs
 
     def at_update(self, node, at, steps, name):
         """``x.at[i].set(v)`` / ``.add(v)``: the forward line stays as written; the templates
@@ -1070,12 +1093,13 @@ class Reverse:
                 tangents, (gast.Tuple, gast.List)):
             self.fail(node, "s2s.jvp with a function or argument tuples that are not written "
                             "out literally")
-        generated = jvp_function(f, tuple(range(len(primals.elts))))
+        generated = jvp_function(f, tuple(range(len(primals.elts))),
+                                 call=(len(primals.elts), ()))
         fname = self.fresh_named(f"{generated.__name__}")
         self.free[fname] = generated
         call = gast.Call(func=_name(fname), args=list(primals.elts) + list(tangents.elts),
                          keywords=[])
-        self.namespace[fname] = generated
+        self.extra[fname] = generated
         return self.call(call, steps, name)
 
     def method(self, node, steps, name):
@@ -1101,6 +1125,7 @@ class Reverse:
     def instantiate(self, template, result, bound):
         """The template's body with this call's names: ``d[p] = e`` accumulates into the
         adjoint of the argument bound to ``p`` (dropped when that argument is not active)."""
+        self.check_differentiable(template, bound)
         values = {p: copy.deepcopy(bound.get(p, template.defaults.get(p,
                                                                       gast.Constant(value=None, kind=None))))
                   for p in template.params}
@@ -1116,8 +1141,18 @@ class Reverse:
             out += self.accumulate(arg.id, rhs)
         return out
 
-    def user_grad(self, fn, active_pos):
-        return grad_function(fn, tuple(active_pos))
+    def check_differentiable(self, template, bound):
+        """Refuse a differentiated value passed to a parameter the rule does not know (its
+        derivative would be silently dropped). Parameters the rule names but does not
+        differentiate are structural: shapes, axes, indices, dtypes, conditions."""
+        for p, arg in bound.items():
+            if p not in template.params and self.is_active(arg):
+                self.fail(arg, f"differentiating {getattr(template.primal, '__name__', '?')} "
+                               f"with respect to its argument {p!r}, which has no derivative "
+                               f"rule (wrap it in stop_gradient if it is constant)")
+
+    def user_grad(self, fn, active_pos, call):
+        return grad_function(fn, tuple(active_pos), call=call)
 
     # ---- control flow ------------------------------------------------------------------------
     in_compound = False
@@ -1406,6 +1441,12 @@ def _at_update(node):
     return None
 
 
+def _returns_array(fn):
+    """Whether a function with an adjoint rule always returns one array (not a container)."""
+    return fn not in (getattr, rnp._getitem) and (
+        getattr(fn, "__module__", "") or "").split(".")[0] == "runtime"
+
+
 def _control_rules():
     from s2s.rules import control
     return set(control.namespace().values())
@@ -1437,31 +1478,32 @@ def _is_user_function(fn):
 
 # ---- entry points --------------------------------------------------------------------------
 
-_cache = {}
-
-
-def grad_function(fun, wrt, has_aux=False, mode="vjp", single=False):
+def grad_function(fun, wrt, has_aux=False, mode="vjp", single=False, call=(None, ())):
     """Generated source for the derivative of ``fun`` with respect to its positional
-    parameters ``wrt`` (cached per function):
+    parameters ``wrt``, for calls with ``call = (number of positional arguments, keyword
+    names)`` (None: all positional parameters; cached, see ``s2s/cache.py``):
 
     - ``mode="grad"``: ``f_grad(*args)`` returns the gradient (one array/tree when ``single``,
       else a tuple), plus ``aux`` when ``has_aux`` -- exactly what ``s2s.grad(f)`` returns;
     - ``mode="value_and_grad"``: ``f_value_and_grad(*args)`` -> ``(value, gradient)``;
     - ``mode="vjp"``: ``f_vjp(*args, b_out)`` -> ``(value, gradients[, aux])`` for the output
       cotangent ``b_out`` (used by ``vjp`` and by callers' backward sweeps).
+
+    Keyword arguments of the call are keyword-only parameters of the generated function.
     """
-    key = (getattr(fun, "__code__", None) or fun, wrt, has_aux, mode, single, _closure_key(fun))
-    hit = _cache.get(key)
-    if hit is not None:
-        return hit
+    return cache.generated(("reverse", tuple(wrt), has_aux, mode, single, call), fun,
+                           lambda: _generate_reverse(fun, wrt, has_aux, mode, single, call))
+
+
+def _generate_reverse(fun, wrt, has_aux, mode, single, call):
     fun = ruled_function_as_source(fun)
     parsed = parse_for_transform(fun)
     # two passes: the first learns which values the backward sweep reads, the second saves
     # exactly those on the tape
-    first = Reverse(_with_node(parsed, copy.deepcopy(parsed.node)), wrt, has_aux, mode, single)
-    first.needed = {n.id for n in gast.walk(parsed.node) if isinstance(n, gast.Name)}
+    first = Reverse(parsed, wrt, has_aux, mode, single, call)
+    first.needed = {n.id for n in gast.walk(first.node) if isinstance(n, gast.Name)}
     first.build()
-    rev = Reverse(parsed, wrt, has_aux, mode, single)
+    rev = Reverse(parsed, wrt, has_aux, mode, single, call)
     rev.needed = first.reads
     fdef = rev.build()
     what = {"grad": "the gradient", "value_and_grad": "(value, gradient)",
@@ -1469,9 +1511,7 @@ def grad_function(fun, wrt, has_aux=False, mode="vjp", single=False):
     header = (f"Reverse-mode derivative of {parsed.name} ({parsed.where}), generated by s2s:\n"
               f"returns {what} with respect to {', '.join(rev.wrt)}"
               f"{' (and aux)' if has_aux else ''}.")
-    fn = load_generated(parsed, fdef, rev.free, helpers.namespace(), header, fun)
-    _cache[key] = fn
-    return fn
+    return load_generated(parsed, fdef, rev.free, helpers.namespace(), header, fun)
 
 
 def parse_for_transform(fun):
@@ -1521,17 +1561,3 @@ def ruled_function_as_source(fun):
                           f"    return {name}_rule({', '.join(params)})\n").body[0]
         _wrappers[fun] = codegen.load(fdef, {}, {f"{name}_rule": fun})
     return _wrappers[fun]
-
-
-def _with_node(parsed, node):
-    twin = copy.copy(parsed)
-    twin.node = node
-    return twin
-
-
-def _closure_key(fun):
-    cells = getattr(fun, "__closure__", None) or ()
-    try:
-        return tuple(id(c.cell_contents) for c in cells)
-    except ValueError:
-        return None

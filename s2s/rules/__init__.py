@@ -37,6 +37,18 @@ class Template:
             self.signature = inspect.signature(primal)
         except (TypeError, ValueError):  # builtins (getattr): the transforms bind by name
             self.signature = None
+        if self.signature is not None:  # a misnamed parameter would drop its derivative
+            names = set(self.signature.parameters)
+            wrong = [p for p in self.params if p not in names]
+            if wrong:
+                raise TypeError(f"template {fn.__name__} of {primal.__qualname__}: parameters "
+                                f"{wrong} are not parameters of the primal {sorted(names)}")
+        # the parameters the template differentiates: a d[p] it writes (adjoint) or reads
+        # (tangent)
+        self.differentiates = {n.slice.id for stmt in self.body for n in gast.walk(stmt)
+                               if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name)
+                               and n.value.id == "d" and isinstance(n.slice, gast.Name)
+                               and n.slice.id != self.result}
 
 
 def adjoint(*primals):

@@ -197,6 +197,8 @@ def where(z, condition, x, y):
 @adjoint(jnp.clip)
 def clip(z, arr, min, max):
     d[arr] = unbroadcast(d[z] * clip_gradient_mask(arr, min, max), arr)
+    d[min] = unbroadcast(d[z] * clip_bound_mask(arr, min, max, True), min)
+    d[max] = unbroadcast(d[z] * clip_bound_mask(arr, min, max, False), max)
 
 
 @adjoint(jnp.sum)
@@ -281,9 +283,14 @@ def broadcast_to(z, x, shape):
     d[x] = unbroadcast(d[z], x)
 
 
-@adjoint(jnp.asarray, jnp.array)
+@adjoint(jnp.asarray)
 def asarray(z, a):
-    d[a] = d[z]
+    d[a] = unbroadcast(d[z], a)
+
+
+@adjoint(jnp.array)
+def array(z, object):
+    d[object] = unbroadcast(d[z], object)
 
 
 @adjoint(jnp._getitem)
@@ -301,6 +308,17 @@ def unbroadcast_(z, g, x):
 @adjoint(unreduce)
 def unreduce_(z, g, x, axis=None, keepdims=False):
     d[g] = unbroadcast(jnp.sum(d[z], axis, keepdims=keepdims), g)
+
+
+@adjoint(seed_cotangent)
+def seed_cotangent_(z, out, ct):
+    d[ct] = d[z]
+
+
+@adjoint(add_tree)
+def add_tree_(z, a, b):
+    d[a] = d[z]
+    d[b] = d[z]
 
 
 @adjoint(materialize)

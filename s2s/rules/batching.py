@@ -316,6 +316,12 @@ def _register_helper_rules():
     def size_of(mapped, args):
         return batch_size(mapped, args)
 
+    @rule(helpers.add_tree)
+    def add_tree(fn, mapped, a, b):
+        """Leaf by leaf: per-example shapes agree, so an unmapped leaf broadcasts against the
+        batch axis in front of its mapped partner."""
+        return helpers.add_tree(a, b)
+
     @rule(helpers.unbroadcast)
     def unbroadcast(fn, mapped, g, x):
         mg, mx = (list(mapped) + [False, False])[:2]

@@ -14,7 +14,7 @@ from runtime import dtypes
 from runtime import lax as lax_
 from runtime import numpy as jnp
 from runtime.core import Tracer
-from s2s.rules.helpers import item, materialize, zero
+from s2s.rules.helpers import add_tree, item, materialize, zero
 
 _DYNAMIC = ("Reverse-mode differentiation does not work for lax.while_loop or lax.fori_loop with "
             "dynamic start/stop values. Try using lax.scan, or using fori_loop with static "
@@ -23,11 +23,13 @@ _DYNAMIC = ("Reverse-mode differentiation does not work for lax.while_loop or la
 
 def _vjp(fun, n, skip=()):
     from s2s.reverse import grad_function
-    return grad_function(fun, tuple(i for i in range(n) if i not in skip), mode="vjp")
+    return grad_function(fun, tuple(i for i in range(n) if i not in skip), mode="vjp",
+                         call=(n, ()))
 
 
 def _add(total, g, like):
-    return total + materialize(g, like) if total is not None else materialize(g, like)
+    return add_tree(total, materialize(g, like)) if total is not None else \
+        materialize(g, like)
 
 
 def _zeros(values):
@@ -156,7 +158,7 @@ def _branch_vjp(choose, branches, free, operands, ct):
 
 def _jvp(fun, n, skip=()):
     from s2s.forward import jvp_function
-    return jvp_function(fun, tuple(i for i in range(n) if i not in skip))
+    return jvp_function(fun, tuple(i for i in range(n) if i not in skip), call=(n, ()))
 
 
 def _tangent(t, primal):

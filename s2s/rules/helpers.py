@@ -165,6 +165,60 @@ class Sparse(dict):
     __radd__ = __add__
 
 
+def add_tree(a, b):
+    """``a + b`` for cotangents, leaf by leaf: containers (tuples, lists, dicts, named tuples,
+    registered pytree nodes) are added entry by entry, never concatenated; ``zero`` and
+    ``Sparse`` entries add as the values they stand for."""
+    if is_zero(a) and not isinstance(a, Array):
+        return b
+    if is_zero(b) and not isinstance(b, Array):
+        return a
+    if isinstance(a, Sparse) or isinstance(b, Sparse):
+        if isinstance(a, Sparse) and isinstance(b, Sparse):
+            out = Sparse(a)
+            for k, v in b.items():
+                out[k] = add_tree(out[k], v) if k in out else v
+            return out
+        sparse, full = (a, b) if isinstance(a, Sparse) else (b, a)
+        return _add_sparse(full, sparse)
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = type(a)(a)
+        for k, v in b.items():
+            out[k] = add_tree(out[k], v) if k in out else v
+        return out
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        if len(a) != len(b):
+            raise ValueError(f"cannot add cotangents of containers of lengths {len(a)} and "
+                             f"{len(b)}")
+        items = [add_tree(x, y) for x, y in zip(a, b)]
+        return type(a)(*items) if hasattr(type(a), "_fields") else type(a)(items)
+    if not isinstance(a, (Array, int, float, complex, np.ndarray, np.generic)):
+        from runtime.tree_util import tree_flatten, tree_unflatten
+        la, ta = tree_flatten(a)
+        if la != [a]:
+            lb, tb = tree_flatten(b)
+            if ta != tb:
+                raise ValueError(f"cannot add cotangents of structures {ta} and {tb}")
+            return tree_unflatten(ta, [add_tree(x, y) for x, y in zip(la, lb)])
+    return a + b
+
+
+def _add_sparse(full, sparse):
+    if isinstance(full, dict):
+        out = type(full)(full)
+        for k, v in sparse.items():
+            out[k] = add_tree(out[k], v) if k in out else v
+        return out
+    if isinstance(full, (tuple, list)):
+        fields = getattr(type(full), "_fields", None) or ()
+        items = list(full)
+        for k, v in sparse.items():
+            i = fields.index(k) if isinstance(k, str) else k
+            items[i] = add_tree(items[i], v)
+        return type(full)(*items) if fields else type(full)(items)
+    raise TypeError(f"cannot add a container cotangent to {type(full).__name__}")
+
+
 def _is_container(x):
     return isinstance(x, (dict, list, tuple))
 
@@ -309,6 +363,18 @@ def clip_gradient_mask(x, lo, hi):
     return out
 
 
+def clip_bound_mask(x, lo, hi, lower):
+    """d clip(x, lo, hi) / d lo (``lower``) or / d hi, with clip = minimum(maximum(x, lo), hi)
+    and ties counting half, as ``clip_gradient_mask``."""
+    def picks(a, b):  # d maximum(a, b) / d b
+        return jnp.where(b > a, 1.0, jnp.where(b == a, 0.5, 0.0))
+    inner = x if lo is None else jnp.maximum(x, lo)
+    if lower:
+        out = picks(x, lo)
+        return out if hi is None else out * picks(-hi, -inner)
+    return picks(-inner, -hi)
+
+
 def vmap_vjp(batched_fn, args, ct):
     """Cotangents of ``args`` for ``vmap(g)(*args)`` with output cotangent ``ct``: the
     generated vjp of ``g``, vmapped the same way; unmapped arguments sum over the batch."""
@@ -322,7 +388,7 @@ def vmap_vjp(batched_fn, args, ct):
     if not all(a is None or isinstance(a, int) for a in axes) or not isinstance(
             batched_fn.out_axes, int):
         raise NotImplementedError("grad through vmap with pytree in_axes/out_axes")
-    vjp_g = grad_function(batched_fn.fun, tuple(range(n)), mode="vjp")
+    vjp_g = grad_function(batched_fn.fun, tuple(range(n)), mode="vjp", call=(n, ()))
     _, grads = _Batched(vjp_g, axes + (batched_fn.out_axes,), 0, None)(*args, ct)
     out = []
     for g, a in zip(grads, axes):
@@ -341,7 +407,7 @@ def vmap_jvp(batched_fn, args, tangents):
     n = len(args)
     axes = batched_fn.in_axes if isinstance(batched_fn.in_axes, tuple) else \
         (batched_fn.in_axes,) * n
-    jvp_g = jvp_function(batched_fn.fun, tuple(range(n)))
+    jvp_g = jvp_function(batched_fn.fun, tuple(range(n)), call=(n, ()))
     return _Batched(jvp_g, axes + axes, batched_fn.out_axes, None)(*args, *tangents)
 
 
@@ -503,7 +569,8 @@ def namespace():
             "matmul_adjoint_lhs": matmul_adjoint_lhs, "matmul_adjoint_rhs": matmul_adjoint_rhs,
             "transpose_inverse": transpose_inverse, "seed_cotangent": seed_cotangent,
             "materialize": materialize, "zeros_like_tree": zeros_like_tree, "item": item,
-            "clip_gradient_mask": clip_gradient_mask, "arrays_tangent": arrays_tangent,
+            "add_tree": add_tree,
+            "clip_gradient_mask": clip_gradient_mask, "clip_bound_mask": clip_bound_mask, "arrays_tangent": arrays_tangent,
             "zero": zero, "vmap_vjp": vmap_vjp, "vmap_jvp": vmap_jvp,
             "split_like": split_like, "unstack_like": unstack_like,
             "cumsum_adjoint": cumsum_adjoint, "sort_adjoint": sort_adjoint,

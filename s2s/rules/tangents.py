@@ -199,6 +199,8 @@ def where(z, condition, x, y):
 @tangent(jnp.clip)
 def clip(z, arr, min, max):
     d[z] = d[arr] * clip_gradient_mask(arr, min, max)
+    d[z] = d[min] * clip_bound_mask(arr, min, max, True)
+    d[z] = d[max] * clip_bound_mask(arr, min, max, False)
 
 
 @tangent(jnp.sum)
@@ -282,9 +284,14 @@ def broadcast_to(z, x, shape):
     d[z] = jnp.broadcast_to(d[x], jnp.shape(z))
 
 
-@tangent(jnp.asarray, jnp.array)
+@tangent(jnp.asarray)
 def asarray(z, a):
     d[z] = jnp.asarray(d[a])
+
+
+@tangent(jnp.array)
+def array(z, object):
+    d[z] = jnp.asarray(d[object])
 
 
 @tangent(jnp._getitem)
@@ -312,6 +319,17 @@ def unbroadcast_(z, g, x):
 @tangent(unreduce)
 def unreduce_(z, g, x, axis=None, keepdims=False):
     d[z] = unreduce(d[g], x, axis, keepdims)
+
+
+@tangent(seed_cotangent)
+def seed_cotangent_(z, out, ct):
+    d[z] = d[ct]
+
+
+@tangent(add_tree)
+def add_tree_(z, a, b):
+    d[z] = d[a]
+    d[z] = d[b]
 
 
 @tangent(materialize)
