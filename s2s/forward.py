@@ -13,7 +13,9 @@ import gast
 
 from s2s import custom
 from s2s import cache
-from s2s.reverse import (Reverse, _Substitute, _assign, _call, _name, _returns_array,
+from s2s.codegen import to_source
+from s2s.reverse import (Reverse, _Substitute, _assign, _call, _is_user_function, _name,
+                         _returns_array,
                          _ifexp_as_if, comment, load_generated, parse_for_transform,
                          ruled_function_as_source)
 from s2s.rules import TANGENTS
@@ -142,6 +144,11 @@ class Forward(Reverse):
                     gast.Attribute(value=_name(self.tan(lst)), attr="append", ctx=gast.Load()),
                     _name(self.tan(value.id)) if isinstance(value, gast.Name) and value.id in
                     self.active else gast.Constant(value=0.0, kind=None)))]
+        if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and self.is_active(
+                s.value) and _is_user_function(self.static_value(s.value.func)):
+            self.fail(s, f"calling `{to_source(s.value.func).strip()}` for its side effects on "
+                         f"differentiated values (a function that mutates its arguments); "
+                         f"return the new values instead")
         if isinstance(s, (gast.Break, gast.Continue, gast.Pass, gast.Expr, gast.Assert)):
             return [s]
         if isinstance(s, gast.FunctionDef) and s.name in self.local_defs:

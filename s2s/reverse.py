@@ -142,7 +142,8 @@ class Reverse:
         self.user_names = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)} | set(
             self.params)
         self.counter = 0
-        self.arrays, self.containers = set(), set()  # names known to hold arrays / maybe not
+        # names assigned arrays / maybe other values / copies of other names (is_array)
+        self.arrays, self.containers, self.copies = set(), set(), {}
         self.adj_names = {}
         self.defined = set()       # adjoints with a value at this point of the backward sweep
         self.needs_init = set()    # adjoints first written inside a loop or branch
@@ -263,20 +264,23 @@ class Reverse:
         # local functions (loop bodies and branches for lax control flow)
         self.local_defs = {s.name: s for s in body if isinstance(s, gast.FunctionDef)}
         self.prelude = []  # lifted copies of them, written before the statement that needs them
-        # lists used as stacks (something pops them): pushing a value and popping it back is a
-        # copy, whose adjoint travels on a stack of adjoints
-        self.stacks = {n.func.value.id for n in gast.walk(gast.Module(body=body, type_ignores=[]))
-                       if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-                       and n.func.attr == "pop" and isinstance(n.func.value, gast.Name)
-                       and not n.args}
+        # local lists the function mutates (``l.append(v)``, ``v = l.pop()``): the forward
+        # sweep mutates them as written, the backward sweep undoes each mutation in reverse
+        # order, so a list is in the same state at each point of both sweeps
+        calls = [n for n in _walk_outside_defs(body) if isinstance(n, gast.Call)
+                 and isinstance(n.func, gast.Attribute) and isinstance(n.func.value, gast.Name)
+                 and n.func.value.id in self.local_names]
+        self.stacks = {n.func.value.id for n in calls if n.func.attr == "pop" and not n.args}
+        self.lists = self.stacks | {n.func.value.id for n in calls if n.func.attr == "append"}
+        self.restoring = self.save_restore_lists(body)
         self.active = set(self.wrt)
         changed = True
         while changed:
             changed = False
             for n in _walk_outside_defs(body):
                 targets, value = [], None
-                if isinstance(n, gast.Assign) and _is_pop(n.value, self.stacks):
-                    continue  # v = stack.pop() restores v's own earlier value: v's activity
+                if isinstance(n, gast.Assign) and _is_pop(n.value, self.restoring):
+                    continue  # x = tape.pop() restores x's own earlier value: x's activity
                 if isinstance(n, gast.Assign):
                     targets, value = n.targets, n.value
                 elif isinstance(n, gast.AugAssign):
@@ -284,7 +288,7 @@ class Reverse:
                                                             op=n.op, right=n.value)
                 elif isinstance(n, gast.For):
                     targets, value = [n.target], n.iter
-                elif _stack_push(n, self.stacks):
+                elif _list_method(n, self.lists, "append"):
                     targets, value = [n.value.func.value], n.value.args[0]
                 if value is not None and self.is_active(value):
                     for t in targets:
@@ -294,6 +298,26 @@ class Reverse:
                                 changed = True
         counts = _stored(body)
         self.overwritten = {n for n, c in counts.items() if c > 1 or n in self.params}
+
+    def save_restore_lists(self, body):
+        """Lists used to save and restore names (``tape.append(x)`` ... ``x = tape.pop()``,
+        as generated derivatives do): every item appended is a name, and the names popped into
+        are exactly the names appended. A name popped from such a list gets back a value it
+        had itself, so its activity is its own (loop counters and branch conditions saved
+        beside differentiated values stay undifferentiated)."""
+        pushed, popped = {}, {}
+        for n in _walk_outside_defs(body):
+            if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and isinstance(
+                    n.func.value, gast.Name) and n.func.attr == "append":
+                arg = n.args[0] if len(n.args) == 1 else None
+                pushed.setdefault(n.func.value.id, set()).add(
+                    arg.id if isinstance(arg, gast.Name) else None)
+            if isinstance(n, gast.Assign) and _is_pop(n.value, self.lists):
+                t = n.targets[0]
+                popped.setdefault(n.value.func.value.id, set()).add(
+                    t.id if isinstance(t, gast.Name) else None)
+        return {lst for lst, names in popped.items() if None not in names
+                and pushed.get(lst) == names}
 
     # ---- the transformation ------------------------------------------------------------------
     def build(self):
@@ -314,7 +338,10 @@ class Reverse:
             seed_args.append(_name(b_out))
         seed = [comment("backward sweep: the adjoint of the output is the seed cotangent"),
                 _assign(self.adj(out), _call("seed_cotangent", *seed_args))]
-        if out in self.overwritten:  # the backward sweep restores older values of it
+        if self.lists & self.active:  # the backward sweep undoes list mutations: keep a copy
+            value = self.fresh_named("value")
+            seed.insert(0, _assign(value, _call("copy_lists", _name(out))))
+        elif out in self.overwritten:  # the backward sweep restores older values of it
             value = self.fresh_named("value")
             seed.insert(0, _assign(value, _name(out)))
         self.defined.add(self.adj(out))
@@ -332,8 +359,6 @@ class Reverse:
             elts.append(self.aux_node)
         result = elts[0] if len(elts) == 1 else gast.Tuple(elts=elts, ctx=gast.Load())
         head = [_assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] if self.tape_used else []
-        head += [_assign(self.adj(st), gast.List(elts=[], ctx=gast.Load()))
-                 for st in sorted(self.stacks & self.active)]
         # names pushed before their first assignment (inside a loop) start as None
         head += [_assign(n, gast.Constant(value=None, kind=None)) for n in sorted(self.predeclare)]
         self.needs_init.discard(self.adj(out))
@@ -495,8 +520,22 @@ class Reverse:
             return self.for_(s, in_loop)
         if isinstance(s, gast.While):
             return self.while_(s, in_loop)
-        if _stack_push(s, self.stacks) and self.is_active(s.value.args[0]):
-            return self.push(s, in_loop)
+        if _list_method(s, self.lists, "append") and s.value.func.value.id in self.active:
+            return self.list_append(s, in_loop)
+        if _list_method(s, self.lists, "pop") and s.value.func.value.id in self.active:
+            popped = gast.copy_location(_assign(self.fresh("popped"), s.value), s)
+            return self.list_pop(popped, popped.targets[0].id, in_loop)
+        if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and isinstance(
+                s.value.func, gast.Attribute) and isinstance(s.value.func.value, gast.Name) \
+                and s.value.func.value.id in self.active and s.value.func.value.id in \
+                self.local_names and s.value.func.attr in _MUTATORS:
+            self.fail(s, f"`.{s.value.func.attr}()` on a list of differentiated values (use "
+                         f"append and pop, or build a new list)")
+        if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and self.is_active(
+                s.value) and _is_user_function(self.static_value(s.value.func)):
+            self.fail(s, f"calling `{codegen.to_source(s.value.func).strip()}` for its side "
+                         f"effects on differentiated values (a function that mutates its "
+                         f"arguments); return the new values instead")
         if isinstance(s, (gast.Break, gast.Continue, gast.Pass, gast.Expr, gast.Assert)):
             return [s], lambda: []
         if isinstance(s, gast.FunctionDef) and s.name in self.local_defs:
@@ -516,10 +555,8 @@ class Reverse:
         name = target.id
         if isinstance(value, gast.IfExp) and self.is_active(value):
             return self.statement(_ifexp_as_if(s, name, value), in_loop)
-        if _is_pop(value, self.stacks):
-            if name in self.active and value.func.value.id in self.active:
-                return self.pop(s, name, value.func.value.id, in_loop)
-            return [s], lambda: []
+        if _is_pop(value, self.lists) and value.func.value.id in self.active:
+            return self.list_pop(s, name, in_loop)
         if not self.is_active(value):
             push, pushed = self.save(name, in_loop)
             fwd = push + [s]
@@ -549,29 +586,70 @@ class Reverse:
         text = f"grad of: {self.primal_line(line)}"
         return fwd, lambda: [comment(text)] + [x for t in reversed(thunks) for x in t()]
 
-    def push(self, s, in_loop):
-        """``stack.append(v)``: backward, ``v``'s adjoint takes what its pop left on the
-        stack of adjoints."""
-        stack, value = s.value.func.value.id, s.value.args[0]
-        if not isinstance(value, gast.Name):
-            self.fail(s, "pushing an expression of differentiated values (assign it first)")
+    def list_append(self, s, in_loop):
+        """``l.append(v)``: backward, ``l`` loses its last item again and ``v``'s adjoint
+        takes that item's entry of ``l``'s adjoint."""
+        lst = s.value.func.value.id
+        if lst in self.params:
+            self.fail(s, f"appending to the list argument {lst!r} (mutating an argument); "
+                         f"build a new list and return it")
+        steps = []
+        value = self.operand(s.value.args[0], steps)
+        fwd, thunks = [], []
+        for tgt, kind, spec in steps:
+            f, t = self.step(tgt, kind, spec, in_loop)
+            fwd += f
+            thunks.append(t)
+        self.reads.add(lst)
+        append = gast.Expr(value=_call(_attr(_name(lst), "append"), value))
         text = f"grad of: {self.primal_line(s)}"
-        return [s], lambda: [comment(text)] + self.accumulate(
-            value.id, _call(_attr(_name(self.adj(stack)), "pop")))
 
-    def pop(self, s, name, stack, in_loop):
-        """``v = stack.pop()``: backward, ``v``'s adjoint goes on the stack of adjoints."""
-        self.active.add(name)
+        def bwd():
+            out = [comment(text)]
+            if not self.has_cotangent(lst):
+                out.append(gast.Expr(value=_call(_attr(_name(lst), "pop"))))
+            elif isinstance(value, gast.Name) and value.id in self.active:
+                g = self.fresh("g")
+                out.append(_assign(gast.Tuple(elts=[_name(g, gast.Store()), _name(
+                    self.adj(lst), gast.Store())], ctx=gast.Store()), _call(
+                        "list_unappend", _name(lst), _name(self.adj(lst)))))
+                out += self.accumulate(value.id, _name(g))
+            else:
+                out.append(_assign(self.adj(lst), _call(
+                    "list_unappend", _name(lst), _name(self.adj(lst)))))
+                out[-1].value = gast.Subscript(value=out[-1].value, slice=gast.Constant(
+                    value=1, kind=None), ctx=gast.Load())
+            return out + [x for t in reversed(thunks) for x in t()]
+        return fwd + [append], bwd
+
+    def list_pop(self, s, name, in_loop):
+        """``v = l.pop()``: backward, the item goes back on ``l`` with ``v``'s adjoint as its
+        entry of ``l``'s adjoint."""
+        lst = s.value.func.value.id
+        if lst in self.params:
+            self.fail(s, f"popping from the list argument {lst!r} (mutating an argument); "
+                         f"build a new list and return it")
+        self.reads |= {lst, name}
+        if lst not in self.restoring:
+            self.active.add(name)
         push, pushed = self.save(name, in_loop)
         text = f"grad of: {self.primal_line(s)}"
 
         def bwd():
             out = [comment(text)]
-            adj = _name(self.adj(name)) if self.has_cotangent(name) else _name("zero")
-            out.append(gast.Expr(value=_call(_attr(_name(self.adj(stack)), "append"), adj)))
-            self.defined.discard(self.adj(name))
-            return out + [_assign(self.adj(name), _name("zero"))] + \
-                self.restore(name, pushed)
+            adj = _name(self.adj(name)) if name in self.active and self.has_cotangent(
+                name) else _name("zero")
+            prev = _name(self.adj(lst)) if self.has_cotangent(lst) else _name("zero")
+            if adj.id != "zero" or prev.id != "zero":
+                out.append(_assign(self.adj(lst), _call("list_unpop", _name(lst), _name(name),
+                                                        prev, adj)))
+                self.defined.add(self.adj(lst))
+            else:
+                out.append(gast.Expr(value=_call(_attr(_name(lst), "append"), _name(name))))
+            if name in self.active:
+                self.defined.discard(self.adj(name))
+                out.append(_assign(self.adj(name), _name("zero")))
+            return out + self.restore(name, pushed)
         return push + [s], bwd
 
     def unpack(self, s, target, value, in_loop):
@@ -627,6 +705,8 @@ class Reverse:
         self.active.add(tgt)
         if kind == "call" and _returns_array(spec[1].primal):
             self.arrays.add(tgt)
+        elif kind == "copy" and isinstance(spec, gast.Name):
+            self.copies.setdefault(tgt, set()).add(spec.id)
         else:
             self.containers.add(tgt)
         push, pushed = self.save(tgt, in_loop)
@@ -769,6 +849,15 @@ class Reverse:
             return [_assign(self.adj(name), _name("zero"))]
         return []
 
+    def is_array(self, name, seen=()):
+        """Whether every assignment of ``name`` stores an array (so its adjoint adds with
+        ``+``); unknown for parameters, items of containers and results of user functions."""
+        if name in self.containers or name in self.params or name in seen:
+            return False
+        copies = self.copies.get(name, ())
+        return (name in self.arrays or bool(copies)) and all(
+            self.is_array(c, seen + (name,)) for c in copies)
+
     def has_cotangent(self, name):
         """Whether ``name``'s adjoint may be non-zero here. In straight-line code an adjoint
         nobody wrote is zero and its templates are skipped; inside loops and branches a later
@@ -788,7 +877,7 @@ class Reverse:
         if a in self.defined or a in self.needs_init or self.in_compound:
             if self.in_compound:
                 self.needs_init.add(a)
-            if name in self.arrays and name not in self.containers:
+            if self.is_array(name):
                 return [_assign(a, gast.BinOp(left=_name(a), op=gast.Add(), right=value))]
             return [_assign(a, _call("add_tree", _name(a), value))]
         self.defined.add(a)
@@ -1384,12 +1473,17 @@ def _guard_returns(stmts):
     return out
 
 
-def _stack_push(node, stacks):
-    """Whether ``node`` is the statement ``stack.append(value)`` for one of ``stacks``."""
+_MUTATORS = {"extend", "insert", "remove", "clear", "reverse", "sort", "__setitem__"}
+
+
+def _list_method(node, lists, method):
+    """Whether ``node`` is the statement ``l.<method>(...)`` (append: one value; pop: none)
+    for one of ``lists``."""
     return (isinstance(node, gast.Expr) and isinstance(node.value, gast.Call)
-            and isinstance(node.value.func, gast.Attribute) and node.value.func.attr == "append"
+            and isinstance(node.value.func, gast.Attribute) and node.value.func.attr == method
             and isinstance(node.value.func.value, gast.Name)
-            and node.value.func.value.id in stacks and len(node.value.args) == 1)
+            and node.value.func.value.id in lists
+            and len(node.value.args) == (1 if method == "append" else 0))
 
 
 def _is_pop(node, stacks):

@@ -318,9 +318,18 @@ def _register_helper_rules():
 
     @rule(helpers.add_tree)
     def add_tree(fn, mapped, a, b):
-        """Leaf by leaf: per-example shapes agree, so an unmapped leaf broadcasts against the
-        batch axis in front of its mapped partner."""
-        return helpers.add_tree(a, b)
+        """Leaf by leaf, each mapped leaf's per-example shape lined up with its partner's
+        behind the batch axis (a zero cotangent is a scalar per example)."""
+        def add(x, y):
+            x, y = jnp.asarray(x), jnp.asarray(y)
+            rank = max(x.ndim - mapped[0], y.ndim - mapped[1])
+
+            def lined(v, m):
+                extra = rank - (v.ndim - m)
+                return jnp.reshape(v, v.shape[:1] + (1,) * extra + v.shape[1:]) if m and \
+                    extra else v
+            return lined(x, mapped[0]) + lined(y, mapped[1])
+        return helpers.add_tree(a, b, add)
 
     @rule(helpers.unbroadcast)
     def unbroadcast(fn, mapped, g, x):

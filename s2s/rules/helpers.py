@@ -165,10 +165,13 @@ class Sparse(dict):
     __radd__ = __add__
 
 
-def add_tree(a, b):
+def add_tree(a, b, add=None):
     """``a + b`` for cotangents, leaf by leaf: containers (tuples, lists, dicts, named tuples,
     registered pytree nodes) are added entry by entry, never concatenated; ``zero`` and
-    ``Sparse`` entries add as the values they stand for."""
+    ``Sparse`` entries add as the values they stand for. ``add`` adds two leaves (``+``)."""
+    if add is not None and not isinstance(a, (dict, list, tuple)) and not isinstance(
+            b, (dict, list, tuple)) and not is_zero(a) and not is_zero(b):
+        return add(a, b)
     if is_zero(a) and not isinstance(a, Array):
         return b
     if is_zero(b) and not isinstance(b, Array):
@@ -177,20 +180,20 @@ def add_tree(a, b):
         if isinstance(a, Sparse) and isinstance(b, Sparse):
             out = Sparse(a)
             for k, v in b.items():
-                out[k] = add_tree(out[k], v) if k in out else v
+                out[k] = add_tree(out[k], v, add) if k in out else v
             return out
         sparse, full = (a, b) if isinstance(a, Sparse) else (b, a)
-        return _add_sparse(full, sparse)
+        return _add_sparse(full, sparse, add)
     if isinstance(a, dict) and isinstance(b, dict):
         out = type(a)(a)
         for k, v in b.items():
-            out[k] = add_tree(out[k], v) if k in out else v
+            out[k] = add_tree(out[k], v, add) if k in out else v
         return out
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
         if len(a) != len(b):
             raise ValueError(f"cannot add cotangents of containers of lengths {len(a)} and "
                              f"{len(b)}")
-        items = [add_tree(x, y) for x, y in zip(a, b)]
+        items = [add_tree(x, y, add) for x, y in zip(a, b)]
         return type(a)(*items) if hasattr(type(a), "_fields") else type(a)(items)
     if not isinstance(a, (Array, int, float, complex, np.ndarray, np.generic)):
         from runtime.tree_util import tree_flatten, tree_unflatten
@@ -199,22 +202,61 @@ def add_tree(a, b):
             lb, tb = tree_flatten(b)
             if ta != tb:
                 raise ValueError(f"cannot add cotangents of structures {ta} and {tb}")
-            return tree_unflatten(ta, [add_tree(x, y) for x, y in zip(la, lb)])
-    return a + b
+            return tree_unflatten(ta, [add_tree(x, y, add) for x, y in zip(la, lb)])
+    return add(a, b) if add is not None else a + b
 
 
-def _add_sparse(full, sparse):
+def list_unappend(lst, ct):
+    """Backward of ``lst.append(v)``: ``lst`` loses its last item again; returns (``v``'s
+    cotangent, ``lst``'s cotangent without that entry)."""
+    lst.pop()
+    k = len(lst)
+    if isinstance(ct, Sparse):
+        return ct.get(k, zero), Sparse({i: v for i, v in ct.items() if i != k})
+    if is_zero(ct):
+        return zero, zero
+    return ct[k], list(ct[:k])
+
+
+def list_unpop(lst, value, ct, g):
+    """Backward of ``value = lst.pop()``: the item goes back on ``lst``; its entry of ``lst``'s
+    cotangent is ``value``'s cotangent ``g``."""
+    lst.append(value)
+    k = len(lst) - 1
+    if is_zero(g):
+        return ct
+    if is_zero(ct):
+        return Sparse({k: g})
+    if isinstance(ct, Sparse):
+        return Sparse({**ct, k: g})
+    return Sparse({**dict(enumerate(ct)), k: g})
+
+
+def copy_lists(tree):
+    """``tree`` with its lists (and the containers holding them) copied: the value a function
+    returns, kept safe from the backward sweep, which undoes the function's list mutations."""
+    if isinstance(tree, list):
+        return [copy_lists(v) for v in tree]
+    if isinstance(tree, tuple):
+        items = [copy_lists(v) for v in tree]
+        return type(tree)(*items) if hasattr(type(tree), "_fields") else tuple(items)
+    if isinstance(tree, dict):
+        return type(tree)({k: copy_lists(v) for k, v in tree.items()})
+    return tree
+
+
+def _add_sparse(full, sparse, add=None):
     if isinstance(full, dict):
         out = type(full)(full)
         for k, v in sparse.items():
-            out[k] = add_tree(out[k], v) if k in out else v
+            out[k] = add_tree(out[k], v, add) if k in out else v
         return out
     if isinstance(full, (tuple, list)):
         fields = getattr(type(full), "_fields", None) or ()
         items = list(full)
         for k, v in sparse.items():
             i = fields.index(k) if isinstance(k, str) else k
-            items[i] = add_tree(items[i], v)
+            items[i] = add_tree(items[i], v, add)
         return type(full)(*items) if fields else type(full)(items)
     raise TypeError(f"cannot add a container cotangent to {type(full).__name__}")
 
@@ -569,7 +611,8 @@ def namespace():
             "matmul_adjoint_lhs": matmul_adjoint_lhs, "matmul_adjoint_rhs": matmul_adjoint_rhs,
             "transpose_inverse": transpose_inverse, "seed_cotangent": seed_cotangent,
             "materialize": materialize, "zeros_like_tree": zeros_like_tree, "item": item,
-            "add_tree": add_tree,
+            "add_tree": add_tree, "list_unappend": list_unappend, "list_unpop": list_unpop,
+            "copy_lists": copy_lists,
             "clip_gradient_mask": clip_gradient_mask, "clip_bound_mask": clip_bound_mask, "arrays_tangent": arrays_tangent,
             "zero": zero, "vmap_vjp": vmap_vjp, "vmap_jvp": vmap_jvp,
             "split_like": split_like, "unstack_like": unstack_like,
