@@ -3,6 +3,7 @@ import numpy as np
 
 from runtime import dtypes
 from runtime.tree_util import tree_leaves
+from s2s.jacobians import arrays
 from s2s.reverse import grad_function
 
 
@@ -68,7 +69,11 @@ class _Derivative:
 
     def __call__(self, *args, **kwargs):
         _check_inputs(args, self._nums(len(args))[0], self.allow_int, self.holomorphic)
-        return self._generated(len(args), tuple(kwargs))(*args, **kwargs)
+        out = self._generated(len(args), tuple(kwargs))(*args, **kwargs)
+        if not self.value:
+            return out
+        value, grads = out
+        return ((arrays(value[0]), value[1]) if self.has_aux else arrays(value)), grads
 
     def __repr__(self):
         return f"<{'value_and_grad' if self.value else 'grad'} of {self.__qualname__}>"
@@ -109,6 +114,7 @@ def vjp(fun, *primals, has_aux=False):
                               call=(len(primals), ()))
     res = fun(*primals)
     out, aux = (res[0], res[1]) if has_aux else (res, None)
+    out = arrays(out)
 
     def pullback(ct):
         return tuple(generated(*primals, ct)[1])

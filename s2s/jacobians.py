@@ -23,6 +23,13 @@ def _unjit(fun):
     return fun.__wrapped__ if isinstance(fun, Jitted) else fun
 
 
+def arrays(tree):
+    """Python numbers among the leaves of an output as arrays (weakly typed), as JAX returns."""
+    from runtime.numpy.util import to_array
+    return tree_map(lambda v: to_array(v) if isinstance(v, (bool, int, float, complex)) else v,
+                    tree)
+
+
 def jvp(fun, primals, tangents, has_aux=False):
     """``(fun(*primals), the tangent of the output along tangents)``."""
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
@@ -46,16 +53,17 @@ def jvp(fun, primals, tangents, has_aux=False):
                                 f"{td.name} instead.")
     generated = jvp_function(_unjit(fun), tuple(range(len(primals))), has_aux,
                              (len(primals), ()))
-    return generated(*primals, *tangents)
+    res = generated(*primals, *tangents)
+    return (arrays(res[0]), arrays(res[1])) + tuple(res[2:])
 
 
 def linearize(fun, *primals):
     """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the tangent map at primals."""
     generated = jvp_function(_unjit(fun), tuple(range(len(primals))), call=(len(primals), ()))
-    out = _unjit(fun)(*primals)
+    out = arrays(_unjit(fun)(*primals))
 
     def f_jvp(*tangents):
-        return generated(*primals, *tangents)[1]
+        return arrays(generated(*primals, *tangents)[1])
     f_jvp.generated = generated
     return out, f_jvp
 

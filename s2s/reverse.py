@@ -16,7 +16,7 @@ import types
 import gast
 
 from runtime import numpy as rnp
-from s2s import cache, codegen, custom, parse as parse_mod, signature
+from s2s import cache, codegen, custom, desugar, lift, parse as parse_mod, signature
 from s2s.errors import TransformError
 from s2s.rules import ADJOINTS
 from s2s.rules import adjoints as _registered  # noqa: F401  (fills ADJOINTS)
@@ -148,6 +148,12 @@ class Reverse:
         self.defined = set()       # adjoints with a value at this point of the backward sweep
         self.needs_init = set()    # adjoints first written inside a loop or branch
         self.source_lines = None
+        node.body = desugar.desugar(node.body, self.fresh_named)
+        node.body, lifted = lift.lift_local_functions(
+            node.body, self.params, parsed.globals, self.free, self.fresh_named,
+            _stored(node.body))
+        self.free.update(lifted)
+        self.extra.update(lifted)
 
     # ---- helpers -------------------------------------------------------------------------
     def fail(self, node, what):
@@ -338,10 +344,11 @@ class Reverse:
             seed_args.append(_name(b_out))
         seed = [comment("backward sweep: the adjoint of the output is the seed cotangent"),
                 _assign(self.adj(out), _call("seed_cotangent", *seed_args))]
-        if self.lists & self.active:  # the backward sweep undoes list mutations: keep a copy
+        if self.lists & self.active and self.mode != "grad":  # the backward sweep undoes
+            # list mutations: keep a copy of the value returned
             value = self.fresh_named("value")
             seed.insert(0, _assign(value, _call("copy_lists", _name(out))))
-        elif out in self.overwritten:  # the backward sweep restores older values of it
+        elif out in self.overwritten:  # restored to older values by the backward sweep
             value = self.fresh_named("value")
             seed.insert(0, _assign(value, _name(out)))
         self.defined.add(self.adj(out))
@@ -605,20 +612,15 @@ class Reverse:
         text = f"grad of: {self.primal_line(s)}"
 
         def bwd():
-            out = [comment(text)]
-            if not self.has_cotangent(lst):
-                out.append(gast.Expr(value=_call(_attr(_name(lst), "pop"))))
-            elif isinstance(value, gast.Name) and value.id in self.active:
-                g = self.fresh("g")
-                out.append(_assign(gast.Tuple(elts=[_name(g, gast.Store()), _name(
-                    self.adj(lst), gast.Store())], ctx=gast.Store()), _call(
-                        "list_unappend", _name(lst), _name(self.adj(lst)))))
-                out += self.accumulate(value.id, _name(g))
-            else:
-                out.append(_assign(self.adj(lst), _call(
-                    "list_unappend", _name(lst), _name(self.adj(lst)))))
-                out[-1].value = gast.Subscript(value=out[-1].value, slice=gast.Constant(
-                    value=1, kind=None), ctx=gast.Load())
+            # the item leaves the list again; its entry of the list's adjoint goes to v
+            out = [comment(text), gast.Expr(value=_call(_attr(_name(lst), "pop")))]
+            if self.has_cotangent(lst):
+                position = _call("len", _name(lst))
+                if isinstance(value, gast.Name) and value.id in self.active:
+                    out += self.accumulate(value.id, _call("item", _name(self.adj(lst)),
+                                                           position))
+                out.append(_assign(self.adj(lst), _call("drop_entry", _name(self.adj(lst)),
+                                                        copy.deepcopy(position))))
             return out + [x for t in reversed(thunks) for x in t()]
         return fwd + [append], bwd
 
@@ -638,14 +640,15 @@ class Reverse:
         def bwd():
             out = [comment(text)]
             adj = _name(self.adj(name)) if name in self.active and self.has_cotangent(
-                name) else _name("zero")
-            prev = _name(self.adj(lst)) if self.has_cotangent(lst) else _name("zero")
-            if adj.id != "zero" or prev.id != "zero":
-                out.append(_assign(self.adj(lst), _call("list_unpop", _name(lst), _name(name),
-                                                        prev, adj)))
+                name) else None
+            # the item goes back on the list, its adjoint as its entry of the list's adjoint
+            out.append(gast.Expr(value=_call(_attr(_name(lst), "append"), _name(name))))
+            if adj is not None:
+                prev = _name(self.adj(lst)) if self.has_cotangent(lst) else _name("zero")
+                out.append(_assign(self.adj(lst), _call("set_entry", prev, gast.BinOp(
+                    left=_call("len", _name(lst)), op=gast.Sub(),
+                    right=gast.Constant(value=1, kind=None)), adj)))
                 self.defined.add(self.adj(lst))
-            else:
-                out.append(gast.Expr(value=_call(_attr(_name(lst), "append"), _name(name))))
             if name in self.active:
                 self.defined.discard(self.adj(name))
                 out.append(_assign(self.adj(name), _name("zero")))

@@ -2,6 +2,8 @@
 
 Read each as "given the cotangent ``d[result]``, accumulate the cotangents of the inputs".
 """
+import builtins
+
 from runtime import numpy as jnp
 from s2s.rules import adjoint
 from s2s.rules.helpers import *  # noqa: F401,F403  (the names templates use)
@@ -310,6 +312,32 @@ def unreduce_(z, g, x, axis=None, keepdims=False):
     d[g] = unbroadcast(jnp.sum(d[z], axis, keepdims=keepdims), g)
 
 
+@adjoint(builtins.sum)
+def builtin_sum(z, iterable, start):
+    d[iterable] = spread_items(d[z], iterable)
+    d[start] = unbroadcast(d[z], start)
+
+
+@adjoint(sum_items)
+def sum_items_(z, items):
+    d[items] = spread_items(d[z], items)
+
+
+@adjoint(spread_items)
+def spread_items_(z, g, items):
+    d[g] = unbroadcast(sum_items(tangent_items(d[z], items)), g)
+
+
+@adjoint(unstack_like)
+def unstack_like_(z, g, arrays, axis):
+    d[g] = unbroadcast(stack_items(d[z], arrays, axis), g)
+
+
+@adjoint(split_like)
+def split_like_(z, g, arrays, axis):
+    d[g] = unbroadcast(concat_items(d[z], arrays, axis), g)
+
+
 @adjoint(seed_cotangent)
 def seed_cotangent_(z, out, ct):
     d[ct] = d[z]
@@ -328,7 +356,23 @@ def materialize_(z, ct, primal):
 
 @adjoint(add_at)
 def add_at_(z, x, index, g):
-    d[g] = unbroadcast(jnp.asarray(d[z])[index], g)
+    d[g] = unbroadcast(entry_of(d[z], x, index), g)
+
+
+@adjoint(item)
+def item_(z, ct, i):
+    d[ct] = add_at(ct, i, d[z])
+
+
+@adjoint(drop_entry)
+def drop_entry_(z, ct, k):
+    d[ct] = drop_entry(d[z], k)
+
+
+@adjoint(set_entry)
+def set_entry_(z, ct, k, g):
+    d[ct] = drop_entry(d[z], k)
+    d[g] = item(d[z], k)
 
 
 @adjoint(matmul_adjoint_lhs)

@@ -53,8 +53,26 @@ def example(x, i):
 def batch_size(mapped, args):
     for a, m in zip(args, mapped):
         if m:
-            return tree_flatten(a)[0][0].shape[0]
+            for leaf in _array_leaves(a):
+                return leaf.shape[0]
     raise ValueError("batched call without a mapped argument")
+
+
+def _array_leaves(x):
+    """The arrays in ``x``, through containers and sparse cotangents (dicts of entries)."""
+    if isinstance(x, dict):
+        for v in x.values():
+            yield from _array_leaves(v)
+    elif isinstance(x, (list, tuple)):
+        for v in x:
+            yield from _array_leaves(v)
+    elif isinstance(x, Array) or getattr(x, "shape", None):  # arrays, typed keys
+        yield x
+    else:
+        leaves = tree_flatten(x)[0]
+        if leaves != [x]:
+            for v in leaves:
+                yield from _array_leaves(v)
 
 
 def broadcast_batch(x, size):
@@ -68,6 +86,12 @@ def per_example_shape(x):
 
 def per_example_size(x):
     return int(np.prod(x.shape[1:], dtype=np.int64))
+
+
+def per_example_len(x):
+    """``len(x)`` of one example: a list of batched values is as long as it is; an array's
+    first axis is the batch."""
+    return len(x) if isinstance(x, (list, tuple, dict)) else x.shape[1]
 
 
 def items(x):
@@ -316,6 +340,22 @@ def _register_helper_rules():
     def size_of(mapped, args):
         return batch_size(mapped, args)
 
+    @rule(helpers.item, helpers.drop_entry)
+    def entry(fn, mapped, ct, k):
+        """Entries of a list cotangent are batched values: picked or dropped as they are."""
+        if mapped[1]:
+            return loop(fn, mapped, ct, k)
+        return fn(ct, k)
+
+    @rule(helpers.set_entry)
+    def set_entry(fn, mapped, ct, k, g):
+        if mapped[1]:
+            return loop(fn, mapped, ct, k, g)
+        size = batch_size(mapped, (ct, k, g))
+        ct = ct if mapped[0] else broadcast_batch(ct, size)
+        g = g if mapped[2] else broadcast_batch(g, size)
+        return fn(ct, k, g)
+
     @rule(helpers.add_tree)
     def add_tree(fn, mapped, a, b):
         """Leaf by leaf, each mapped leaf's per-example shape lined up with its partner's
@@ -369,7 +409,7 @@ def _register_helper_rules():
     def materialize(fn, mapped, ct, primal):
         mc, mp = (list(mapped) + [False, False])[:2]
         if helpers._is_container(ct) or helpers._is_container(primal):
-            size = size_of([True], [next(v for v in tree_flatten(ct)[0] if isinstance(v, Array))])
+            size = size_of(mapped, (ct, primal))
             return _materialize_tree(ct, primal, mp, size)
         if not isinstance(primal, Array):
             return loop(fn, mapped, ct, primal)

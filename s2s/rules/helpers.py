@@ -15,6 +15,8 @@ def unbroadcast(g, x):
     stretched, or broadcast up when ``g`` is smaller (a zero, or the cotangent of a sum)."""
     if g is zero:
         return zero
+    if isinstance(g, (dict, list, tuple)) or isinstance(x, (dict, list, tuple)):
+        return _unbroadcast_tree(g, x)
     shape = tuple(shape_of(x))
     g = jnp.asarray(g)
     if g.shape == shape:
@@ -26,6 +28,25 @@ def unbroadcast(g, x):
                                       if d == 1 and g.shape[lead + i] != 1)
     out = jnp.sum(g, axis=axes) if axes else g
     return _match_dtype(jnp.reshape(out, shape), x)
+
+
+def _unbroadcast_tree(g, x):
+    """``unbroadcast`` entry by entry of a container cotangent (entries ``x`` lacks pass)."""
+    if not isinstance(g, (dict, list, tuple)):
+        return g
+    entries = g.items() if isinstance(g, dict) else enumerate(g)
+
+    def like(k):
+        if isinstance(x, dict):
+            return x.get(k)
+        if isinstance(x, (list, tuple)) and isinstance(k, int) and k < len(x):
+            return x[k]
+        return None
+    out = {k: v if like(k) is None else unbroadcast(v, like(k)) for k, v in entries}
+    if isinstance(g, Sparse) or isinstance(g, dict):
+        return type(g)(out)
+    items = [out[i] for i in range(len(g))]
+    return type(g)(*items) if hasattr(type(g), "_fields") else type(g)(items)
 
 
 def _match_dtype(g, x):
@@ -206,30 +227,47 @@ def add_tree(a, b, add=None):
     return add(a, b) if add is not None else a + b
 
 
-def list_unappend(lst, ct):
-    """Backward of ``lst.append(v)``: ``lst`` loses its last item again; returns (``v``'s
-    cotangent, ``lst``'s cotangent without that entry)."""
-    lst.pop()
-    k = len(lst)
-    if isinstance(ct, Sparse):
-        return ct.get(k, zero), Sparse({i: v for i, v in ct.items() if i != k})
+def sum_items(items):
+    """``sum(items)`` of cotangents or tangents (zeros skipped; containers leaf by leaf)."""
+    total = zero
+    for v in items:
+        total = add_tree(total, v)
+    return total
+
+
+def spread_items(g, items):
+    """The cotangents of the items of ``sum(items)``: ``g`` for each, in its shape."""
+    if g is zero:
+        return zero
+    return [unbroadcast(g, v) for v in items]
+
+
+def drop_entry(ct, k):
+    """A list cotangent without its entry ``k`` (the item no longer exists)."""
     if is_zero(ct):
-        return zero, zero
-    return ct[k], list(ct[:k])
+        return zero
+    if isinstance(ct, Sparse):
+        return Sparse({i: v for i, v in ct.items() if i != k})
+    return Sparse({i: v for i, v in enumerate(ct) if i != k})
 
 
-def list_unpop(lst, value, ct, g):
-    """Backward of ``value = lst.pop()``: the item goes back on ``lst``; its entry of ``lst``'s
-    cotangent is ``value``'s cotangent ``g``."""
-    lst.append(value)
-    k = len(lst) - 1
+def set_entry(ct, k, g):
+    """A list cotangent with entry ``k`` set to ``g``."""
     if is_zero(g):
-        return ct
-    if is_zero(ct):
-        return Sparse({k: g})
-    if isinstance(ct, Sparse):
-        return Sparse({**ct, k: g})
-    return Sparse({**dict(enumerate(ct)), k: g})
+        return drop_entry(ct, k)
+    base = {} if is_zero(ct) else dict(ct) if isinstance(ct, Sparse) else dict(enumerate(ct))
+    return Sparse({**base, k: g})
+
+
+def entry_of(ct, x, index):
+    """The cotangent of ``x[index]`` within ``ct``, the cotangent of ``x``."""
+    if ct is zero:
+        return zero
+    if _is_container(x):
+        if isinstance(index, int) and not isinstance(x, dict):
+            index %= len(x)
+        return item(ct, index)
+    return jnp.asarray(ct)[index]
 
 
 def copy_lists(tree):
@@ -473,6 +511,16 @@ def unstack_like(g, arrays, axis=0):
     return list(jnp.unstack(g, axis=axis))
 
 
+def stack_items(ct, arrays, axis=0):
+    """The cotangent of ``g`` from those of ``unstack_like(g, arrays, axis)``."""
+    return jnp.stack([materialize(item(ct, i), a) for i, a in enumerate(arrays)], axis)
+
+
+def concat_items(ct, arrays, axis=0):
+    """The cotangent of ``g`` from those of ``split_like(g, arrays, axis)``."""
+    return jnp.concatenate([materialize(item(ct, i), a) for i, a in enumerate(arrays)], axis)
+
+
 def cumsum_adjoint(g, a, axis=None):
     """The transpose of a running sum: a running sum from the other end."""
     if g is zero:
@@ -611,11 +659,13 @@ def namespace():
             "matmul_adjoint_lhs": matmul_adjoint_lhs, "matmul_adjoint_rhs": matmul_adjoint_rhs,
             "transpose_inverse": transpose_inverse, "seed_cotangent": seed_cotangent,
             "materialize": materialize, "zeros_like_tree": zeros_like_tree, "item": item,
-            "add_tree": add_tree, "list_unappend": list_unappend, "list_unpop": list_unpop,
-            "copy_lists": copy_lists,
+            "add_tree": add_tree, "sum_items": sum_items, "spread_items": spread_items,
+            "copy_lists": copy_lists, "drop_entry": drop_entry, "set_entry": set_entry,
+            "entry_of": entry_of,
             "clip_gradient_mask": clip_gradient_mask, "clip_bound_mask": clip_bound_mask, "arrays_tangent": arrays_tangent,
             "zero": zero, "vmap_vjp": vmap_vjp, "vmap_jvp": vmap_jvp,
             "split_like": split_like, "unstack_like": unstack_like,
+            "stack_items": stack_items, "concat_items": concat_items,
             "cumsum_adjoint": cumsum_adjoint, "sort_adjoint": sort_adjoint,
             "norm_adjoint": norm_adjoint, "cleared_at": cleared_at,
             "cholesky_adjoint": cholesky_adjoint, "eigh_adjoint": eigh_adjoint,

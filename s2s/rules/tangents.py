@@ -3,6 +3,8 @@
 Each statement ``d[result] = e`` is the contribution of the one input whose tangent ``e``
 reads; contributions of inputs that are not active are left out.
 """
+import builtins
+
 from runtime import numpy as jnp
 from s2s.custom import stop_gradient  # noqa: F401
 from s2s.rules import tangent
@@ -321,6 +323,32 @@ def unreduce_(z, g, x, axis=None, keepdims=False):
     d[z] = unreduce(d[g], x, axis, keepdims)
 
 
+@tangent(builtins.sum)
+def builtin_sum(z, iterable, start):
+    d[z] = sum_items(tangent_items(d[iterable], iterable))
+    d[z] = d[start]
+
+
+@tangent(sum_items)
+def sum_items_(z, items):
+    d[z] = sum_items(tangent_items(d[items], items))
+
+
+@tangent(spread_items)
+def spread_items_(z, g, items):
+    d[z] = spread_items(d[g], items)
+
+
+@tangent(unstack_like)
+def unstack_like_(z, g, arrays, axis):
+    d[z] = unstack_like(d[g], arrays, axis)
+
+
+@tangent(split_like)
+def split_like_(z, g, arrays, axis):
+    d[z] = split_like(d[g], arrays, axis)
+
+
 @tangent(seed_cotangent)
 def seed_cotangent_(z, out, ct):
     d[z] = d[ct]
@@ -340,6 +368,21 @@ def materialize_(z, ct, primal):
 @tangent(add_at)
 def add_at_(z, x, index, g):
     d[z] = add_at(x, index, d[g])
+
+
+@tangent(item)
+def item_(z, ct, i):
+    d[z] = item(d[ct], i)
+
+
+@tangent(drop_entry)
+def drop_entry_(z, ct, k):
+    d[z] = drop_entry(d[ct], k)
+
+
+@tangent(set_entry)
+def set_entry_(z, ct, k, g):
+    d[z] = set_entry(d[ct], k, d[g])
 
 
 @tangent(matmul_adjoint_lhs)
