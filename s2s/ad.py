@@ -1,4 +1,6 @@
 """``grad``, ``value_and_grad`` and ``vjp``: JAX's signatures over the reverse transform."""
+import functools
+
 import numpy as np
 
 from runtime import dtypes
@@ -64,11 +66,16 @@ class _Derivative:
     def __wrapped__(self):
         import inspect
         params = inspect.signature(self.fun).parameters.values()
-        return self._generated(len([p for p in params if p.kind in (
+        generated = self._generated(len([p for p in params if p.kind in (
             p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]))
+        while isinstance(generated, functools.partial):  # a bound method's, bound
+            generated = generated.func
+        return generated
 
     def __call__(self, *args, **kwargs):
-        _check_inputs(args, self._nums(len(args))[0], self.allow_int, self.holomorphic)
+        nums = self._nums(len(args))[0]
+        _check_inputs(args, nums, self.allow_int, self.holomorphic)
+        args = tuple(arrays(a) if i in nums else a for i, a in enumerate(args))
         out = self._generated(len(args), tuple(kwargs))(*args, **kwargs)
         if not self.value:
             return out
@@ -109,6 +116,7 @@ def _is_jitted(fun):
 def vjp(fun, *primals, has_aux=False):
     """``(fun(*primals), pullback)``; ``pullback(ct)`` runs the generated derivative with
     ``ct`` as the output cotangent and returns one cotangent per primal."""
+    primals = arrays(primals)
     generated = grad_function(getattr(fun, "__wrapped__", fun) if _is_jitted(fun) else fun,
                               tuple(range(len(primals))), has_aux, "vjp",
                               call=(len(primals), ()))

@@ -8,6 +8,7 @@ the splitting of expressions into one call per line and the error reporting are 
 reverse transform.
 """
 import copy
+import functools
 
 import gast
 
@@ -17,7 +18,7 @@ from s2s.codegen import to_source
 from s2s.reverse import (Reverse, _Substitute, _assign, _call, _is_user_function, _name,
                          _returns_array,
                          _ifexp_as_if, comment, load_generated, parse_for_transform,
-                         ruled_function_as_source)
+                         ruled_function_as_source, unbind)
 from s2s.rules import TANGENTS
 from s2s.rules import helpers
 from s2s.rules import tangents as _registered  # noqa: F401  (fills TANGENTS)
@@ -220,9 +221,27 @@ class Forward(Reverse):
             elif kind == "pack":
                 expr, elts, keys = spec
                 tangents = [self.tangent_of(e, zeros_like=True) for e in elts]
-                packed = gast.Dict(keys=[copy.deepcopy(k) for k in keys], values=tangents) \
-                    if isinstance(expr, gast.Dict) else type(expr)(elts=tangents, ctx=gast.Load())
+                if isinstance(expr, gast.Call):  # P(w=a, b=b), dict(w=a): the same call
+                    names = [k.elts[1].value if isinstance(k, gast.Tuple) else k.value
+                             for k in keys]
+                    packed = gast.Call(func=copy.deepcopy(expr.func), args=[], keywords=[
+                        gast.keyword(arg=n, value=t) for n, t in zip(names, tangents)])
+                elif isinstance(expr, gast.Dict):
+                    packed = gast.Dict(keys=[copy.deepcopy(k) for k in keys], values=tangents)
+                else:
+                    packed = type(expr)(elts=tangents, ctx=gast.Load())
                 out += [_assign(tgt, expr), _assign(self.tan(tgt), packed)]
+            elif kind == "dynamic":  # f known at run time: its jvp, found then
+                expr, func, args, kwargs, active_pos = spec
+                wrt = gast.Tuple(elts=[gast.Constant(value=p, kind=None) for p in active_pos],
+                                 ctx=gast.Load())
+                call = _call("call_jvp", copy.deepcopy(func), wrt,
+                             gast.Tuple(elts=[copy.deepcopy(a) for a in args], ctx=gast.Load()),
+                             gast.Tuple(elts=[_name(self.tan(args[p].id)) for p in active_pos],
+                                        ctx=gast.Load()),
+                             **{k: copy.deepcopy(v) for k, v in kwargs.items()})
+                out.append(_assign(gast.Tuple(elts=[_name(tgt, gast.Store()), _name(
+                    self.tan(tgt), gast.Store())], ctx=gast.Store()), call))
             elif kind == "user":
                 expr, fn, args, kwargs, active_pos = spec
                 jvp_fn = jvp_function(fn, tuple(active_pos), call=(len(args), tuple(kwargs)))
@@ -321,6 +340,10 @@ def jvp_function(fun, wrt, has_aux=False, call=(None, ())):
 
 
 def _generate_forward(fun, wrt, has_aux, call):
+    bound = unbind(fun, wrt, call)
+    if bound is not None:  # a bound method or partial: the function's jvp, bound
+        plain, args, kwargs, wrt, call = bound
+        return functools.partial(jvp_function(plain, wrt, has_aux, call), *args, **kwargs)
     fun = ruled_function_as_source(fun)
     parsed = parse_for_transform(fun)
     fwd = Forward(parsed, wrt, has_aux, call=call)

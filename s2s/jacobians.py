@@ -24,10 +24,11 @@ def _unjit(fun):
 
 
 def arrays(tree):
-    """Python numbers among the leaves of an output as arrays (weakly typed), as JAX returns."""
+    """Python numbers and NumPy arrays among the leaves of ``tree`` as arrays (numbers weakly
+    typed): what a transformed function sees as its inputs and returns, as in JAX."""
     from runtime.numpy.util import to_array
-    return tree_map(lambda v: to_array(v) if isinstance(v, (bool, int, float, complex)) else v,
-                    tree)
+    return tree_map(lambda v: to_array(v) if isinstance(
+        v, (bool, int, float, complex, np.ndarray, np.generic)) else v, tree)
 
 
 def jvp(fun, primals, tangents, has_aux=False):
@@ -51,6 +52,7 @@ def jvp(fun, primals, tangents, has_aux=False):
                                 f"dtype must be float0. Got primal dtype {pd.name} and so "
                                 f"expected tangent dtype {pd.name}, but got tangent dtype "
                                 f"{td.name} instead.")
+    primals, tangents = arrays(tuple(primals)), arrays(tuple(tangents))
     generated = jvp_function(_unjit(fun), tuple(range(len(primals))), has_aux,
                              (len(primals), ()))
     res = generated(*primals, *tangents)
@@ -128,6 +130,7 @@ class _Jacobian:
 
     def __call__(self, *args):
         nums, single = _argnums(self.argnums, len(args))
+        args = tuple(arrays(a) if i in nums else a for i, a in enumerate(args))
         if isinstance(self.fun, _Jacobian):
             if self.has_aux or self.fun.has_aux or not single or len(args) != 1:
                 raise NotImplementedError("a Jacobian of a Jacobian is supported for a function "

@@ -2,7 +2,8 @@
 
 ``parse(fun)`` accepts plain ``def`` functions (module level or nested), lambdas (several on one
 line are told apart by their code object's column positions), ``functools.partial`` objects,
-bound methods, callable objects and decorated functions (followed through ``__wrapped__``). The
+bound methods, callable objects and decorated functions (a ``functools.wraps`` wrapper through its
+own source, which calls the wrapped function; other wrappers through ``__wrapped__``). The
 result, a ``Parsed``, carries the node (a ``gast.FunctionDef`` or ``gast.Lambda``), the function's
 module globals, the values of its free variables (read from its closure cells) and whatever
 ``partial`` / bound method arguments were applied on top.
@@ -70,10 +71,9 @@ def resolve(fun):
             args = [fun.__self__] + args
             fun = fun.__func__
         elif isinstance(fun, types.FunctionType):
-            wrapped = getattr(fun, "__wrapped__", None)
-            if wrapped is None:
-                return fun, args, kwargs
-            fun = wrapped
+            # a decorator's wrapper (functools.wraps) is transformed through its own source,
+            # which calls the wrapped function: what it adds is differentiated too
+            return fun, args, kwargs
         elif hasattr(fun, "__wrapped__"):  # e.g. a jitted function
             fun = fun.__wrapped__
         elif isinstance(fun, (types.BuiltinFunctionType, types.BuiltinMethodType)) or \

@@ -11,6 +11,7 @@ condition. Each backward block carries a ``# grad of: <primal line>`` comment.
 Unsupported constructs raise ``TransformError`` naming the user's file and line.
 """
 import copy
+import functools
 import types
 
 import gast
@@ -737,8 +738,11 @@ class Reverse:
                 if self.has_cotangent(tgt):
                     for k, e in zip(keys, elts):
                         if isinstance(e, gast.Name) and e.id in self.active:
-                            out += self.accumulate(e.id, _call("item", _name(self.adj(tgt)),
-                                                               copy.deepcopy(k)))
+                            # a named tuple's entry may arrive by position or by field name
+                            entry = _call("field", _name(self.adj(tgt)), *copy.deepcopy(
+                                k.elts)) if isinstance(k, gast.Tuple) else _call(
+                                "item", _name(self.adj(tgt)), copy.deepcopy(k))
+                            out += self.accumulate(e.id, entry)
                 return out + self.reset(tgt) + self.restore(tgt, pushed)
             return push + [_assign(tgt, expr)], bwd
         if kind == "custom":
@@ -757,6 +761,20 @@ class Reverse:
                     "vmap_vjp", _name(vname), gast.Tuple(elts=[copy.deepcopy(a) for a in args],
                                                          ctx=gast.Load()), _name(self.adj(tgt))))
             return push + [_assign(tgt, _call(vname, *[copy.deepcopy(a) for a in args]))], bwd
+        if kind == "dynamic":  # y = f(x) with f known at run time: its vjp, found then
+            expr, func, args, kwargs, active_pos = spec
+            self.reads |= {n for a in [func] + args + list(kwargs.values())
+                           for n in _names_in(a)}
+            wrt = gast.Tuple(elts=[gast.Constant(value=p, kind=None) for p in active_pos],
+                             ctx=gast.Load())
+
+            def bwd():
+                call = _call("call_vjp", copy.deepcopy(func), wrt, *[copy.deepcopy(a) for a in
+                                                                     args],
+                             _name(self.adj(tgt)), **{k: copy.deepcopy(v)
+                                                     for k, v in kwargs.items()})
+                return self.spread(tgt, [args[p] for p in active_pos], pushed, lambda: call)
+            return push + [_assign(tgt, expr)], bwd
         if kind == "user":
             expr, fn, args, kwargs, active_pos = spec
             self.reads |= {n for a in args + list(kwargs.values()) for n in _names_in(a)}
@@ -980,10 +998,22 @@ class Reverse:
             self.fail(node, "second-order derivatives through lax control flow (the "
                             "derivative of a fori_loop/scan/map/cond/switch cannot be "
                             "differentiated again yet)")
-        if fn is None:
-            self.fail(node, f"calling `{codegen.to_source(func).strip()}`, which s2s cannot "
-                            f"resolve to a function before running")
+        if fn is None and self.is_active(func):
+            self.fail(node, f"calling `{codegen.to_source(func).strip()}`, a function that "
+                            f"depends on the differentiated values")
         args = [self.operand(a, steps) for a in node.args]
+        if fn is None:  # self.forward, a function passed in: its derivative found at run time
+            kwargs = {k.arg: self.operand(k.value, steps) for k in node.keywords}
+            expr = gast.Call(func=func, args=args, keywords=[
+                gast.keyword(arg=k, value=v) for k, v in kwargs.items()])
+            active_pos = [i for i, a in enumerate(args) if self.is_active(a)]
+            for k, v in kwargs.items():
+                if self.is_active(v):
+                    self.fail(node, f"a keyword argument ({k!r}) that depends on the "
+                                    f"transformed inputs, to a function known only when it "
+                                    f"runs (pass it positionally)")
+            steps.append((name, "dynamic", (expr, func, args, kwargs, active_pos)))
+            return None
         kwargs = {k.arg: self.operand(k.value, steps) for k in node.keywords}
         expr = gast.Call(func=func, args=args,
                          keywords=[gast.keyword(arg=k, value=v) for k, v in kwargs.items()])
@@ -999,10 +1029,12 @@ class Reverse:
                 self.fail(node, "keyword arguments to a custom_vjp/custom_jvp function")
             steps.append((name, "custom", (expr, fn, args)))
             return None
+        if _is_namedtuple(fn) or fn is dict:
+            return self.pack_call(node, fn, expr, args, kwargs, steps, name)
         template = self.rules.get(_key(fn))
         if template is not None:
             try:
-                bound = template.signature.bind(*args, **kwargs)
+                bound = _bind(template, args, kwargs)
             except TypeError as e:
                 self.fail(node, f"this call of {getattr(fn, '__name__', fn)} ({e})")
             steps.append((name, "call", (expr, template, dict(bound.arguments))))
@@ -1016,6 +1048,26 @@ class Reverse:
             return None
         self.fail(node, f"differentiating through `{getattr(fn, '__qualname__', fn)}`, which has "
                         f"no adjoint rule")
+
+    def pack_call(self, node, fn, expr, args, kwargs, steps, name):
+        """``P(w=a, b=b)`` (a named tuple) or ``dict(w=a)``: a container of the values, each
+        taking its entry of the container's adjoint."""
+        if fn is dict:
+            if args:
+                self.fail(node, "dict(...) of differentiated values with positional "
+                                "arguments (write dict(key=value) or {key: value})")
+            keys = [gast.Constant(value=k, kind=None) for k in kwargs]
+            steps.append((name, "pack", (expr, list(kwargs.values()), keys)))
+            return None
+        fields = list(fn._fields)
+        if len(args) > len(fields) or any(k not in fields for k in kwargs):
+            self.fail(node, f"this call of {fn.__name__} (its fields are {fields})")
+        given = dict(zip(fields, args), **kwargs)
+        keys = [gast.Tuple(elts=[gast.Constant(value=fields.index(f), kind=None),
+                                 gast.Constant(value=f, kind=None)], ctx=gast.Load())
+                for f in given]
+        steps.append((name, "pack", (expr, list(given.values()), keys)))
+        return None
 
     def positional_call(self, node, fn, args, kwargs):
         """A call of a user function with its arguments bound positionally as far as its
@@ -1210,7 +1262,7 @@ class Reverse:
         if func.attr in ("reshape", "transpose") and len(args) != 1:
             args = [gast.Tuple(elts=args, ctx=gast.Load())] if args else []
         template = self.rules[fn]
-        bound = template.signature.bind(value, *args, **kwargs)
+        bound = _bind(template, [value] + args, kwargs)
         steps.append((name, "call", (expr, template, dict(bound.arguments))))
         return None
 
@@ -1538,6 +1590,26 @@ def _at_update(node):
     return None
 
 
+class _Bound:
+    def __init__(self, arguments):
+        self.arguments = arguments
+
+
+def _bind(template, args, kwargs):
+    """The call's argument nodes by the primal's parameter names. A ``*args`` parameter
+    called with one argument (``jnp.atleast_2d(x)``) binds that argument itself."""
+    params = list(template.signature.parameters.values())
+    if len(params) == 1 and params[0].kind == params[0].VAR_POSITIONAL:
+        if len(args) != 1 or kwargs:
+            raise TypeError(f"a rule for {template.name} with one argument only")
+        return _Bound({params[0].name: args[0]})
+    return template.signature.bind(*args, **kwargs)
+
+
+def _is_namedtuple(fn):
+    return isinstance(fn, type) and issubclass(fn, tuple) and hasattr(fn, "_fields")
+
+
 def _returns_array(fn):
     """Whether a function with an adjoint rule always returns one array (not a container)."""
     return fn not in (getattr, rnp._getitem) and (
@@ -1593,6 +1665,11 @@ def grad_function(fun, wrt, has_aux=False, mode="vjp", single=False, call=(None,
 
 
 def _generate_reverse(fun, wrt, has_aux, mode, single, call):
+    bound = unbind(fun, wrt, call)
+    if bound is not None:  # a bound method or partial: the function's derivative, bound
+        plain, args, kwargs, wrt, call = bound
+        return functools.partial(grad_function(plain, wrt, has_aux, mode, single, call),
+                                 *args, **kwargs)
     fun = ruled_function_as_source(fun)
     parsed = parse_for_transform(fun)
     # two passes: the first learns which values the backward sweep reads, the second saves
@@ -1609,6 +1686,21 @@ def _generate_reverse(fun, wrt, has_aux, mode, single, call):
               f"returns {what} with respect to {', '.join(rev.wrt)}"
               f"{' (and aux)' if has_aux else ''}.")
     return load_generated(parsed, fdef, rev.free, helpers.namespace(), header, fun)
+
+
+def unbind(fun, positions, call):
+    """A bound method, ``functools.partial`` or callable object as (its plain function, the
+    bound positional and keyword arguments, ``positions`` and ``call`` shifted to the plain
+    function's parameters); None for a plain function. Transforms generate the plain
+    function's code and bind the arguments to it again (``self`` is closed over, as in JAX)."""
+    plain, args, kwargs = parse_mod.resolve(fun)
+    if not args and not kwargs:
+        return None
+    n = len(args)
+    nargs, kwnames = call
+    call = (None if nargs is None else nargs + n, tuple(kwnames) + tuple(
+        k for k in kwargs if k not in kwnames))
+    return plain, args, kwargs, tuple(p + n for p in positions), call
 
 
 def parse_for_transform(fun):

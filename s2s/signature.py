@@ -102,8 +102,8 @@ def bind_call_shape(parsed, nargs=None, kwnames=(), taken=()):
         if name not in defaults:
             raise TypeError(f"{qual}() missing 1 required positional argument: '{name}'")
         bind(name, value_node(defaults[name], f"{name}_default", free))
+    extra, rest = [], []
     if vararg is not None:
-        extra = []
         for i in range(max(0, nargs - len(positional))):
             extra.append(_fresh(f"{vararg}_{i}", used))
         params += extra
@@ -123,9 +123,43 @@ def bind_call_shape(parsed, nargs=None, kwnames=(), taken=()):
         args=[_name(p, gast.Param()) for p in params], posonlyargs=[], vararg=None,
         kwonlyargs=[_name(k, gast.Param()) for k in keywords], kw_defaults=[None] * len(keywords),
         kwarg=None, defaults=[])
-    fdef.body = _after_docstring(fdef.body, prologue)
+    stored = {n.id for n in gast.walk(gast.Module(body=fdef.body, type_ignores=[]))
+              if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
+    expand = _Expand(vararg if vararg not in stored else None, extra,
+                     kwarg if kwarg not in stored else None, rest)
+    fdef.body = _after_docstring([expand.visit(s) for s in fdef.body], prologue)
     fdef.decorator_list = []
     return fdef, free
+
+
+class _Expand(gast.NodeTransformer):
+    """``g(*args, **kwargs)`` with this call shape's own ``args`` and ``kwargs``: the items
+    written out (``g(args_0, args_1, k=k)``), so a wrapper passing its arguments on is a plain
+    call the transforms can follow."""
+
+    def __init__(self, vararg, items, kwarg, keys):
+        self.vararg, self.items, self.kwarg, self.keys = vararg, items, kwarg, keys
+
+    def visit_Call(self, node):
+        node = self.generic_visit(node)
+        args = []
+        for a in node.args:
+            if isinstance(a, gast.Starred) and isinstance(a.value, gast.Name) and \
+                    a.value.id == self.vararg:
+                args += [_name(i) for i in self.items]
+            else:
+                args.append(a)
+        keywords = []
+        for k in node.keywords:
+            if k.arg is None and isinstance(k.value, gast.Name) and k.value.id == self.kwarg:
+                keywords += [gast.keyword(arg=key, value=_name(key)) for key in self.keys]
+            else:
+                keywords.append(k)
+        node.args, node.keywords = args, keywords
+        return node
+
+    def visit_Lambda(self, node):
+        return node
 
 
 def _after_docstring(body, prologue):

@@ -3,6 +3,7 @@
 Each program runs under s2s and under jax (the same source, imported twice with ``jnp``
 bound to ``s2s.numpy`` / ``jax.numpy``) and the results must agree.
 """
+import functools
 import importlib.util
 import sys
 import textwrap
@@ -37,7 +38,18 @@ def both(tmp_path, source):
 
 
 def close(a, b, rtol=1e-5, atol=1e-6):
-    assert_trees_close(a, b, rtol, atol, check_dtype=False)
+    assert_trees_close(plain(a), plain(b), rtol, atol, check_dtype=False)
+
+
+def plain(tree):
+    """Named tuples (each module defines its own class) as dicts of their fields."""
+    if isinstance(tree, tuple) and hasattr(tree, "_fields"):
+        return {k: plain(v) for k, v in tree._asdict().items()}
+    if isinstance(tree, (tuple, list)):
+        return type(tree)(plain(v) for v in tree)
+    if isinstance(tree, dict):
+        return {k: plain(v) for k, v in tree.items()}
+    return tree
 
 
 PROGRAMS = {
@@ -138,6 +150,28 @@ PROGRAMS = {
                 return sq(v) * v
             return sq(x) + cube(x)
         """, (1.5,)),
+    "atleast_and_det": ("""
+        def f(x):
+            m = jnp.atleast_2d(x) * jnp.atleast_1d(x) + jnp.atleast_3d(x)[0]
+            return jnp.linalg.det(m + jnp.eye(3) * 2.0)
+        """, (np.array([0.5, 1.0, 1.5], np.float32),)),
+    "decorator_with_wraps": ("""
+        import functools
+
+        def double(fn):
+            @functools.wraps(fn)
+            def wrapper(*args, **kwargs):
+                return 2.0 * fn(*args, **kwargs)
+            return wrapper
+
+        @double
+        def f(x):
+            return x * x
+        """, (1.5,)),
+    "at_update_and_numpy_input": ("""
+        def f(x):
+            return jnp.sum(x.at[0].set(x[1] * 2.0) * x)
+        """, (np.array([1.0, 2.0, 3.0], np.float32),)),
     "second_order_helpers": ("""
         def mul(a, b):
             return a * b
@@ -185,6 +219,74 @@ def test_pytree_params_used_twice_by_argument(tmp_path):
     d = {"a": 1.0, "b": 2.0}
     close(s2s.grad(ms.g)(d, 3.0), jax.grad(mj.g)(d, 3.0))
     close(s2s.jvp(ms.g, (d, 3.0), (d, 1.0)), jax.jvp(mj.g, (d, 3.0), (d, 1.0)))
+
+
+def test_methods_partials_and_containers_built_by_calls(tmp_path):
+    ms, mj = both(tmp_path, """
+        import functools
+        from typing import NamedTuple
+
+        class Model:
+            def __init__(self, w):
+                self.w = w
+
+            def loss(self, x):
+                return jnp.sum(jnp.tanh(self.w * x))
+
+        def scaled(x, y, scale):
+            return jnp.sum(x * y) * scale
+
+        class P(NamedTuple):
+            w: object
+            b: object
+
+        def pack(x):
+            return P(w=x * 2.0, b=jnp.sin(x))
+
+        def pack_dict(x):
+            return dict(a=x * 2.0, b=jnp.sin(x))
+        """)
+    x = np.array([0.5, 0.3], np.float32)
+    w = np.array([1.0, 2.0], np.float32)
+    close(s2s.grad(ms.Model(jnp.asarray(w)).loss)(x), jax.grad(mj.Model(w).loss)(x))
+    close(s2s.vmap(ms.Model(jnp.asarray(w)).loss)(np.stack([x, x])),
+          jax.vmap(mj.Model(w).loss)(np.stack([x, x])))
+    part = (functools.partial(ms.scaled, scale=2.0), functools.partial(mj.scaled, scale=2.0))
+    close(s2s.grad(part[0])(x, w), jax.grad(part[1])(x, w))
+    for name in ("pack", "pack_dict"):
+        close(s2s.jacrev(getattr(ms, name))(1.5), jax.jacrev(getattr(mj, name))(1.5))
+        close(s2s.jacfwd(getattr(ms, name))(1.5), jax.jacfwd(getattr(mj, name))(1.5))
+        close(s2s.jvp(getattr(ms, name), (1.5,), (1.0,)),
+              jax.jvp(getattr(mj, name), (1.5,), (1.0,)))
+
+
+def test_functions_known_only_at_run_time(tmp_path):
+    """``self.forward(x)`` and functions passed as arguments: derivatives found when called."""
+    ms, mj = both(tmp_path, """
+        class Model:
+            def __init__(self, w):
+                self.w = w
+
+            def forward(self, x):
+                return jnp.tanh(self.w * x)
+
+            def loss(self, x):
+                return jnp.sum(self.forward(x) ** 2)
+
+        def apply(f, x):
+            return jnp.sum(f(x) * x)
+        """)
+    x = np.array([0.5, 0.3], np.float32)
+    w = np.array([1.0, 2.0], np.float32)
+    ones = np.ones(2, np.float32)
+    close(s2s.grad(ms.Model(jnp.asarray(w)).loss)(x), jax.grad(mj.Model(w).loss)(x))
+    close(s2s.jvp(ms.Model(jnp.asarray(w)).loss, (x,), (ones,)),
+          jax.jvp(mj.Model(w).loss, (x,), (ones,)))
+    close(s2s.vmap(ms.Model(jnp.asarray(w)).loss)(np.stack([x, 2 * x])),
+          jax.vmap(mj.Model(w).loss)(np.stack([x, 2 * x])))
+    close(s2s.grad(ms.apply, 1)(jnp.sin, x), jax.grad(mj.apply, 1)(jjnp.sin, x))
+    close(s2s.jvp(lambda v: ms.apply(jnp.tanh, v), (x,), (ones,)),
+          jax.jvp(lambda v: mj.apply(jjnp.tanh, v), (x,), (ones,)))
 
 
 def test_vmap_and_jvp_with_defaults(tmp_path):

@@ -338,6 +338,11 @@ def split_like_(z, g, arrays, axis):
     d[g] = unbroadcast(concat_items(d[z], arrays, axis), g)
 
 
+@adjoint(field)
+def field_(z, ct, i, name):
+    d[ct] = add_at(ct, i, d[z])
+
+
 @adjoint(seed_cotangent)
 def seed_cotangent_(z, out, ct):
     d[ct] = d[z]
@@ -415,6 +420,42 @@ def sort(z, a, axis=-1):
 @adjoint(jnp.astype)
 def astype(z, x, dtype):
     d[x] = materialize(d[z], x)
+
+
+@adjoint(jnp.atleast_1d, jnp.atleast_2d, jnp.atleast_3d)
+def atleast_nd(z, arys):
+    d[arys] = jnp.reshape(d[z], jnp.shape(arys))
+
+
+@adjoint(jnp.linalg.det)
+def det(z, a):
+    d[a] = unbroadcast(jnp.asarray(d[z] * z)[..., None, None] * jnp.swapaxes(
+        jnp.linalg.inv(a), -1, -2), a)
+
+
+@adjoint(jnp.swapaxes)
+def swapaxes(z, a, axis1, axis2):
+    d[a] = jnp.swapaxes(d[z], axis1, axis2)
+
+
+@adjoint(jnp.linalg.inv)
+def inv(z, a):
+    d[a] = -jnp.matmul(jnp.matmul(jnp.swapaxes(z, -1, -2), d[z]), jnp.swapaxes(z, -1, -2))
+
+
+@adjoint(cleared_at)
+def cleared_at_(z, g, idx):
+    d[g] = cleared_at(d[z], idx)
+
+
+@adjoint(gathered_at)
+def gathered_at_(z, g, idx, like):
+    d[g] = placed_at(g, idx, unbroadcast(d[z], jnp.asarray(g)[idx]), True)
+
+
+@adjoint(placed_at)
+def placed_at_(z, x, idx, t, add):
+    d[t] = gathered_at(d[z], idx, t)
 
 
 @adjoint(jnp.linalg.norm)

@@ -340,9 +340,9 @@ def _register_helper_rules():
     def size_of(mapped, args):
         return batch_size(mapped, args)
 
-    @rule(helpers.item, helpers.drop_entry)
-    def entry(fn, mapped, ct, k):
-        """Entries of a list cotangent are batched values: picked or dropped as they are."""
+    @rule(helpers.drop_entry)
+    def drop_entry(fn, mapped, ct, k):
+        """Entries of a list cotangent are batched values: dropped as they are."""
         if mapped[1]:
             return loop(fn, mapped, ct, k)
         return fn(ct, k)
@@ -465,8 +465,11 @@ def _register_helper_rules():
             if isinstance(primal, dict):
                 return type(primal)({k: _materialize_tree(helpers.item(ct, k), v, mapped_primal,
                                                           size) for k, v in primal.items()})
-            return type(primal)([_materialize_tree(helpers.item(ct, i), v, mapped_primal, size)
-                                 for i, v in enumerate(primal)])
+            fields = getattr(type(primal), "_fields", None)
+            items = [_materialize_tree(helpers._field(ct, i, fields[i]) if fields else
+                                       helpers.item(ct, i), v, mapped_primal, size)
+                     for i, v in enumerate(primal)]
+            return type(primal)(*items) if fields else type(primal)(items)
         return materialize(helpers.materialize, (isinstance(ct, Array), mapped_primal), ct,
                            primal)
 

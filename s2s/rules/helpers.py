@@ -455,6 +455,24 @@ def clip_bound_mask(x, lo, hi, lower):
     return picks(-inner, -hi)
 
 
+def call_vjp(fn, wrt, *args_and_ct, **kwargs):
+    """``(fn(*args), cotangents of args at positions wrt)`` for a function known only at run
+    time (``self.forward``, a function passed in): its generated vjp, cached."""
+    from s2s.reverse import grad_function
+    *args, ct = args_and_ct
+    out, grads = grad_function(fn, tuple(wrt), mode="vjp", call=(len(args), tuple(kwargs)))(
+        *args, ct, **kwargs)
+    return grads
+
+
+def call_jvp(fn, wrt, args, tangents, **kwargs):
+    """``(fn(*args), its tangent)`` for a function known only at run time."""
+    from s2s.forward import jvp_function
+    res = jvp_function(fn, tuple(wrt), call=(len(args), tuple(kwargs)))(*args, *tangents,
+                                                                           **kwargs)
+    return res[0], res[1]
+
+
 def vmap_vjp(batched_fn, args, ct):
     """Cotangents of ``args`` for ``vmap(g)(*args)`` with output cotangent ``ct``: the
     generated vjp of ``g``, vmapped the same way; unmapped arguments sum over the batch."""
@@ -589,6 +607,11 @@ def cholesky_adjoint(g, L, upper=False, symmetrize_input=True):
     return _symmetrize_adjoint(s) if symmetrize_input else s
 
 
+def field(ct, i, name):
+    """Entry ``i`` (field ``name``) of a named tuple's cotangent."""
+    return _field(ct, i, name)
+
+
 def _field(ct, i, name):
     """Entry ``i`` of a named-tuple cotangent, reached by position and/or by field ``name``."""
     if not isinstance(ct, Sparse):
@@ -659,7 +682,7 @@ def namespace():
             "matmul_adjoint_lhs": matmul_adjoint_lhs, "matmul_adjoint_rhs": matmul_adjoint_rhs,
             "transpose_inverse": transpose_inverse, "seed_cotangent": seed_cotangent,
             "materialize": materialize, "zeros_like_tree": zeros_like_tree, "item": item,
-            "add_tree": add_tree, "sum_items": sum_items, "spread_items": spread_items,
+            "add_tree": add_tree, "field": field, "call_vjp": call_vjp, "call_jvp": call_jvp, "sum_items": sum_items, "spread_items": spread_items,
             "copy_lists": copy_lists, "drop_entry": drop_entry, "set_entry": set_entry,
             "entry_of": entry_of,
             "clip_gradient_mask": clip_gradient_mask, "clip_bound_mask": clip_bound_mask, "arrays_tangent": arrays_tangent,

@@ -349,6 +349,46 @@ def split_like_(z, g, arrays, axis):
     d[z] = split_like(d[g], arrays, axis)
 
 
+@tangent(jnp.atleast_1d, jnp.atleast_2d, jnp.atleast_3d)
+def atleast_nd(z, arys):
+    d[z] = jnp.reshape(d[arys], jnp.shape(z))
+
+
+@tangent(jnp.linalg.det)
+def det(z, a):
+    d[z] = z * jnp.trace(jnp.linalg.solve(a, d[a]), axis1=-2, axis2=-1)
+
+
+@tangent(field)
+def field_(z, ct, i, name):
+    d[z] = field(d[ct], i, name)
+
+
+@tangent(jnp.swapaxes)
+def swapaxes(z, a, axis1, axis2):
+    d[z] = jnp.swapaxes(d[a], axis1, axis2)
+
+
+@tangent(jnp.linalg.inv)
+def inv(z, a):
+    d[z] = -jnp.matmul(jnp.matmul(z, d[a]), z)
+
+
+@tangent(cleared_at)
+def cleared_at_(z, g, idx):
+    d[z] = cleared_at(d[g], idx)
+
+
+@tangent(gathered_at)
+def gathered_at_(z, g, idx, like):
+    d[z] = gathered_at(d[g], idx, like)
+
+
+@tangent(placed_at)
+def placed_at_(z, x, idx, t, add):
+    d[z] = placed_at(x, idx, d[t], add)
+
+
 @tangent(seed_cotangent)
 def seed_cotangent_(z, out, ct):
     d[z] = d[ct]
