@@ -8,6 +8,7 @@ import functools
 import importlib.util
 import os
 import pathlib
+import threading
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # keep PJRT's start-up INFO lines off stderr
 
@@ -44,13 +45,22 @@ def _plugin_clients():
     return clients
 
 
-@functools.cache
+_once = threading.Lock()  # clients and kernel registrations are made once, by one thread
+_clients = None
+
+
 def clients():
-    """All backends by platform name; CPU always, accelerators when a plugin is installed."""
-    out = {"cpu": xc.make_cpu_client()}
-    if os.environ.get("S2S_PLATFORMS", os.environ.get("JAX_PLATFORMS", "")) != "cpu":
-        out.update(_plugin_clients())
-    return out
+    """All backends by platform name; CPU always, accelerators when a plugin is installed.
+    Made once: two CPU clients would give two sets of devices that cannot share arrays."""
+    global _clients
+    if _clients is None:
+        with _once:
+            if _clients is None:
+                out = {"cpu": xc.make_cpu_client()}
+                if os.environ.get("S2S_PLATFORMS", os.environ.get("JAX_PLATFORMS", "")) != "cpu":
+                    out.update(_plugin_clients())
+                _clients = out
+    return _clients
 
 
 def default_platform():
@@ -117,7 +127,7 @@ _LAPACK_CALL = 'call_target_name = "lapack_'  # the custom calls of lowering/ops
 
 
 @functools.cache
-def _register_lapack():
+def _register_lapack_once():
     """Make jaxlib's LAPACK kernels (typed FFI handlers) known to XLA's CPU backend, once, the
     first time a program calls one. ``initialize`` fills their LAPACK function pointers from
     SciPy's ``cython_lapack`` (importing SciPy costs ~0.15 s, so it is not done at start-up)."""
@@ -137,7 +147,8 @@ def compile(text, out_avals, device):
                 f"LAPACK-backed linear algebra (cholesky, qr, eigh, svd, lu, solve, ...) runs on "
                 f"CPU only; got device {device}. Move the arrays with "
                 f"device_put(x, devices('cpu')[0]).")
-        _register_lapack()
+        with _once:
+            _register_lapack_once()
     opts = xc.CompileOptions()
     opts.executable_build_options.num_replicas = 1
     opts.executable_build_options.num_partitions = 1

@@ -41,14 +41,29 @@ _checked = set()
 
 
 def _ensure_private_dir(path):
-    if path in _checked:
+    """Create ``path`` (and missing parents) with mode 0700 whatever the umask; refuse a
+    folder that is a symbolic link or belongs to another user (a planted folder)."""
+    if path in _checked and os.path.isdir(path):
         return
-    os.makedirs(path, mode=0o700, exist_ok=True)
-    st = os.stat(path)
-    if st.st_uid != os.getuid():
-        raise OSError(f"s2s cache folder {path} belongs to another user")
-    if stat.S_IMODE(st.st_mode) != 0o700:
-        os.chmod(path, 0o700)
+    missing = []
+    p = os.path.abspath(path)
+    while not os.path.lexists(p):
+        missing.append(p)
+        p = os.path.dirname(p)
+    for p in reversed(missing):
+        try:
+            os.mkdir(p, 0o700)
+            os.chmod(p, 0o700)
+        except FileExistsError:
+            pass
+    for p in [path] + ([os.path.dirname(path)] if not missing else []):
+        st = os.lstat(p)
+        if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
+            raise OSError(f"s2s cache folder {p} is a symbolic link or not a folder")
+        if st.st_uid != os.getuid():
+            raise OSError(f"s2s cache folder {p} belongs to another user")
+        if p == path and stat.S_IMODE(st.st_mode) != 0o700:
+            os.chmod(p, 0o700)
     _checked.add(path)
 
 
@@ -71,7 +86,12 @@ def write(source, name):
     safe = "".join(c if c.isalnum() or c == "_" else "_" for c in name)[:40] or "f"
     path = os.path.join(cache_dir(), f"{safe}_{digest}.py")
     if not os.path.exists(path):
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        try:
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        except FileNotFoundError:  # the folder was deleted while running: make it again
+            _checked.clear()
+            path = os.path.join(cache_dir(), f"{safe}_{digest}.py")
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
         try:
             with os.fdopen(fd, "w") as f:
                 f.write(source)
@@ -82,7 +102,17 @@ def write(source, name):
             raise
     lines = source.splitlines(True)
     linecache.cache[path] = (len(source), None, lines, path)
+    _sources[path] = lines
     return path
+
+
+_sources = {}  # path -> lines of every generated file, as s2s wrote it
+
+
+def generated_lines(path):
+    """The lines s2s wrote to ``path`` (None for other files): generated code is always read
+    back from memory, never from the cache folder, where anything could have changed it."""
+    return _sources.get(path)
 
 
 def load(funcdef, globals_, free, header="", qualname=None):

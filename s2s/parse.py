@@ -22,6 +22,7 @@ import types
 
 import gast
 
+from s2s import codegen
 from s2s.errors import TransformError
 
 
@@ -175,8 +176,10 @@ def parse(fun):
     plain, args, kwargs = resolve(fun)
     code = plain.__code__
     filename, lineno = code.co_filename, code.co_firstlineno
-    linecache.checkcache(filename)  # the file may have changed since it was last read
-    lines = linecache.getlines(filename, plain.__globals__)
+    lines = codegen.generated_lines(filename)
+    if lines is None:
+        linecache.checkcache(filename)  # the file may have changed since it was last read
+        lines = linecache.getlines(filename, plain.__globals__)
     if not lines:
         raise TransformError(
             f"{filename}:{lineno}: s2s cannot read the source of {plain.__qualname__!r} (defined "

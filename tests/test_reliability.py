@@ -1,0 +1,114 @@
+"""Faults, threads and the cache folder: each case where a crash is possible runs in its own
+process."""
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import s2s
+import s2s.numpy as jnp
+from s2s import codegen
+
+
+def _run(code, env=None, tmp_path=None):
+    full = {**os.environ, **(env or {})}
+    res = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                         text=True, env=full, cwd=str(tmp_path) if tmp_path else None,
+                         timeout=300)
+    return res
+
+
+def test_cold_start_from_many_threads(tmp_path):
+    """16 threads touching the backend and generating derivatives at once, from a cold start:
+    one CPU client, one set of devices, no parser races."""
+    (tmp_path / "work.py").write_text(textwrap.dedent("""
+        import threading
+        import s2s, s2s.numpy as jnp
+
+        def f(x):
+            return jnp.sum(jnp.sin(x) * x)
+
+        errors, results = [], []
+
+        def run(i):
+            try:
+                x = jnp.arange(3.0) + i
+                g = s2s.grad(f)(x)
+                results.append(float(jnp.sum(g - (jnp.cos(x) * x + jnp.sin(x)))))
+            except Exception as e:
+                errors.append(repr(e))
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors
+        assert len(results) == 16 and max(abs(r) for r in results) < 1e-4, results
+        print("ok")
+        """))
+    res = _run("import work", env={"S2S_CACHE_DIR": str(tmp_path / "cache"),
+                                    "PYTHONPATH": str(tmp_path)}, tmp_path=tmp_path)
+    assert res.returncode == 0 and "ok" in res.stdout, res.stderr[-2000:]
+
+
+def test_cache_folder_deleted_while_running(tmp_path, monkeypatch):
+    import shutil
+    monkeypatch.setenv("S2S_CACHE_DIR", str(tmp_path / "c"))
+
+    def f(x):
+        return x * x * 3.0
+    assert float(s2s.grad(f)(2.0)) == 12.0
+    shutil.rmtree(tmp_path / "c")
+
+    def g(x):
+        return x * x * 5.0
+    assert float(s2s.grad(g)(2.0)) == 20.0  # a new transform makes the folder again
+
+
+def test_cache_folder_is_private_under_umask_0(tmp_path):
+    root = tmp_path / "deep" / "root"
+    res = _run("""
+        import os
+        os.umask(0)
+        import s2s
+        print(s2s.codegen.cache_dir() if hasattr(s2s, 'codegen') else
+              __import__('s2s.codegen').codegen.cache_dir())
+        """, env={"S2S_CACHE_DIR": str(root)})
+    assert res.returncode == 0, res.stderr
+    for p in (root, root / "generated"):
+        assert stat.S_IMODE(os.stat(p).st_mode) == 0o700, p
+
+
+def test_symlinked_cache_folder_is_refused(tmp_path):
+    target = tmp_path / "elsewhere"
+    target.mkdir(mode=0o755)
+    root = tmp_path / "root"
+    root.mkdir()
+    os.symlink(target, root / "generated")
+    with pytest.raises(OSError, match="symbolic link"):
+        codegen._ensure_private_dir(str(root / "generated"))
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o755  # not chmod-ed through the link
+
+
+def test_generated_code_is_read_from_memory_not_disk():
+    def f(x):
+        return jnp.sin(x) * x
+    g = s2s.grad(f)
+    path = g.__wrapped__.__s2s_source__
+    with open(path) as fh:
+        text = fh.read()
+    assert "jnp.cos(x)" in text
+    with open(path, "w") as fh:  # someone alters the cached file
+        fh.write(text.replace("jnp.cos(x)", "jnp.sin(x) * 1000.0"))
+    import linecache
+    linecache.clearcache()
+    x = 0.7
+    expected = np.cos(x) * x + np.sin(x)
+    h = s2s.grad(s2s.grad(f))(x)  # second order parses the generated first-order code
+    assert np.isclose(float(h), -np.sin(x) * x + 2 * np.cos(x), rtol=1e-5)
+    assert np.isclose(float(g(x)), expected, rtol=1e-5)
