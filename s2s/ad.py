@@ -5,6 +5,7 @@ import numpy as np
 
 from runtime import dtypes
 from runtime.tree_util import tree_leaves
+from s2s.from_ir import stand_in
 from s2s.jacobians import arrays
 from s2s.reverse import grad_function
 
@@ -76,6 +77,10 @@ class _Derivative:
         nums = self._nums(len(args))[0]
         _check_inputs(args, nums, self.allow_int, self.holomorphic)
         args = tuple(arrays(a) if i in nums else a for i, a in enumerate(args))
+        fun = stand_in(self.fun, args, kwargs)
+        if fun is not self.fun:  # no source to read: the derivative of its traced program
+            return _Derivative(fun, self.argnums, self.has_aux, self.holomorphic,
+                               self.allow_int, self.value)(*args)
         out = self._generated(len(args), tuple(kwargs))(*args, **kwargs)
         if not self.value:
             return out
@@ -117,7 +122,8 @@ def vjp(fun, *primals, has_aux=False):
     """``(fun(*primals), pullback)``; ``pullback(ct)`` runs the generated derivative with
     ``ct`` as the output cotangent and returns one cotangent per primal."""
     primals = arrays(primals)
-    generated = grad_function(getattr(fun, "__wrapped__", fun) if _is_jitted(fun) else fun,
+    fun = stand_in(getattr(fun, "__wrapped__", fun) if _is_jitted(fun) else fun, primals)
+    generated = grad_function(fun,
                               tuple(range(len(primals))), has_aux, "vjp",
                               call=(len(primals), ()))
     res = fun(*primals)

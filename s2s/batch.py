@@ -15,7 +15,7 @@ import gast
 
 from runtime import numpy as rnp
 from runtime.core import Array
-from s2s import cache, codegen
+from s2s import cache, codegen, from_ir
 from s2s.errors import TransformError
 from s2s.reverse import Reverse, _assign, _at_update, _call, _control_flow, \
     _index_value, _is_namedtuple, _is_user_function, _key, _name, load_generated, \
@@ -326,6 +326,8 @@ class Batch(Reverse):
             if mr:
                 self.fail(node, f"the method `.{func.attr}()` of a mapped value")
         fn = self.static_value(func)
+        if _is_user_function(fn) and not isinstance(fn, type) and not from_ir.readable(fn):
+            fn = None  # no source to read: traced when it runs, through call_vjp & co
         if _key(fn) in _control_flow():
             return self.control_flow(node, fn)
         if fn is _with_carries() and node.args:  # (generated) forward sweep of a loop
@@ -449,8 +451,18 @@ def _bring(out, flags, size):
 def call_vmap(fn, mapped, batch_size, *args, **kwargs):
     """``fn(*args)`` for every example, ``fn`` known only at run time: its generated batched
     code, cached. Returns (outputs, which are mapped)."""
+    flags = [i in mapped for i in range(len(args))]
+    fn = stand_in_batched(fn, args, flags) if not kwargs else fn
     return vmap_function(fn, tuple(mapped), (len(args), tuple(kwargs)))(
         *args, batch_size, **kwargs)
+
+
+def stand_in_batched(fn, args, mapped):
+    """``from_ir.stand_in`` for batched arguments: traced on one example's shapes."""
+    from s2s.from_ir import readable, stand_in
+    if readable(fn):
+        return fn
+    return stand_in(fn, [a[0] if m else a for a, m in zip(args, mapped)])
 
 
 def vmap_function(fun, mapped, call=(None, ())):
@@ -580,7 +592,8 @@ class _Batched:
                 return _place_outputs(merged, True, self.out_axes, size)
             out = batching.loop(self.fun, mapped, *new_args)  # pytree axes: per example
             return _place_outputs(out, True, self.out_axes, size)
-        generated = vmap_function(self.fun, tuple(i for i, m in enumerate(mapped) if m),
+        fun = stand_in_batched(self.fun, new_args, mapped)
+        generated = vmap_function(fun, tuple(i for i, m in enumerate(mapped) if m),
                                   (len(new_args), ()))
         out, flags = generated(*new_args, size)
         return _place_outputs(out, flags, self.out_axes, size)

@@ -14,6 +14,7 @@ from runtime.core import Array
 from runtime.tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
 from s2s.batch import batched_result, vmap_function
 from s2s.forward import jvp_function
+from s2s.from_ir import stand_in
 from s2s.reverse import grad_function
 from s2s.rules.helpers import materialize
 
@@ -53,7 +54,8 @@ def jvp(fun, primals, tangents, has_aux=False):
                                 f"expected tangent dtype {pd.name}, but got tangent dtype "
                                 f"{td.name} instead.")
     primals, tangents = arrays(tuple(primals)), arrays(tuple(tangents))
-    generated = jvp_function(_unjit(fun), tuple(range(len(primals))), has_aux,
+    fun = stand_in(_unjit(fun), primals)
+    generated = jvp_function(fun, tuple(range(len(primals))), has_aux,
                              (len(primals), ()))
     res = generated(*primals, *tangents)
     return (arrays(res[0]), arrays(res[1])) + tuple(res[2:])
@@ -131,6 +133,10 @@ class _Jacobian:
     def __call__(self, *args):
         nums, single = _argnums(self.argnums, len(args))
         args = tuple(arrays(a) if i in nums else a for i, a in enumerate(args))
+        if not isinstance(self.fun, _Jacobian):
+            fun = stand_in(self.fun, args)
+            if fun is not self.fun:  # no source to read: the Jacobian of its traced program
+                return _Jacobian(fun, self.argnums, self.has_aux, self.mode)(*args)
         if isinstance(self.fun, _Jacobian):
             if self.has_aux or self.fun.has_aux or not single or len(args) != 1:
                 raise NotImplementedError("a Jacobian of a Jacobian is supported for a function "

@@ -17,7 +17,7 @@ import types
 import gast
 
 from runtime import numpy as rnp
-from s2s import cache, codegen, custom, desugar, lift, parse as parse_mod, signature
+from s2s import cache, codegen, custom, desugar, from_ir, lift, parse as parse_mod, signature
 from s2s.errors import TransformError
 from s2s.rules import ADJOINTS
 from s2s.rules import adjoints as _registered  # noqa: F401  (fills ADJOINTS)
@@ -40,7 +40,7 @@ _NONDIFFERENTIABLE = {len, int, range, bool, isinstance, type, print, rnp.shape,
                       rnp.argmax, rnp.argmin, rnp.sign, rnp.floor, rnp.ceil, rnp.round,
                       rnp.isnan, rnp.isfinite, rnp.isinf, rnp.zeros_like, rnp.ones_like,
                       rnp.arange, rnp.zeros, rnp.ones, rnp.equal, rnp.not_equal, rnp.less,
-                      rnp.less_equal, rnp.greater, rnp.greater_equal,
+                      rnp.less_equal, rnp.greater, rnp.greater_equal, helpers.vjp_function_for,
                       helpers.reduced_count, helpers.clip_gradient_mask, helpers.clip_bound_mask,
                       helpers.zeros_like_tree,
                       helpers.transpose_inverse, helpers.shape_of, custom.stop_gradient}
@@ -990,6 +990,8 @@ class Reverse:
         if at is not None and self.is_active(node):
             return self.at_update(node, at, steps, name)
         fn = self.static_value(func)
+        if _is_user_function(fn) and not isinstance(fn, type) and not from_ir.readable(fn):
+            fn = None  # no source to read: traced when it runs, through call_vjp & co
         if fn is None and isinstance(func, gast.Attribute) and self.is_active(func.value):
             return self.method(node, steps, name)
         if _key(fn) in _control_flow():
@@ -1002,6 +1004,14 @@ class Reverse:
             self.fail(node, f"calling `{codegen.to_source(func).strip()}`, a function that "
                             f"depends on the differentiated values")
         args = [self.operand(a, steps) for a in node.args]
+        if fn is helpers.call_vjp and not node.keywords and len(args) > 2:
+            # a derivative's call of a run-time function's vjp: that vjp is itself a function
+            # known at run time
+            func = _call("vjp_grads", args[0], args[1])
+            expr = gast.Call(func=node.func, args=args, keywords=[])
+            active_pos = [i for i, a in enumerate(args[2:]) if self.is_active(a)]
+            steps.append((name, "dynamic", (expr, func, args[2:], {}, active_pos)))
+            return None
         if fn is None:  # self.forward, a function passed in: its derivative found at run time
             kwargs = {k.arg: self.operand(k.value, steps) for k in node.keywords}
             expr = gast.Call(func=func, args=args, keywords=[
@@ -1638,6 +1648,8 @@ def _api_jvp():
 
 
 def _is_user_function(fn):
+    if hasattr(type(fn), "s2s_fingerprint"):  # grad(f), vmap(f), jit(f) of a user function
+        return True
     if not isinstance(fn, (types.FunctionType, types.MethodType)) and not hasattr(
             fn, "__wrapped__"):
         return False

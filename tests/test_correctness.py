@@ -424,3 +424,31 @@ def test_threads_share_one_derivative():
         t.join()
     assert not errors
     assert len(results) == 400 and all(np.array_equal(r, ref) for r in results)
+
+
+def test_functions_without_source_are_traced():
+    """Defined by exec (as in a REPL): traced, and the derivative written from the trace."""
+    import inspect
+    src = ("def f(x, w):\n    y = x\n    for i in range(3):\n        y = jnp.sin(y @ w) * x\n"
+           "    return jnp.sum(jnp.maximum(y, 0.1) ** 2)\n")
+    ns_s, ns_j = {"jnp": jnp}, {"jnp": jjnp}
+    exec(src, ns_s)
+    exec(src, ns_j)
+    fs, fj = ns_s["f"], ns_j["f"]
+    x = np.array([[0.3, 0.6], [0.2, -0.4]], np.float32)
+    w = np.array([[0.5, -0.3], [0.8, 0.1]], np.float32)
+    close(s2s.grad(fs, (0, 1))(x, w), jax.grad(fj, (0, 1))(x, w), rtol=1e-4)
+    close(s2s.jvp(fs, (x, w), (x, w)), jax.jvp(fj, (x, w), (x, w)), rtol=1e-4)
+    close(s2s.vmap(fs, (0, None))(np.stack([x, 2 * x]), w),
+          jax.vmap(fj, (0, None))(np.stack([x, 2 * x]), w), rtol=1e-4)
+    close(s2s.jacrev(fs)(x, w), jax.jacrev(fj)(x, w), rtol=1e-4)
+    close(s2s.grad(lambda v: jnp.sum(s2s.grad(fs)(v, w)))(x),
+          jax.grad(lambda v: jjnp.sum(jax.grad(fj)(v, w)))(x), rtol=1e-3)
+
+    def calls_it(v):  # a function with source calling one without
+        return fs(v * 2.0, w) + jnp.sum(v)
+
+    def calls_it_j(v):
+        return fj(v * 2.0, w) + jjnp.sum(v)
+    close(s2s.grad(calls_it)(x), jax.grad(calls_it_j)(x), rtol=1e-4)
+    assert "jnp.sin" in inspect.getsource(s2s.from_ir.stand_in(fs, (x, w)))

@@ -438,6 +438,17 @@ def swapaxes(z, a, axis1, axis2):
     d[a] = jnp.swapaxes(d[z], axis1, axis2)
 
 
+@adjoint(jnp.flip)
+def flip(z, m, axis):
+    d[m] = jnp.flip(d[z], axis)
+
+
+@adjoint(pad_with)
+def pad_with_(z, x, value, padding_config):
+    d[x] = unpad(d[z], x, padding_config)
+    d[value] = unbroadcast(pad_value_adjoint(d[z], x, padding_config), value)
+
+
 @adjoint(jnp.linalg.inv)
 def inv(z, a):
     d[a] = -jnp.matmul(jnp.matmul(jnp.swapaxes(z, -1, -2), d[z]), jnp.swapaxes(z, -1, -2))

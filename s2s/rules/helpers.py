@@ -458,16 +458,41 @@ def clip_bound_mask(x, lo, hi, lower):
 def call_vjp(fn, wrt, *args_and_ct, **kwargs):
     """``(fn(*args), cotangents of args at positions wrt)`` for a function known only at run
     time (``self.forward``, a function passed in): its generated vjp, cached."""
+    from s2s.from_ir import stand_in
     from s2s.reverse import grad_function
     *args, ct = args_and_ct
+    fn = stand_in(fn, args, kwargs)
     out, grads = grad_function(fn, tuple(wrt), mode="vjp", call=(len(args), tuple(kwargs)))(
         *args, ct, **kwargs)
     return grads
 
 
+def vjp_function_for(fn, wrt, args):
+    """The generated vjp of ``fn`` for these arguments (traced when it has no source)."""
+    from s2s.from_ir import stand_in
+    from s2s.reverse import grad_function
+    return grad_function(stand_in(fn, args), tuple(wrt), mode="vjp", call=(len(args), ()))
+
+
+def grads_of_call(fn, wrt, *args_and_ct):
+    """What ``call_vjp(fn, wrt, *args_and_ct)`` computes, written so that the transforms can
+    differentiate it again (the vjp is found, then called like any function known only at
+    run time)."""
+    vjp = vjp_function_for(fn, wrt, args_and_ct[:-1])
+    return vjp(*args_and_ct)[1]
+
+
+def vjp_grads(fn, wrt):
+    """``call_vjp(fn, wrt, ...)`` as a function value, for derivatives of derivatives."""
+    import functools
+    return functools.partial(grads_of_call, fn, wrt)
+
+
 def call_jvp(fn, wrt, args, tangents, **kwargs):
     """``(fn(*args), its tangent)`` for a function known only at run time."""
     from s2s.forward import jvp_function
+    from s2s.from_ir import stand_in
+    fn = stand_in(fn, args, kwargs)
     res = jvp_function(fn, tuple(wrt), call=(len(args), tuple(kwargs)))(*args, *tangents,
                                                                            **kwargs)
     return res[0], res[1]
@@ -537,6 +562,34 @@ def stack_items(ct, arrays, axis=0):
 def concat_items(ct, arrays, axis=0):
     """The cotangent of ``g`` from those of ``split_like(g, arrays, axis)``."""
     return jnp.concatenate([materialize(item(ct, i), a) for i, a in enumerate(arrays)], axis)
+
+
+def unpad(g, x, padding_config):
+    """The cotangent of ``x`` from that of ``lax.pad(x, v, padding_config)``: the entries that
+    came from ``x`` (negative padding cropped ``x``: those entries get zero)."""
+    if g is zero:
+        return zero
+    g = jnp.asarray(g)
+    grow = [(max(-lo, 0), max(-hi, 0), 0) for lo, hi, _ in padding_config]
+    if any(a or b for a, b, _ in grow):
+        g = lax.pad(g, lax.convert_element_type(0, g.dtype), grow)
+    index = tuple(slice(max(lo, 0), max(lo, 0) + (n - 1) * (interior + 1) + 1, interior + 1)
+                  if n else slice(0, 0) for (lo, _, interior), n in zip(padding_config,
+                                                                        np.shape(x)))
+    return g[index]
+
+
+def pad_value_adjoint(g, x, padding_config):
+    """The cotangent of the padding value: every entry of the output that it filled."""
+    if g is zero:
+        return zero
+    return jnp.sum(g) - jnp.sum(unpad(g, x, padding_config))
+
+
+def pad_with(x, value, padding_config):
+    """``lax.pad`` (the name generated code calls it by)."""
+    x = jnp.asarray(x)
+    return lax.pad(x, lax.convert_element_type(value, x.dtype), padding_config)
 
 
 def cumsum_adjoint(g, a, axis=None):
@@ -682,13 +735,15 @@ def namespace():
             "matmul_adjoint_lhs": matmul_adjoint_lhs, "matmul_adjoint_rhs": matmul_adjoint_rhs,
             "transpose_inverse": transpose_inverse, "seed_cotangent": seed_cotangent,
             "materialize": materialize, "zeros_like_tree": zeros_like_tree, "item": item,
-            "add_tree": add_tree, "field": field, "call_vjp": call_vjp, "call_jvp": call_jvp, "sum_items": sum_items, "spread_items": spread_items,
+            "add_tree": add_tree, "field": field, "call_vjp": call_vjp, "call_jvp": call_jvp,
+            "vjp_grads": vjp_grads, "sum_items": sum_items, "spread_items": spread_items,
             "copy_lists": copy_lists, "drop_entry": drop_entry, "set_entry": set_entry,
             "entry_of": entry_of,
             "clip_gradient_mask": clip_gradient_mask, "clip_bound_mask": clip_bound_mask, "arrays_tangent": arrays_tangent,
             "zero": zero, "vmap_vjp": vmap_vjp, "vmap_jvp": vmap_jvp,
             "split_like": split_like, "unstack_like": unstack_like,
-            "stack_items": stack_items, "concat_items": concat_items,
+            "stack_items": stack_items, "concat_items": concat_items, "unpad": unpad,
+            "pad_value_adjoint": pad_value_adjoint, "pad_with": pad_with,
             "cumsum_adjoint": cumsum_adjoint, "sort_adjoint": sort_adjoint,
             "norm_adjoint": norm_adjoint, "cleared_at": cleared_at,
             "cholesky_adjoint": cholesky_adjoint, "eigh_adjoint": eigh_adjoint,

@@ -369,6 +369,17 @@ def swapaxes(z, a, axis1, axis2):
     d[z] = jnp.swapaxes(d[a], axis1, axis2)
 
 
+@tangent(jnp.flip)
+def flip(z, m, axis):
+    d[z] = jnp.flip(d[m], axis)
+
+
+@tangent(pad_with)
+def pad_with_(z, x, value, padding_config):
+    d[z] = pad_with(d[x], 0, padding_config)
+    d[z] = pad_with(jnp.zeros_like(x), d[value], padding_config)
+
+
 @tangent(jnp.linalg.inv)
 def inv(z, a):
     d[z] = -jnp.matmul(jnp.matmul(z, d[a]), z)

@@ -1,0 +1,225 @@
+"""Source for a function whose own source cannot be read: written from its traced program.
+
+A function defined in the REPL, by ``python -c`` or by ``exec`` of a string has no file to read.
+JAX transforms such functions by tracing them; s2s does the same, then writes Python source
+from the traced program (one line per operation, loops unrolled, as the trace ran them) and
+transforms that source like any other. ``inspect.getsource`` shows it. The source is specific to
+the argument shapes and dtypes it was traced with, so it is made again for other shapes.
+"""
+import numpy as np
+
+from runtime import numpy as rnp
+from runtime import tracing
+from runtime.core import Array
+from runtime.tree_util import tree_flatten
+from s2s import cache, codegen, parse as parse_mod
+from s2s.errors import TransformError
+
+
+def readable(fun):
+    """Whether s2s can read ``fun``'s source (so it needs no stand-in); for ``grad(f)``,
+    ``vmap(f)``, ``jit(f)``: whether it can read ``f``'s."""
+    while hasattr(fun, "s2s_fingerprint"):
+        fun = getattr(fun, "fun", None) or getattr(fun, "_fun")
+    try:
+        plain = parse_mod.resolve(fun)[0]
+    except TransformError:
+        return True  # not a function at all: let the transform report it
+    code = plain.__code__
+    if codegen.generated_lines(code.co_filename) is not None:
+        return True
+    import linecache
+    return bool(linecache.getlines(code.co_filename, plain.__globals__))
+
+
+def stand_in(fun, args, kwargs=None):
+    """``fun`` itself when its source is readable, else a generated function with the same
+    arguments computing the same values (traced at these arguments' shapes)."""
+    if kwargs or readable(fun):
+        return fun
+    leaves = []
+    for a in args:
+        flat, tree = tree_flatten(a)
+        if flat != [a] or not isinstance(a, (Array, np.ndarray, np.generic, int, float, bool)):
+            raise TransformError(
+                f"{parse_mod.where(fun)}: s2s cannot read the source of "
+                f"{getattr(fun, '__qualname__', fun)!r} (defined in an interactive session or "
+                f"by exec) and traces it instead, which it can do for array arguments only. "
+                f"Define it in a .py file to pass containers.")
+        leaves.append(a)
+    avals = tuple(tracing.aval_of(rnp.asarray(a)) for a in leaves)
+    return cache.generated(("traced", avals), fun, lambda: _write(fun, avals))
+
+
+def _write(fun, avals):
+    from runtime.tree_util import tree_structure
+    name = "".join(c for c in getattr(fun, "__name__", "f") if c.isalnum() or c == "_")
+    name = (name if name and not name[0].isdigit() else "f") + "_traced"
+    debug = tracing.DebugInfo(getattr(fun, "__name__", "f"), parse_mod.where(fun),
+                              "s2s (a traced stand-in)")
+    jaxpr, out_tree = tracing.trace(fun, tree_structure((tuple(range(len(avals))), {})),
+                                    list(avals), debug)
+    writer = _Writer(jaxpr)
+    body = writer.body()
+    outs = [writer.atom(v) for v in jaxpr.outvars]
+    if out_tree == tree_structure(0):
+        ret = outs[0]
+    elif out_tree == tree_structure(tuple(range(len(outs)))):
+        ret = "(" + ", ".join(outs) + ("," if len(outs) == 1 else "") + ")"
+    else:
+        raise TransformError(f"{parse_mod.where(fun)}: a traced stand-in returns one array or "
+                             f"a tuple of arrays, not {out_tree}")
+    params = ", ".join(writer.names[v] for v in jaxpr.invars)
+    lines = [f"def {name}({params}):"] + [f"    {s}" for s in body] + [f"    return {ret}"]
+    import gast
+    fdef = gast.parse("\n".join(lines)).body[0]
+    header = (f"Traced stand-in for {getattr(fun, '__qualname__', fun)} ({parse_mod.where(fun)}),"
+              f" whose source s2s cannot read: written by s2s from its trace at argument "
+              f"types {', '.join(a.str_short() for a in avals)}.")
+    fn = codegen.load(fdef, {}, {"jnp": rnp, **writer.free}, header=header)
+    fn.__s2s_original__ = fun
+    return fn
+
+
+_UNARY = {"sin": "jnp.sin", "cos": "jnp.cos", "tan": "jnp.tan", "tanh": "jnp.tanh",
+          "exp": "jnp.exp", "log": "jnp.log", "log1p": "jnp.log1p", "expm1": "jnp.expm1",
+          "sqrt": "jnp.sqrt", "abs": "jnp.abs", "sign": "jnp.sign", "floor": "jnp.floor",
+          "ceil": "jnp.ceil", "sinh": "jnp.sinh", "cosh": "jnp.cosh", "asin": "jnp.arcsin",
+          "acos": "jnp.arccos", "atan": "jnp.arctan", "asinh": "jnp.arcsinh",
+          "acosh": "jnp.arccosh", "atanh": "jnp.arctanh", "cbrt": "jnp.cbrt",
+          "is_finite": "jnp.isfinite", "not": "jnp.logical_not", "round_even": "jnp.round"}
+_BINARY = {"add": "{} + {}", "sub": "{} - {}", "mul": "{} * {}", "div": "{} / {}",
+           "pow": "{} ** {}", "max": "jnp.maximum({}, {})", "min": "jnp.minimum({}, {})",
+           "eq": "{} == {}", "ne": "{} != {}", "lt": "{} < {}", "le": "{} <= {}",
+           "gt": "{} > {}", "ge": "{} >= {}", "and": "{} & {}", "or": "{} | {}",
+           "xor": "{} ^ {}", "atan2": "jnp.arctan2({}, {})", "rem": "jnp.fmod({}, {})"}
+_REDUCE = {"reduce_sum": "jnp.sum", "reduce_max": "jnp.max", "reduce_min": "jnp.min",
+           "reduce_prod": "jnp.prod", "argmax": "jnp.argmax", "argmin": "jnp.argmin"}
+
+
+class _Writer:
+    """One Python line per equation, over the names ``x0, x1, ...`` of the program's values."""
+
+    def __init__(self, jaxpr):
+        self.jaxpr = jaxpr
+        self.names, self.free = {}, {}
+        for i, v in enumerate(jaxpr.invars):
+            self.names[v] = f"x{i}"
+        for i, (v, c) in enumerate(zip(jaxpr.constvars, jaxpr.consts)):
+            self.names[v] = f"const{i}"
+            self.free[f"const{i}"] = c
+
+    def atom(self, v):
+        if v in self.names:
+            return self.names[v]
+        val = np.asarray(v.val)  # a literal
+        if val.ndim == 0:
+            py = val.item()
+            if v.aval.weak_type or val.dtype == np.float32 and isinstance(py, float):
+                return repr(py) if np.isfinite(py) else f"float({str(py)!r})"
+        name = f"lit{len(self.free)}"
+        self.free[name] = rnp.asarray(val, dtype=val.dtype)
+        return name
+
+    def body(self):
+        out = []
+        for k, e in enumerate(self.jaxpr.eqns):
+            for j, v in enumerate(e.outvars):
+                self.names[v] = f"v{k}" if len(e.outvars) == 1 else f"v{k}_{j}"
+            expr = self.expr(e, [self.atom(v) for v in e.invars])
+            lhs = ", ".join(self.names[v] for v in e.outvars)
+            out.append(f"{lhs} = {expr}")
+        return out
+
+    def expr(self, e, a):
+        p, name = e.params, e.prim.name
+        if name in _UNARY:
+            return f"{_UNARY[name]}({a[0]})"
+        if name in _BINARY:
+            return _BINARY[name].format(*a)
+        if name == "neg":
+            return f"-{a[0]}"
+        if name == "rsqrt":
+            return f"1.0 / jnp.sqrt({a[0]})"
+        if name == "logistic":
+            return f"1.0 / (1.0 + jnp.exp(-{a[0]}))"
+        if name == "integer_pow":
+            return f"{a[0]} ** {p['y']}"
+        if name in _REDUCE:
+            axes = p.get("axes", p.get("axis"))
+            return f"{_REDUCE[name]}({a[0]}, axis={tuple(axes) if isinstance(axes, (tuple, list)) else axes})"
+        if name == "select_n":
+            if len(a) != 3:
+                self.refuse(name)
+            return f"jnp.where({a[0]}, {a[2]}, {a[1]})"
+        if name == "convert_element_type":
+            return f"jnp.asarray({a[0]}).astype(jnp.{np.dtype(p['new_dtype']).name})"
+        if name == "reshape":
+            return f"jnp.reshape({a[0]}, {tuple(p['new_sizes'])})"
+        if name == "transpose":
+            return f"jnp.transpose({a[0]}, {tuple(p['permutation'])})"
+        if name == "broadcast_in_dim":
+            shape, dims = tuple(p["shape"]), tuple(p["broadcast_dimensions"])
+            new = tuple(i for i in range(len(shape)) if i not in dims)
+            x = f"jnp.expand_dims({a[0]}, {new})" if new else a[0]
+            return f"jnp.broadcast_to({x}, {shape})"
+        if name == "squeeze":
+            return f"jnp.squeeze({a[0]}, {tuple(p['dimensions'])})"
+        if name == "slice":
+            idx = ", ".join(f"{s}:{l}" + (f":{st}" if st and st != 1 else "") for s, l, st in zip(
+                p["start_indices"], p["limit_indices"], p.get("strides") or
+                [None] * len(p["start_indices"])))
+            return f"{a[0]}[{idx},]"
+        if name == "concatenate":
+            return f"jnp.concatenate([{', '.join(a)}], axis={p['dimension']})"
+        if name == "rev":
+            return f"jnp.flip({a[0]}, {tuple(p['dimensions'])})"
+        if name == "pad":
+            return f"pad_with({a[0]}, {a[1]}, {tuple(map(tuple, p['padding_config']))})"
+        if name == "cumsum":
+            axis = p["axis"]
+            if p.get("reverse"):
+                return f"jnp.flip(jnp.cumsum(jnp.flip({a[0]}, {axis}), {axis}), {axis})"
+            return f"jnp.cumsum({a[0]}, {axis})"
+        if name == "iota":
+            self.free.setdefault("broadcasted_iota", _iota())
+            return (f"broadcasted_iota(jnp.{np.dtype(p['dtype']).name}, {tuple(p['shape'])}, "
+                    f"{p['dimension']})")
+        if name == "dot_general":
+            return self.dot_general(a, p, e)
+        self.refuse(name)
+
+    def dot_general(self, a, p, e):
+        """Batch dimensions to the front, contracted ones last / first, then ``matmul``."""
+        (lc, rc), (lb, rb) = p["dimension_numbers"]
+        ls, rs = e.invars[0].aval.shape, e.invars[1].aval.shape
+        lf = [i for i in range(len(ls)) if i not in lc and i not in lb]
+        rf = [i for i in range(len(rs)) if i not in rc and i not in rb]
+        size = lambda shape, dims: int(np.prod([shape[i] for i in dims], dtype=np.int64))  # noqa
+        bshape = tuple(ls[i] for i in lb)
+        lhs = _reshaped(_transposed(a[0], tuple(lb) + tuple(lf) + tuple(lc)),
+                        tuple(ls[i] for i in tuple(lb) + tuple(lf) + tuple(lc)),
+                        bshape + (size(ls, lf), size(ls, lc)))
+        rhs = _reshaped(_transposed(a[1], tuple(rb) + tuple(rc) + tuple(rf)),
+                        tuple(rs[i] for i in tuple(rb) + tuple(rc) + tuple(rf)),
+                        bshape + (size(rs, rc), size(rs, rf)))
+        out = bshape + tuple(ls[i] for i in lf) + tuple(rs[i] for i in rf)
+        return _reshaped(f"jnp.matmul({lhs}, {rhs})", bshape + (size(ls, lf), size(rs, rf)), out)
+
+    def refuse(self, name):
+        raise TransformError(f"s2s traced a function whose source it cannot read, and its "
+                             f"program uses `{name}`, which the traced stand-in cannot write "
+                             f"yet. Define the function in a .py file.")
+
+
+def _transposed(x, perm):
+    return x if perm == tuple(range(len(perm))) else f"jnp.transpose({x}, {perm})"
+
+
+def _reshaped(x, shape, new):
+    return x if tuple(shape) == tuple(new) else f"jnp.reshape({x}, {new})"
+
+
+def _iota():
+    from runtime import lax
+    return lax.broadcasted_iota
