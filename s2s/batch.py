@@ -74,6 +74,10 @@ class Batch(Reverse):
         self.analyse(body)
         self.mapped = self.active
         stmts = self.block(body)
+        # an unmapped parameter that later holds mapped values is batched from the start
+        # (a name is mapped or not throughout the generated code)
+        stmts = [_assign(p, _call("broadcast_batch", _name(p), _name(self.batch_size)))
+                 for p in self.params if p in self.mapped and p not in self.wrt] + stmts
         args = copy.deepcopy(self.node.args)
         args.args.append(_name(self.batch_size, gast.Param()))
         return gast.FunctionDef(name=f"{self.node.name}_vmap", args=args, body=stmts,

@@ -178,6 +178,8 @@ class Forward(Reverse):
             self.fail(s, "assignment to a subscript or attribute (arrays are immutable: use "
                          "x = x.at[i].set(v))")
         name = target.id
+        if isinstance(value, gast.Name) and value.id == name:  # x = x does nothing
+            return []
         if isinstance(value, gast.IfExp) and self.is_active(value):
             return self.stmt_fwd(_ifexp_as_if(s, name, value))
         if _is_pop_call(value) and value.func.value.id in self.active:

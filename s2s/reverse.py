@@ -561,6 +561,8 @@ class Reverse:
             self.fail(s, "assignment to a subscript or attribute (arrays are immutable: use "
                          "x = x.at[i].set(v))")
         name = target.id
+        if isinstance(value, gast.Name) and value.id == name:  # x = x does nothing
+            return [], lambda: []
         if isinstance(value, gast.IfExp) and self.is_active(value):
             return self.statement(_ifexp_as_if(s, name, value), in_loop)
         if _is_pop(value, self.lists) and value.func.value.id in self.active:
@@ -1486,6 +1488,17 @@ class _Substitute(gast.NodeTransformer):
                 value = fold(node.left.value, node.right.value)
                 if value >= 0:
                     return gast.Constant(value=value, kind=None)
+        return node
+
+    def visit_Call(self, node):
+        """``jnp.power(x, 1)`` (what ``x ** 2``'s rule becomes) -> ``x``."""
+        node = self.generic_visit(node)
+        f = node.func
+        if isinstance(f, gast.Attribute) and f.attr == "power" and isinstance(
+                f.value, gast.Name) and f.value.id == "jnp" and len(node.args) == 2 and \
+                isinstance(node.args[1], gast.Constant) and node.args[1].value == 1 and \
+                not node.keywords:
+            return node.args[0]
         return node
 
     def visit_Name(self, node):

@@ -172,6 +172,13 @@ PROGRAMS = {
         def f(x):
             return jnp.sum(x.at[0].set(x[1] * 2.0) * x)
         """, (np.array([1.0, 2.0, 3.0], np.float32),)),
+    "self_assignment": ("""
+        def f(x):
+            x = x
+            y = x * 2.0
+            y = y
+            return jnp.sum(y * x)
+        """, (np.array([0.5, 1.0], np.float32),)),
     "second_order_helpers": ("""
         def mul(a, b):
             return a * b
@@ -298,6 +305,20 @@ def test_vmap_and_jvp_with_defaults(tmp_path):
     close(s2s.jvp(ms.g, (1.5,), (1.0,)), jax.jvp(mj.g, (1.5,), (1.0,)))
     close(s2s.grad(ms.g)(1.5, 4.0), jax.grad(mj.g)(1.5, 4.0))
     close(s2s.grad(ms.g)(1.5, s=4.0), jax.grad(mj.g)(1.5, s=4.0))
+
+
+def test_vmap_unmapped_argument_later_holding_mapped_values(tmp_path):
+    ms, mj = both(tmp_path, """
+        def g(x, s):
+            s -= x[0]
+            y = x * s
+            s = x[1]
+            return jnp.sum(y * s)
+        """)
+    xs = np.arange(6, dtype=np.float32).reshape(2, 3) / 6
+    close(s2s.vmap(s2s.grad(ms.g), (0, None))(xs, 2.0),
+          jax.vmap(jax.grad(mj.g), (0, None))(xs, 2.0))
+    close(s2s.vmap(ms.g, (0, None))(xs, 2.0), jax.vmap(mj.g, (0, None))(xs, 2.0))
 
 
 def test_clip_bounds_are_differentiated(tmp_path):
