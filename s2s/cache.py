@@ -32,14 +32,15 @@ _recording = threading.local()
 
 
 class _Entry:
-    __slots__ = ("fn", "dict_reads", "attr_reads", "pins")
+    __slots__ = ("fn", "dict_reads", "attr_reads", "pins", "_gets")
 
     def __init__(self, fn, dict_reads, attr_reads, pins):
         self.fn, self.dict_reads, self.attr_reads, self.pins = fn, dict_reads, attr_reads, pins
+        self._gets = tuple((d.get, k, v) for d, k, v in dict_reads)  # bound once: fast checks
 
     def valid(self):
-        for d, k, v in self.dict_reads:
-            if d.get(k, _MISSING) is not v:
+        for get, k, v in self._gets:
+            if get(k, _MISSING) is not v:
                 return False
         for o, a, v in self.attr_reads:
             if getattr(o, a, _MISSING) is not v:

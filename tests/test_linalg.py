@@ -25,13 +25,18 @@ def x64(request):
         yield on
 
 
-def same(ours, ref, what=""):
-    """Equal trees of arrays, bit for bit (NaNs included)."""
+def same(ours, ref, what="", rounding=False):
+    """Equal trees of arrays, bit for bit (NaNs included), or equal up to float rounding."""
     ours, ref = jax.tree_util.tree_leaves(ours), jax.tree_util.tree_leaves(ref)
     assert len(ours) == len(ref), what
     for a, b in zip(ours, ref):
         a, b = np.asarray(a), np.asarray(b)
         assert (a.shape, a.dtype) == (b.shape, b.dtype), (what, a.shape, a.dtype, b.shape, b.dtype)
+        if rounding:
+            eps = np.finfo(a.dtype).eps
+            scale = float(np.max(np.abs(b))) if b.size else 1.0
+            np.testing.assert_allclose(a, b, rtol=4 * eps, atol=4 * eps * scale, err_msg=what)
+            continue
         assert a.tobytes() == b.tobytes(), (what, np.max(np.abs(a - b)) if a.size else None)
 
 
@@ -88,8 +93,12 @@ def _check_case(name, batch, m, n, dtype, seed=0):
     rng = np.random.default_rng(seed)
     args = [rand(rng, s(batch, m, n), dtype, k) for k, s in zip(kinds, shapes)]
     ref = fn(jl, *args)
-    same(fn(snp.linalg, *args), ref, f"{name} eager {batch} {m}x{n} {dtype}")
-    same(s2s.jit(lambda *a: fn(snp.linalg, *a))(*args), ref, f"{name} jit {batch} {m}x{n} {dtype}")
+    # broadcast solves: XLA's CPU code for the batched substitution rounds differently
+    # between machines (seen 1 ulp apart on some, equal on others)
+    same(fn(snp.linalg, *args), ref, f"{name} eager {batch} {m}x{n} {dtype}",
+         rounding=name == "solve_broadcast")
+    same(s2s.jit(lambda *a: fn(snp.linalg, *a))(*args), ref, f"{name} jit {batch} {m}x{n} {dtype}",
+         rounding=name == "solve_broadcast")
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -268,12 +277,21 @@ def test_primitive_shape_rules_validate():
 def test_grad_without_a_rule_is_a_clear_error():
     a = np.eye(3, dtype=np.float32) * 2
     for fn in [lambda x: snp.linalg.qr(x)[1].sum(), lambda x: snp.linalg.svd(x)[1].sum(),
-               lambda x: snp.linalg.det(x), lambda x: snp.linalg.solve(x, x).sum(),
-               lambda x: snp.linalg.inv(x).sum(), lambda x: snp.linalg.slogdet(x).logabsdet]:
+               lambda x: snp.linalg.solve(x, x).sum(), lambda x: snp.linalg.slogdet(x).logabsdet]:
         with pytest.raises(s2s.errors.TransformError, match="no adjoint rule"):
             s2s.grad(fn)(a)
     with pytest.raises(s2s.errors.TransformError, match="cholesky_adjoint.*no adjoint rule"):
         s2s.grad(s2s.grad(lambda y: snp.linalg.cholesky(y).sum()))(a)  # not twice (yet)
+
+
+def test_det_and_inv_gradients_match_jax():
+    a = np.array([[2.0, 0.5, 0.1], [0.3, 1.5, -0.2], [0.1, 0.4, 1.2]], np.float32)
+    for fs, fj in [(lambda x: snp.linalg.det(x), lambda x: jl.det(x)),
+                   (lambda x: snp.linalg.inv(x).sum(), lambda x: jl.inv(x).sum())]:
+        np.testing.assert_allclose(s2s.grad(fs)(a), jax.grad(fj)(a), rtol=1e-5, atol=1e-6)
+        t = np.eye(3, dtype=np.float32)
+        np.testing.assert_allclose(s2s.jvp(fs, (a,), (t,))[1], jax.jvp(fj, (a,), (t,))[1],
+                                   rtol=1e-5, atol=1e-6)
 
 
 def _grad_cases():
