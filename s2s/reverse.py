@@ -42,6 +42,7 @@ _NONDIFFERENTIABLE = {len, int, range, bool, isinstance, type, print, rnp.shape,
                       rnp.arange, rnp.zeros, rnp.ones, rnp.equal, rnp.not_equal, rnp.less,
                       rnp.less_equal, rnp.greater, rnp.greater_equal, helpers.vjp_function_for,
                       helpers.reduced_count, helpers.clip_gradient_mask, helpers.clip_bound_mask,
+                      helpers.abs_slope,
                       helpers.zeros_like_tree,
                       helpers.transpose_inverse, helpers.shape_of, custom.stop_gradient}
 
@@ -1491,14 +1492,20 @@ class _Substitute(gast.NodeTransformer):
         return node
 
     def visit_Call(self, node):
-        """``jnp.power(x, 1)`` (what ``x ** 2``'s rule becomes) -> ``x``."""
+        """``power_slope(x, 2)`` (the rule of ``x ** 2``) -> ``2 * x``: a literal integer
+        exponent's slope written out."""
         node = self.generic_visit(node)
         f = node.func
-        if isinstance(f, gast.Attribute) and f.attr == "power" and isinstance(
-                f.value, gast.Name) and f.value.id == "jnp" and len(node.args) == 2 and \
-                isinstance(node.args[1], gast.Constant) and node.args[1].value == 1 and \
-                not node.keywords:
-            return node.args[0]
+        if isinstance(f, gast.Name) and f.id == "power_slope" and len(node.args) == 2 and \
+                isinstance(node.args[1], gast.Constant) and type(node.args[1].value) is int \
+                and node.args[1].value >= 1 and not node.keywords:
+            x, n = node.args[0], node.args[1].value
+            if n == 1:
+                return _call(_attr(_name("jnp"), "ones_like"), x)
+            power = x if n == 2 else _call(_attr(_name("jnp"), "power"), x,
+                                           gast.Constant(value=n - 1, kind=None))
+            return gast.BinOp(left=gast.Constant(value=n, kind=None), op=gast.Mult(),
+                              right=power)
         return node
 
     def visit_Name(self, node):

@@ -473,3 +473,28 @@ def test_functions_without_source_are_traced():
         return fj(v * 2.0, w) + jjnp.sum(v)
     close(s2s.grad(calls_it)(x), jax.grad(calls_it_j)(x), rtol=1e-4)
     assert "jnp.sin" in inspect.getsource(s2s.from_ir.stand_in(fs, (x, w)))
+
+
+@pytest.mark.parametrize("case", ["prod_with_zero", "abs_at_zero", "power_zero_at_zero",
+                                  "index_past_the_end", "index_before_the_start",
+                                  "at_add_out_of_range", "integer_power", "prod_axis"])
+def test_edge_derivatives_match_jax(case):
+    """Derivatives at the edges of their formulas, where a division or 0 * inf crept in."""
+    fns = {
+        "prod_with_zero": (lambda m: lambda x: m.prod(x), [0.0, 2.0, 3.0]),
+        "abs_at_zero": (lambda m: lambda x: m.sum(m.abs(x)), [0.0, -1.0, 2.0]),
+        "power_zero_at_zero": (lambda m: lambda x: m.sum(x ** 0 + x ** 1), [0.0, 1.0, 2.0]),
+        "index_past_the_end": (lambda m: lambda x: x[10] * 2.0, [0.0, 1.0, 2.0]),
+        "index_before_the_start": (lambda m: lambda x: x[-10] * x[m.array([5, -7])].sum(),
+                                   [0.5, 1.0, 2.0]),
+        "at_add_out_of_range": (lambda m: lambda x: m.sum(x.at[7].add(x[0]) * x),
+                                [0.5, 1.0, 2.0]),
+        "integer_power": (lambda m: lambda x: m.sum(x ** 3 - x ** 2 + x ** -1), [0.5, 1.0, 2.0]),
+        "prod_axis": (lambda m: lambda x: m.sum(m.prod(m.reshape(x, (2, 2)), axis=1)),
+                      [0.0, 2.0, 3.0, 0.0]),
+    }
+    make, x = fns[case]
+    x = np.array(x, np.float32)
+    close(s2s.grad(make(jnp))(x), jax.grad(make(jjnp))(x))
+    close(s2s.jvp(make(jnp), (x,), (np.ones_like(x),)),
+          jax.jvp(make(jjnp), (x,), (np.ones_like(x),)))

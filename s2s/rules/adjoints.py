@@ -37,7 +37,7 @@ def divide(z, x1, x2):
 
 @adjoint(jnp.power)
 def power(z, x1, x2):
-    d[x1] = unbroadcast(d[z] * x2 * jnp.power(x1, x2 - 1), x1)
+    d[x1] = unbroadcast(d[z] * power_slope(x1, x2), x1)
     d[x2] = unbroadcast(d[z] * z * jnp.log(jnp.where(x1 > 0, x1, 1.0)), x2)
 
 
@@ -169,7 +169,7 @@ def reciprocal(z, x):
 
 @adjoint(jnp.absolute, jnp.abs)
 def absolute(z, x):
-    d[x] = d[z] * jnp.sign(x)
+    d[x] = d[z] * abs_slope(x)
 
 
 @adjoint(jnp.maximum)
@@ -234,7 +234,7 @@ def max(z, a, axis=None, keepdims=False):
 
 @adjoint(jnp.prod)
 def prod(z, a, axis=None, keepdims=False):
-    d[a] = unreduce(d[z] * z, a, axis, keepdims) / a
+    d[a] = unreduce(d[z], a, axis, keepdims) * prod_others(a, axis)
 
 
 @adjoint(jnp.matmul)
@@ -341,6 +341,13 @@ def split_like_(z, g, arrays, axis):
 @adjoint(field)
 def field_(z, ct, i, name):
     d[ct] = add_at(ct, i, d[z])
+
+
+@adjoint(power_slope)
+def power_slope_(z, x1, x2):
+    d[x1] = unbroadcast(d[z] * x2 * power_slope(x1, x2 - 1), x1)
+    d[x2] = unbroadcast(d[z] * jnp.power(x1, x2 - 1) * (
+        1 + x2 * jnp.log(jnp.where(x1 > 0, x1, 1.0))), x2)
 
 
 @adjoint(seed_cotangent)

@@ -323,8 +323,38 @@ def add_at(x, index, g):
         if isinstance(index, int) and not isinstance(x, dict):
             index %= len(x)  # params[-1] and params[2] are the same entry
         return Sparse({index: g})
+    index = _clamped(index, np.shape(x))  # reads clamp out-of-range indices: so do adjoints
     padded = _pad_into(x, index, g)
     return padded if padded is not None else jnp.zeros_like(x).at[index].add(g)
+
+
+def _clamped(index, shape):
+    """Integer indices brought into range as JAX's adjoints do: a scalar index (a Python int
+    or a 0-d array) is clamped, as the read clamped it; entries of an index array that fall
+    outside are dropped (left for the scatter to drop); slices, ``None``, ``...`` and boolean
+    masks as they are."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if any(p is None or p is Ellipsis or getattr(p, "dtype", None) == np.bool_ for p in parts):
+        return index
+    out = []
+    for p, n in zip(parts, shape):
+        if isinstance(p, (int, np.integer)) and not isinstance(p, bool):
+            p = min(max(int(p), -n), n - 1) if n else p
+        elif isinstance(p, (Array, np.ndarray)) and np.issubdtype(p.dtype, np.integer) and n \
+                and np.ndim(p) == 0:
+            p = jnp.clip(p, -n, n - 1)
+        out.append(p)
+    out += list(parts[len(out):])
+    return tuple(out) if isinstance(index, tuple) else out[0]
+
+
+def _in_range(index, shape):
+    """Whether every static integer of ``index`` is inside ``shape`` (scatters drop the rest)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    for p, n in zip(parts, shape):
+        if isinstance(p, (int, np.integer)) and not isinstance(p, bool) and not -n <= p < n:
+            return False
+    return True
 
 
 def _pad_into(x, index, g):
@@ -441,6 +471,37 @@ def clip_gradient_mask(x, lo, hi):
     if hi is not None:
         out = out * jnp.where(x < hi, 1.0, jnp.where(x == hi, 0.5, 0.0))
     return out
+
+
+def abs_slope(x):
+    """d|x|/dx: the sign, with 1 at 0 (as JAX); x/|x| for complex x."""
+    x = jnp.asarray(x)
+    if np.dtype(x.dtype).kind == "c":
+        return jnp.sign(x)
+    return jnp.where(x >= 0, 1, -1).astype(x.dtype)
+
+
+def power_slope(x1, x2):
+    """d x1**x2 / d x1 = x2 * x1**(x2 - 1), and 0 where x2 == 0 (not 0 * inf at x1 = 0)."""
+    return jnp.where(jnp.asarray(x2) == 0, 0, x2 * jnp.power(x1, x2 - 1))
+
+
+def prod_others(a, axis=None):
+    """For each entry of ``a``, the product of the other entries of its reduction over
+    ``axis`` (exclusive running products from both ends: no division, so zeros are fine)."""
+    a = jnp.asarray(a)
+    nd = a.ndim
+    axes = tuple(range(nd)) if axis is None else tuple(
+        ax % nd for ax in np.atleast_1d(axis))
+    keep = [i for i in range(nd) if i not in axes]
+    moved = jnp.transpose(a, keep + list(axes))
+    flat = jnp.reshape(moved, moved.shape[:len(keep)] + (-1,))
+    ones = jnp.ones(flat.shape[:-1] + (1,), flat.dtype)
+    left = jnp.cumprod(jnp.concatenate([ones, flat[..., :-1]], -1), axis=-1)
+    right = jnp.flip(jnp.cumprod(jnp.concatenate([ones, jnp.flip(flat, -1)[..., :-1]], -1),
+                                 axis=-1), -1)
+    others = jnp.reshape(left * right, moved.shape)
+    return jnp.transpose(others, np.argsort(keep + list(axes)).tolist())
 
 
 def clip_bound_mask(x, lo, hi, lower):
@@ -713,9 +774,12 @@ def cleared_at(g, idx):
 
 
 def gathered_at(g, idx, like):
-    """``g[idx]`` brought to the shape of ``like`` (the cotangent of the values written)."""
+    """``g[idx]`` brought to the shape of ``like`` (the cotangent of the values written); zero
+    where the write fell outside the array (a scatter drops it)."""
     if g is zero:
         return zero
+    if not _in_range(idx, np.shape(g)):
+        return jnp.zeros_like(jnp.asarray(like, dtype=jnp.asarray(g).dtype))
     return unbroadcast(jnp.asarray(g)[idx], like)
 
 
@@ -735,6 +799,7 @@ def namespace():
             "matmul_adjoint_lhs": matmul_adjoint_lhs, "matmul_adjoint_rhs": matmul_adjoint_rhs,
             "transpose_inverse": transpose_inverse, "seed_cotangent": seed_cotangent,
             "materialize": materialize, "zeros_like_tree": zeros_like_tree, "item": item,
+            "abs_slope": abs_slope, "power_slope": power_slope, "prod_others": prod_others,
             "add_tree": add_tree, "field": field, "call_vjp": call_vjp, "call_jvp": call_jvp,
             "vjp_grads": vjp_grads, "sum_items": sum_items, "spread_items": spread_items,
             "copy_lists": copy_lists, "drop_entry": drop_entry, "set_entry": set_entry,

@@ -39,7 +39,7 @@ def divide(z, x1, x2):
 
 @tangent(jnp.power)
 def power(z, x1, x2):
-    d[z] = d[x1] * x2 * jnp.power(x1, x2 - 1)
+    d[z] = d[x1] * power_slope(x1, x2)
     d[z] = d[x2] * z * jnp.log(jnp.where(x1 > 0, x1, 1.0))
 
 
@@ -171,7 +171,7 @@ def reciprocal(z, x):
 
 @tangent(jnp.absolute, jnp.abs)
 def absolute(z, x):
-    d[z] = d[x] * jnp.sign(x)
+    d[z] = d[x] * abs_slope(x)
 
 
 @tangent(jnp.maximum)
@@ -235,7 +235,7 @@ def max(z, a, axis=None, keepdims=False):
 
 @tangent(jnp.prod)
 def prod(z, a, axis=None, keepdims=False):
-    d[z] = jnp.sum(d[a] * unreduce(z, a, axis, keepdims) / a, axis, keepdims=keepdims)
+    d[z] = jnp.sum(d[a] * prod_others(a, axis), axis, keepdims=keepdims)
 
 
 @tangent(jnp.matmul)
@@ -398,6 +398,12 @@ def gathered_at_(z, g, idx, like):
 @tangent(placed_at)
 def placed_at_(z, x, idx, t, add):
     d[z] = placed_at(x, idx, d[t], add)
+
+
+@tangent(power_slope)
+def power_slope_(z, x1, x2):
+    d[z] = d[x1] * x2 * power_slope(x1, x2 - 1)
+    d[z] = d[x2] * jnp.power(x1, x2 - 1) * (1 + x2 * jnp.log(jnp.where(x1 > 0, x1, 1.0)))
 
 
 @tangent(seed_cotangent)
