@@ -112,3 +112,18 @@ def test_generated_code_is_read_from_memory_not_disk():
     h = s2s.grad(s2s.grad(f))(x)  # second order parses the generated first-order code
     assert np.isclose(float(h), -np.sin(x) * x + 2 * np.cos(x), rtol=1e-5)
     assert np.isclose(float(g(x)), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "uint32", "int8", "float32"])
+def test_integer_division_and_remainder_by_zero_as_jax(dtype):
+    import jax.numpy as jjnp
+    vals = np.array([-7, -1, 0, 1, 5, 7], np.int64)
+    if dtype.startswith("u"):
+        vals = np.abs(vals)
+    a, b = np.meshgrid(vals, np.array([0, 3, -3, 1], np.int64) if not dtype.startswith("u")
+                       else np.array([0, 3, 1], np.int64))
+    a, b = a.astype(dtype).ravel(), b.astype(dtype).ravel()
+    for op in (lambda m, x, y: x // y, lambda m, x, y: x % y):
+        ours = np.asarray(op(jnp, jnp.asarray(a), jnp.asarray(b)))
+        ref = np.asarray(op(jjnp, jjnp.asarray(a), jjnp.asarray(b)))
+        np.testing.assert_array_equal(ours, ref)

@@ -95,7 +95,8 @@ def _floor_divide(a, b):
         return q
     r = lax.rem(a, b)
     zero = lax.convert_element_type(0, a.dtype)
-    fix = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(b, zero)))
+    # (the signs of a and b, as JAX compares them: a // 0 is then -2 for a != 0, as in JAX)
+    fix = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.sign(a), lax.sign(b)))
     return lax.select(fix, lax.sub(q, lax.convert_element_type(1, a.dtype)), q)
 
 
@@ -103,11 +104,13 @@ def _mod(a, b):
     if a.dtype == np.bool_:
         raise TypeError("remainder does not accept dtype bool.")
     r = lax.rem(a, b)
-    if np.dtype(a.dtype).kind == "u":
-        return r
     zero = lax.convert_element_type(0, a.dtype)
-    fix = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(b, zero)))
-    return lax.select(fix, lax.add(r, b), r)
+    if np.dtype(a.dtype).kind != "u":
+        fix = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(b, zero)))
+        r = lax.select(fix, lax.add(r, b), r)
+    if dtypes.is_inexact(a.dtype):
+        return r
+    return lax.select(lax.eq(b, zero), lax.sub(r, r), r)  # x % 0 is 0 for integers, as in JAX
 
 
 floor_divide = _binary("floor_divide", _floor_divide)
