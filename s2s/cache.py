@@ -21,6 +21,7 @@ values alive, so identities cannot be reused while the entry exists; the cache i
 """
 import builtins
 import collections
+import sys
 import threading
 import types
 
@@ -121,9 +122,12 @@ def generated(kind, fun, make):
         if entry is None or not entry.valid():
             stack = _recording.__dict__.setdefault("stack", [])
             stack.append(([], []))
-            try:
+            limit = sys.getrecursionlimit()
+            try:  # the passes recurse on expressions: a 400-term sum is 400 levels deep
+                sys.setrecursionlimit(max(limit, 20000))
                 fn = make()
             finally:
+                sys.setrecursionlimit(limit)
                 dict_reads, attr_reads = stack.pop()
             entry = _Entry(fn, tuple(_unique(dict_reads)), tuple(_unique(attr_reads)), pins)
             _entries[key] = entry
