@@ -44,18 +44,24 @@ def _first_call(make_fn, args):
 
 
 def run():
-    from s2s.reverse import _cache, grad_function
+    from s2s import cache
+    from s2s.reverse import grad_function
     rows = []
     s_loss, j_loss = make_loss(snp), make_loss(jjnp)
     s_args, j_args = data(snp.asarray), data(jjnp.asarray)
 
-    _cache.clear()
+    cache.clear()
     start = time.perf_counter()
     grad_function(s_loss, (0,), mode="grad", single=True)
     first_gen = time.perf_counter() - start
     cached_gen = best_of(lambda: grad_function(s_loss, (0,), mode="grad", single=True))
+    entry = next(e for e in cache._entries.values() if getattr(
+        e.fn, "__s2s_original__", None) is s_loss)
+    check = best_of(entry.valid)
     rows.append(("generate d(mlp_loss) source, first (s2s only)", first_gen, first_gen, None))
     rows.append(("generate d(mlp_loss) source, cached (s2s only)", cached_gen, cached_gen, None))
+    rows.append((f"staleness check of a cached derivative, {len(entry.dict_reads)} reads "
+                 f"(s2s only)", check, check, None))
 
     # a fresh function object each time so no executable cache is hit
     s_first = _first_call(lambda: s2s.jit(s2s.grad(make_loss(snp))), s_args)
