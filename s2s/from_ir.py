@@ -76,7 +76,9 @@ def _write(fun, avals):
     header = (f"Traced stand-in for {getattr(fun, '__qualname__', fun)} ({parse_mod.where(fun)}),"
               f" whose source s2s cannot read: written by s2s from its trace at argument "
               f"types {', '.join(a.str_short() for a in avals)}.")
-    fn = codegen.load(fdef, {}, {"jnp": rnp, **writer.free}, header=header)
+    from s2s.rules import helpers
+    used = {"pad_with": helpers.pad_with} if any("pad_with(" in b for b in body) else {}
+    fn = codegen.load(fdef, {}, {"jnp": rnp, **used, **writer.free}, header=header)
     fn.__s2s_original__ = fun
     return fn
 
@@ -93,6 +95,44 @@ _BINARY = {"add": "{} + {}", "sub": "{} - {}", "mul": "{} * {}", "div": "{} / {}
            "eq": "{} == {}", "ne": "{} != {}", "lt": "{} < {}", "le": "{} <= {}",
            "gt": "{} > {}", "ge": "{} >= {}", "and": "{} & {}", "or": "{} | {}",
            "xor": "{} ^ {}", "atan2": "jnp.arctan2({}, {})", "rem": "jnp.fmod({}, {})"}
+def _broadcast_in_dim(a, p):
+    shape, dims = tuple(p["shape"]), tuple(p["broadcast_dimensions"])
+    new = tuple(i for i in range(len(shape)) if i not in dims)
+    return f"jnp.broadcast_to({f'jnp.expand_dims({a[0]}, {new})' if new else a[0]}, {shape})"
+
+
+def _slice(a, p):
+    strides = p.get("strides") or [None] * len(p["start_indices"])
+    idx = ", ".join(f"{s}:{e}" + (f":{st}" if st and st != 1 else "")
+                    for s, e, st in zip(p["start_indices"], p["limit_indices"], strides))
+    return f"{a[0]}[{idx},]"
+
+
+def _cumsum(a, p):
+    axis = p["axis"]
+    if p.get("reverse"):
+        return f"jnp.flip(jnp.cumsum(jnp.flip({a[0]}, {axis}), {axis}), {axis})"
+    return f"jnp.cumsum({a[0]}, {axis})"
+
+
+# primitive -> its line, from the operand names ``a`` and the equation's params ``p``
+_FORMS = {
+    "neg": lambda a, p: f"-{a[0]}",
+    "rsqrt": lambda a, p: f"1.0 / jnp.sqrt({a[0]})",
+    "logistic": lambda a, p: f"1.0 / (1.0 + jnp.exp(-{a[0]}))",
+    "integer_pow": lambda a, p: f"{a[0]} ** {p['y']}",
+    "convert_element_type":
+        lambda a, p: f"jnp.asarray({a[0]}).astype(jnp.{np.dtype(p['new_dtype']).name})",
+    "reshape": lambda a, p: f"jnp.reshape({a[0]}, {tuple(p['new_sizes'])})",
+    "transpose": lambda a, p: f"jnp.transpose({a[0]}, {tuple(p['permutation'])})",
+    "squeeze": lambda a, p: f"jnp.squeeze({a[0]}, {tuple(p['dimensions'])})",
+    "concatenate": lambda a, p: f"jnp.concatenate([{', '.join(a)}], axis={p['dimension']})",
+    "rev": lambda a, p: f"jnp.flip({a[0]}, {tuple(p['dimensions'])})",
+    "pad": lambda a, p: f"pad_with({a[0]}, {a[1]}, {tuple(map(tuple, p['padding_config']))})",
+    "broadcast_in_dim": _broadcast_in_dim,
+    "slice": _slice,
+    "cumsum": _cumsum,
+}
 _REDUCE = {"reduce_sum": "jnp.sum", "reduce_max": "jnp.max", "reduce_min": "jnp.min",
            "reduce_prod": "jnp.prod", "argmax": "jnp.argmax", "argmin": "jnp.argmin"}
 
@@ -137,50 +177,14 @@ class _Writer:
             return f"{_UNARY[name]}({a[0]})"
         if name in _BINARY:
             return _BINARY[name].format(*a)
-        if name == "neg":
-            return f"-{a[0]}"
-        if name == "rsqrt":
-            return f"1.0 / jnp.sqrt({a[0]})"
-        if name == "logistic":
-            return f"1.0 / (1.0 + jnp.exp(-{a[0]}))"
-        if name == "integer_pow":
-            return f"{a[0]} ** {p['y']}"
+        if name in _FORMS:
+            return _FORMS[name](a, p)
         if name in _REDUCE:
             axes = p.get("axes", p.get("axis"))
-            return f"{_REDUCE[name]}({a[0]}, axis={tuple(axes) if isinstance(axes, (tuple, list)) else axes})"
-        if name == "select_n":
-            if len(a) != 3:
-                self.refuse(name)
+            axes = tuple(axes) if isinstance(axes, (tuple, list)) else axes
+            return f"{_REDUCE[name]}({a[0]}, axis={axes})"
+        if name == "select_n" and len(a) == 3:
             return f"jnp.where({a[0]}, {a[2]}, {a[1]})"
-        if name == "convert_element_type":
-            return f"jnp.asarray({a[0]}).astype(jnp.{np.dtype(p['new_dtype']).name})"
-        if name == "reshape":
-            return f"jnp.reshape({a[0]}, {tuple(p['new_sizes'])})"
-        if name == "transpose":
-            return f"jnp.transpose({a[0]}, {tuple(p['permutation'])})"
-        if name == "broadcast_in_dim":
-            shape, dims = tuple(p["shape"]), tuple(p["broadcast_dimensions"])
-            new = tuple(i for i in range(len(shape)) if i not in dims)
-            x = f"jnp.expand_dims({a[0]}, {new})" if new else a[0]
-            return f"jnp.broadcast_to({x}, {shape})"
-        if name == "squeeze":
-            return f"jnp.squeeze({a[0]}, {tuple(p['dimensions'])})"
-        if name == "slice":
-            idx = ", ".join(f"{s}:{l}" + (f":{st}" if st and st != 1 else "") for s, l, st in zip(
-                p["start_indices"], p["limit_indices"], p.get("strides") or
-                [None] * len(p["start_indices"])))
-            return f"{a[0]}[{idx},]"
-        if name == "concatenate":
-            return f"jnp.concatenate([{', '.join(a)}], axis={p['dimension']})"
-        if name == "rev":
-            return f"jnp.flip({a[0]}, {tuple(p['dimensions'])})"
-        if name == "pad":
-            return f"pad_with({a[0]}, {a[1]}, {tuple(map(tuple, p['padding_config']))})"
-        if name == "cumsum":
-            axis = p["axis"]
-            if p.get("reverse"):
-                return f"jnp.flip(jnp.cumsum(jnp.flip({a[0]}, {axis}), {axis}), {axis})"
-            return f"jnp.cumsum({a[0]}, {axis})"
         if name == "iota":
             self.free.setdefault("broadcasted_iota", _iota())
             return (f"broadcasted_iota(jnp.{np.dtype(p['dtype']).name}, {tuple(p['shape'])}, "
