@@ -498,3 +498,18 @@ def test_edge_derivatives_match_jax(case):
     close(s2s.grad(make(jnp))(x), jax.grad(make(jjnp))(x))
     close(s2s.jvp(make(jnp), (x,), (np.ones_like(x),)),
           jax.jvp(make(jjnp), (x,), (np.ones_like(x),)))
+
+
+def test_traced_stand_in_covers_shape_operations():
+    src = ("def f(x):\n"
+           "    y = jnp.pad(x, ((1, 2), (0, 1))) * 2.0\n"
+           "    z = jnp.cumsum(y[1:, ::2], axis=0).T.reshape(-1)\n"
+           "    w = jnp.concatenate([z, jnp.flip(x[0])]) + jnp.arange(z.shape[0] + 3)\n"
+           "    return jnp.sum(jnp.where(w > 1.0, w ** 2, jnp.exp(w))) + jnp.max(x, 1).sum()\n")
+    ns_s, ns_j = {"jnp": jnp}, {"jnp": jjnp}
+    exec(src, ns_s)
+    exec(src, ns_j)
+    x = np.arange(6, dtype=np.float32).reshape(2, 3) / 5
+    close(s2s.grad(ns_s["f"])(x), jax.grad(ns_j["f"])(x), rtol=1e-5)
+    close(s2s.jvp(ns_s["f"], (x,), (np.ones_like(x),)),
+          jax.jvp(ns_j["f"], (x,), (np.ones_like(x),)), rtol=1e-5)
