@@ -1640,10 +1640,20 @@ def _is_namedtuple(fn):
     return isinstance(fn, type) and issubclass(fn, tuple) and hasattr(fn, "_fields")
 
 
+# s2s.numpy functions that return a tuple or list of arrays
+_RETURNS_CONTAINER = {"split", "array_split", "hsplit", "vsplit", "dsplit", "unstack",
+                      "meshgrid", "broadcast_arrays", "eigh", "eig", "qr", "svd", "slogdet",
+                      "lu", "lu_factor", "cho_factor", "divmod", "frexp", "modf", "nonzero",
+                      "atleast_1d", "atleast_2d", "atleast_3d", "histogram", "unique", "where",
+                      "ix_", "indices", "tril_indices", "triu_indices", "diag_indices"}
+
+
 def _returns_array(fn):
-    """Whether a function with an adjoint rule always returns one array (not a container)."""
+    """Whether a function with an adjoint rule always returns one array (not a container),
+    so adjoints of its results add with ``+``."""
     return fn not in (getattr, rnp._getitem) and (
-        getattr(fn, "__module__", "") or "").split(".")[0] == "runtime"
+        getattr(fn, "__module__", "") or "").split(".")[0] == "runtime" and getattr(
+        fn, "__name__", "") not in _RETURNS_CONTAINER
 
 
 def _control_rules():
