@@ -85,7 +85,7 @@ def write(source, name):
     digest = hashlib.sha256(source.encode()).hexdigest()[:16]
     safe = "".join(c if c.isalnum() or c == "_" else "_" for c in name)[:40] or "f"
     path = os.path.join(cache_dir(), f"{safe}_{digest}.py")
-    if not os.path.exists(path):
+    if not _holds(path, source):  # missing, or changed by someone: (re)write it
         try:
             fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
         except FileNotFoundError:  # the folder was deleted while running: make it again
@@ -113,6 +113,14 @@ def generated_lines(path):
     """The lines s2s wrote to ``path`` (None for other files): generated code is always read
     back from memory, never from the cache folder, where anything could have changed it."""
     return _sources.get(path)
+
+
+def _holds(path, source):
+    try:
+        with open(path) as f:
+            return f.read() == source
+    except OSError:
+        return False
 
 
 def load(funcdef, globals_, free, header="", qualname=None):

@@ -95,7 +95,9 @@ def test_symlinked_cache_folder_is_refused(tmp_path):
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o755  # not chmod-ed through the link
 
 
-def test_generated_code_is_read_from_memory_not_disk():
+def test_generated_code_is_read_from_memory_not_disk(tmp_path, monkeypatch):
+    monkeypatch.setenv("S2S_CACHE_DIR", str(tmp_path))
+
     def f(x):
         return jnp.sin(x) * x
     g = s2s.grad(f)
