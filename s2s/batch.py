@@ -349,8 +349,6 @@ class Batch(Reverse):
                 return v if m else _call("broadcast_batch", v, _name(self.batch_size))
             return gast.Call(func=func, args=[bring(v, m) for v, m in args], keywords=[
                 gast.keyword(arg=k, value=bring(v, m)) for k, (v, m) in kws]), True
-        if any(m for _, (_, m) in kws):
-            self.fail(node, "keyword arguments that depend on mapped values")
         if fn is len and mapped[0]:
             return _call("per_example_len", values[0]), False
         if fn in _UNARY and len(values) == 1 and not new_kw:
@@ -369,6 +367,8 @@ class Batch(Reverse):
             return _call("batched_result", _call(name, *values, _name(self.batch_size),
                                                  **kwargs),
                          _name(self.batch_size)), True
+        if any(m for _, (_, m) in kws):
+            self.fail(node, "keyword arguments that depend on mapped values")
         if fn is None and self.is_active(func):
             self.fail(node, f"calling `{codegen.to_source(func).strip()}`, a function that "
                             f"differs between examples")
