@@ -76,11 +76,7 @@ def _array_leaves(x):
 
 
 def broadcast_batch(x, size):
-    """An unmapped value, repeated for every example (batch axis in front). The symbolic zero
-    cotangent stays symbolic (zero for every example): it may stand for a container."""
-    from s2s.rules.helpers import zero
-    if x is zero:
-        return zero
+    """An unmapped value, repeated for every example (batch axis in front)."""
     return tree_map(lambda v: jnp.broadcast_to(jnp.asarray(v), (size,) + np.shape(v)), x)
 
 

@@ -204,6 +204,10 @@ def add_tree(a, b, add=None):
                 out[k] = add_tree(out[k], v, add) if k in out else v
             return out
         sparse, full = (a, b) if isinstance(a, Sparse) else (b, a)
+        if add is not None and not isinstance(full, (dict, list, tuple)):
+            # batched code: an adjoint that started as zero is an array of zeros per example
+            # (broadcast_batch(zero)); a container's cotangent replaces it
+            return sparse
         return _add_sparse(full, sparse, add)
     if isinstance(a, dict) and isinstance(b, dict):
         out = type(a)(a)
