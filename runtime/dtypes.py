@@ -23,6 +23,9 @@ bfloat16 = np.dtype(ml_dtypes.bfloat16)
 complex64, complex128 = np.dtype(np.complex64), np.dtype(np.complex128)
 
 
+# the dtype of tangents of integer and boolean values (jax.dtypes.float0): no data
+float0 = np.dtype([("float0", np.void, 0)])
+
 def _ml(names):
     return [np.dtype(getattr(ml_dtypes, n)) for n in names if hasattr(ml_dtypes, n)]
 

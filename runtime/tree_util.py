@@ -4,6 +4,7 @@ import dataclasses
 import functools
 
 _registry = {}
+_dataclasses = {}  # a dataclass registered with register_dataclass -> its data fields
 
 
 def register_pytree_node(nodetype, flatten_func, unflatten_func, flatten_with_keys_func=None):
@@ -33,7 +34,15 @@ def register_dataclass(nodetype, data_fields=None, meta_fields=None, drop_fields
     def unflatten(meta, children):
         return nodetype(**dict(zip(data_fields, children)), **dict(zip(meta_fields, meta)))
     register_pytree_node(nodetype, flatten, unflatten)
+    if not meta_fields:
+        _dataclasses[nodetype] = data_fields
     return nodetype
+
+
+def dataclass_fields(nodetype):
+    """The fields of a dataclass registered with ``register_dataclass`` and no static fields
+    (built by ``nodetype(**fields)``, as the transforms build its derivatives), else None."""
+    return _dataclasses.get(nodetype) if isinstance(nodetype, type) else None
 
 
 def _is_namedtuple(x):

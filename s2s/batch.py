@@ -18,7 +18,7 @@ from runtime.core import Array
 from s2s import cache, codegen, from_ir
 from s2s.errors import TransformError
 from s2s.reverse import Reverse, _assign, _at_update, _call, _control_flow, \
-    _index_value, _is_namedtuple, _is_user_function, _key, _name, load_generated, \
+    _index_value, _is_record, _is_user_function, _key, _name, load_generated, \
     parse_for_transform, unbind
 from s2s.rules import batching, helpers
 
@@ -344,7 +344,7 @@ class Batch(Reverse):
         values = [a for a, _ in args]
         if not any(mapped) and not any(m for _, (_, m) in kws):
             return gast.Call(func=func, args=values, keywords=new_kw), False
-        if _is_namedtuple(fn) or fn is dict:  # a container of batched values
+        if _is_record(fn):  # a container of batched values
             def bring(v, m):
                 return v if m else _call("broadcast_batch", v, _name(self.batch_size))
             return gast.Call(func=func, args=[bring(v, m) for v, m in args], keywords=[

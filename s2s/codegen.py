@@ -71,8 +71,26 @@ def to_source(node):
     """gast (or ast) node -> source text."""
     if isinstance(node, gast.AST):
         node = gast.gast_to_ast(node)
+    _fill_empty_blocks(node)
     node = ast.fix_missing_locations(node)
     return _COMMENT_LINE.sub(r"\1# \2", ast.unparse(node))
+
+
+def _is_comment(stmt):
+    return (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+            and isinstance(stmt.value.value, str) and stmt.value.value.startswith("__s2s_comment__"))
+
+
+def _fill_empty_blocks(tree):
+    """A block a transform left empty, or holding only comments (``x = x`` as a loop's whole
+    body has no derivative), gets ``pass``: Python needs a statement there."""
+    for node in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list) or isinstance(node, ast.IfExp):
+                continue
+            if (field == "body" and not block) or (block and all(map(_is_comment, block))):
+                block.append(ast.Pass())
 
 
 # statements ``"__s2s_comment__text"`` (how transforms write comments into an AST) -> ``# text``

@@ -46,6 +46,8 @@ def jvp(fun, primals, tangents, has_aux=False):
                             f"structure; primals have tree structure {tree_structure(p)} whereas "
                             f"tangents have tree structure {tree_structure(t)}.")
         for pl, tl in zip(tree_flatten(p)[0], tree_flatten(t)[0]):
+            if getattr(tl, "dtype", None) == dtypes.float0:
+                continue
             pd, td = dtypes.dtype_and_weak(pl)[0], dtypes.dtype_and_weak(tl)[0]
             if dtypes.is_inexact(pd) and pd != td:
                 raise TypeError(f"primal and tangent arguments to jax.jvp do not match; dtypes "
@@ -53,12 +55,23 @@ def jvp(fun, primals, tangents, has_aux=False):
                                 f"dtype must be float0. Got primal dtype {pd.name} and so "
                                 f"expected tangent dtype {pd.name}, but got tangent dtype "
                                 f"{td.name} instead.")
+    tangents = [tree_unflatten(tree_structure(t), [_no_float0(pl, tl) for pl, tl in zip(
+        tree_flatten(p)[0], tree_flatten(t)[0])]) for p, t in zip(primals, tangents)]
     primals, tangents = arrays(tuple(primals)), arrays(tuple(tangents))
     fun = stand_in(_unjit(fun), primals)
-    generated = jvp_function(fun, tuple(range(len(primals))), has_aux,
-                             (len(primals), ()))
-    res = generated(*primals, *tangents)
+    # an integer or boolean input (an index, a count) has no tangent: not differentiated
+    wrt = tuple(i for i, p in enumerate(primals) if not tree_flatten(p)[0] or any(
+        dtypes.is_inexact(dtypes.dtype_and_weak(l)[0]) for l in tree_flatten(p)[0]))
+    generated = jvp_function(fun, wrt, has_aux, (len(primals), ()))
+    res = generated(*primals, *[tangents[i] for i in wrt])
     return (arrays(res[0]), arrays(res[1])) + tuple(res[2:])
+
+
+def _no_float0(primal, tangent):
+    """The tangent of an integer or boolean input, which jax spells as a float0 array: zeros."""
+    if getattr(tangent, "dtype", None) == dtypes.float0:
+        return np.zeros(np.shape(primal), dtypes.default_float())
+    return tangent
 
 
 def linearize(fun, *primals):

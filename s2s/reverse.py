@@ -17,6 +17,7 @@ import types
 import gast
 
 from runtime import numpy as rnp
+from runtime import tree_util
 from s2s import cache, codegen, custom, desugar, from_ir, lift, parse as parse_mod, signature
 from s2s.errors import TransformError
 from s2s.rules import ADJOINTS
@@ -1042,7 +1043,7 @@ class Reverse:
                 self.fail(node, "keyword arguments to a custom_vjp/custom_jvp function")
             steps.append((name, "custom", (expr, fn, args)))
             return None
-        if _is_namedtuple(fn) or fn is dict:
+        if _is_record(fn):
             return self.pack_call(node, fn, expr, args, kwargs, steps, name)
         template = self.rules.get(_key(fn))
         if template is not None:
@@ -1072,10 +1073,15 @@ class Reverse:
             keys = [gast.Constant(value=k, kind=None) for k in kwargs]
             steps.append((name, "pack", (expr, list(kwargs.values()), keys)))
             return None
-        fields = list(fn._fields)
+        record = tree_util.dataclass_fields(fn)
+        fields = list(record if record is not None else fn._fields)
         if len(args) > len(fields) or any(k not in fields for k in kwargs):
             self.fail(node, f"this call of {fn.__name__} (its fields are {fields})")
         given = dict(zip(fields, args), **kwargs)
+        if record is not None:  # a registered dataclass: entries by field name
+            keys = [gast.Constant(value=f, kind=None) for f in given]
+            steps.append((name, "pack", (expr, list(given.values()), keys)))
+            return None
         keys = [gast.Tuple(elts=[gast.Constant(value=fields.index(f), kind=None),
                                  gast.Constant(value=f, kind=None)], ctx=gast.Load())
                 for f in given]
@@ -1638,6 +1644,12 @@ def _bind(template, args, kwargs):
 
 def _is_namedtuple(fn):
     return isinstance(fn, type) and issubclass(fn, tuple) and hasattr(fn, "_fields")
+
+
+def _is_record(fn):
+    """A call that builds a container of its arguments: ``dict``, a named tuple, a dataclass
+    registered as a pytree (``register_dataclass``, no static fields)."""
+    return fn is dict or _is_namedtuple(fn) or tree_util.dataclass_fields(fn) is not None
 
 
 # s2s.numpy functions that return a tuple or list of arrays

@@ -23,10 +23,10 @@ TANGENTS = {}
 class Template:
     """A parsed template: its parameter names (result first) and body statements."""
 
-    def __init__(self, fn, primal):
-        tree = gast.parse(textwrap.dedent(inspect.getsource(fn)))
+    def __init__(self, source, primal):
+        tree = gast.parse(textwrap.dedent(source))
         fdef = tree.body[0]
-        self.name = fn.__name__
+        self.name = fdef.name
         self.result = fdef.args.args[0].id
         self.params = [a.id for a in fdef.args.args[1:]]
         self.defaults = dict(zip(self.params[len(self.params) - len(fdef.args.defaults):],
@@ -41,7 +41,7 @@ class Template:
             names = set(self.signature.parameters)
             wrong = [p for p in self.params if p not in names]
             if wrong:
-                raise TypeError(f"template {fn.__name__} of {primal.__qualname__}: parameters "
+                raise TypeError(f"template {self.name} of {primal.__qualname__}: parameters "
                                 f"{wrong} are not parameters of the primal {sorted(names)}")
         # the parameters the template differentiates: a d[p] it writes (adjoint) or reads
         # (tangent)
@@ -55,7 +55,7 @@ def adjoint(*primals):
     """Register the decorated template as the adjoint of each of ``primals``."""
     def register(fn):
         for p in primals:
-            ADJOINTS[p] = Template(fn, p)
+            ADJOINTS[p] = Template(inspect.getsource(fn), p)
         return fn
     return register
 
@@ -66,6 +66,44 @@ def tangent(*primals):
     the forward transform sums the contributions of the active inputs."""
     def register(fn):
         for p in primals:
-            TANGENTS[p] = Template(fn, p)
+            TANGENTS[p] = Template(inspect.getsource(fn), p)
         return fn
     return register
+
+
+def linear(*primals, self_adjoint=False):
+    """Register the rules of functions linear in their first parameter, the others being
+    constants (axes, indices, shapes): the tangent is the function applied to the first
+    argument's tangent. With ``self_adjoint`` (flips, axis swaps, dropping an entry: maps that
+    are their own transpose) the adjoint is the function applied to the result's cotangent.
+    The template is written from the primal's signature, as if by hand."""
+    for primal in primals:
+        params = list(inspect.signature(primal).parameters.values())
+        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params) or any(
+                p.default is not p.empty and not isinstance(p.default, (type(None), bool, int,
+                                                                       float, str))
+                for p in params):
+            raise TypeError(f"linear({primal.__qualname__}): write its template by hand")
+        result = "z" if "z" not in {p.name for p in params} else "result"
+        head = ", ".join([result] + [p.name if p.default is p.empty else f"{p.name}={p.default!r}"
+                                     for p in params])
+        first, rest = params[0].name, "".join(f", {p.name}" for p in params[1:])
+        name = f"{primal.__name__.strip('_')}_linear"
+        ref = _reference(primal)
+        TANGENTS[primal] = Template(
+            f"def {name}({head}):\n    d[{result}] = {ref}(d[{first}]{rest})\n", primal)
+        if self_adjoint:
+            ADJOINTS[primal] = Template(
+                f"def {name}({head}):\n    d[{first}] = {ref}(d[{result}]{rest})\n", primal)
+
+
+def _reference(primal):
+    """How generated code names ``primal``: ``jnp.<name>``, or a helper's own name."""
+    from runtime import numpy as jnp
+    from s2s.rules import helpers
+    name = primal.__name__
+    if getattr(jnp, name, None) is primal:
+        return f"jnp.{name}"
+    if getattr(helpers, name, None) is primal:
+        return name
+    raise TypeError(f"linear({primal.__qualname__}): not reachable from generated code")

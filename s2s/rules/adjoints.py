@@ -245,8 +245,8 @@ def matmul(z, a, b):
 
 @adjoint(jnp.dot)
 def dot(z, a, b):
-    d[a] = matmul_adjoint_lhs(d[z], a, b)
-    d[b] = matmul_adjoint_rhs(d[z], a, b)
+    d[a] = dot_adjoint_lhs(d[z], a, b)
+    d[b] = dot_adjoint_rhs(d[z], a, b)
 
 
 @adjoint(jnp.outer)
@@ -299,6 +299,9 @@ def array(z, object):
 def getitem(z, x, idx):
     d[x] = add_at(x, idx, d[z])
 
+
+# jnp.swapaxes, jnp.flip, cleared_at, drop_entry are their own transposes: registered with
+# ``linear(..., self_adjoint=True)`` in tangents.py
 
 # ---- the helpers generated derivatives call, so that derivatives differentiate again ---------
 
@@ -376,11 +379,6 @@ def item_(z, ct, i):
     d[ct] = add_at(ct, i, d[z])
 
 
-@adjoint(drop_entry)
-def drop_entry_(z, ct, k):
-    d[ct] = drop_entry(d[z], k)
-
-
 @adjoint(set_entry)
 def set_entry_(z, ct, k, g):
     d[ct] = drop_entry(d[z], k)
@@ -389,14 +387,26 @@ def set_entry_(z, ct, k, g):
 
 @adjoint(matmul_adjoint_lhs)
 def matmul_adjoint_lhs_(z, g, x, y):
-    d[g] = unbroadcast(jnp.matmul(d[z], y), g)
+    d[g] = product_cotangent(jnp.matmul, d[z], y, g)
     d[y] = matmul_adjoint_rhs(g, d[z], y)
 
 
 @adjoint(matmul_adjoint_rhs)
 def matmul_adjoint_rhs_(z, g, x, y):
-    d[g] = unbroadcast(jnp.matmul(x, d[z]), g)
+    d[g] = product_cotangent(jnp.matmul, x, d[z], g)
     d[x] = matmul_adjoint_lhs(g, x, d[z])
+
+
+@adjoint(dot_adjoint_lhs)
+def dot_adjoint_lhs_(z, g, x, y):
+    d[g] = product_cotangent(jnp.dot, d[z], y, g)
+    d[y] = dot_adjoint_rhs(g, d[z], y)
+
+
+@adjoint(dot_adjoint_rhs)
+def dot_adjoint_rhs_(z, g, x, y):
+    d[g] = product_cotangent(jnp.dot, x, d[z], g)
+    d[x] = dot_adjoint_lhs(g, x, d[z])
 
 
 @adjoint(getattr)
@@ -440,16 +450,6 @@ def det(z, a):
         jnp.linalg.inv(a), -1, -2), a)
 
 
-@adjoint(jnp.swapaxes)
-def swapaxes(z, a, axis1, axis2):
-    d[a] = jnp.swapaxes(d[z], axis1, axis2)
-
-
-@adjoint(jnp.flip)
-def flip(z, m, axis):
-    d[m] = jnp.flip(d[z], axis)
-
-
 @adjoint(pad_with)
 def pad_with_(z, x, value, padding_config):
     d[x] = unpad(d[z], x, padding_config)
@@ -459,11 +459,6 @@ def pad_with_(z, x, value, padding_config):
 @adjoint(jnp.linalg.inv)
 def inv(z, a):
     d[a] = -jnp.matmul(jnp.matmul(jnp.swapaxes(z, -1, -2), d[z]), jnp.swapaxes(z, -1, -2))
-
-
-@adjoint(cleared_at)
-def cleared_at_(z, g, idx):
-    d[g] = cleared_at(d[z], idx)
 
 
 @adjoint(gathered_at)

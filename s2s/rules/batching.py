@@ -23,11 +23,27 @@ def rule(*fns):
 
 
 def batched(fn, mapped, *args, **kwargs):
-    """``fn(*args, **kwargs)`` for every example, as one call where a rule allows."""
+    """``fn(*args, **kwargs)`` for every example, as one call where a rule allows. The
+    symbolic zero cotangent has no batch axis, whatever the analysis said of the name holding
+    it (an entry of a container cotangent that got nothing)."""
+    zeros = [m and _is_symbolic_zero(a) for a, m in zip(args, mapped)]
+    if any(zeros):
+        unmapped = tuple(m and not z for m, z in zip(mapped, zeros))
+        if any(unmapped):
+            mapped = unmapped + tuple(mapped[len(unmapped):])
+        else:
+            out = fn(*args, **kwargs)
+            if _is_symbolic_zero(out):
+                return out
     r = RULES.get(fn)
     if r is not None:
         return r(fn, mapped, *args, **kwargs)
     return loop(fn, mapped, *args, **kwargs)
+
+
+def _is_symbolic_zero(x):
+    from s2s.rules.helpers import Zero
+    return isinstance(x, Zero)
 
 
 def loop(fn, mapped, *args, **kwargs):
@@ -508,6 +524,20 @@ def _register_helper_rules():
 
     rule(helpers.matmul_adjoint_lhs)(_matmul_adjoint(True))
     rule(helpers.matmul_adjoint_rhs)(_matmul_adjoint(False))
+
+    def _dot_adjoint(lhs):
+        as_matmul = _matmul_adjoint(lhs)
+
+        def batched_rule(fn, mapped, g, x, y):
+            mg, mx, my = (list(mapped) + [False] * 3)[:3]
+            rx, ry = len(per_example(x, mx)), len(per_example(y, my))
+            if rx == 0 or ry <= 1 or (rx <= 2 and ry <= 2):  # dot is matmul per example
+                return as_matmul(fn, mapped, g, x, y)
+            return loop(fn, mapped, g, x, y)
+        return batched_rule
+
+    rule(helpers.dot_adjoint_lhs)(_dot_adjoint(True))
+    rule(helpers.dot_adjoint_rhs)(_dot_adjoint(False))
 
 
 _register_helper_rules()

@@ -4,6 +4,7 @@ import numpy as np
 from runtime import dtypes, lax
 from runtime import numpy as jnp
 from runtime.core import Array
+from runtime.tree_util import dataclass_fields
 
 
 def shape_of(x):
@@ -12,8 +13,10 @@ def shape_of(x):
 
 def unbroadcast(g, x):
     """``g`` brought to the shape of ``x``: summed over the axes NumPy broadcasting added or
-    stretched, or broadcast up when ``g`` is smaller (a zero, or the cotangent of a sum)."""
-    if g is zero:
+    stretched, or broadcast up when ``g`` is smaller (a zero, or the cotangent of a sum).
+    When ``x`` is the symbolic zero (a first-order adjoint that had received nothing, seen
+    as a primal by a second-order derivative) it is a constant: its cotangent is dropped."""
+    if g is zero or x is zero:
         return zero
     if isinstance(g, (dict, list, tuple)) or isinstance(x, (dict, list, tuple)):
         return _unbroadcast_tree(g, x)
@@ -91,8 +94,9 @@ def transpose_inverse(axes, ndim):
 
 def matmul_adjoint_lhs(g, x, y):
     """d(x @ y)/dx applied to ``g`` (NumPy matmul rules: vectors, stacks, broadcasting; a
-    scalar operand, as ``jnp.dot`` allows, multiplies)."""
-    if g is zero:
+    scalar operand, as ``jnp.dot`` allows, multiplies). Bilinear in ``g`` and ``y``: zero if
+    either is (``x`` gives only a shape)."""
+    if g is zero or y is zero:
         return zero
     if jnp.ndim(x) == 0 or jnp.ndim(y) == 0:
         return unbroadcast(jnp.multiply(g, y), x)
@@ -109,7 +113,8 @@ def matmul_adjoint_lhs(g, x, y):
 
 
 def matmul_adjoint_rhs(g, x, y):
-    if g is zero:
+    """d(x @ y)/dy applied to ``g``; bilinear in ``g`` and ``x``."""
+    if g is zero or x is zero:
         return zero
     if jnp.ndim(x) == 0 or jnp.ndim(y) == 0:
         return unbroadcast(jnp.multiply(g, x), y)
@@ -124,6 +129,39 @@ def matmul_adjoint_rhs(g, x, y):
     else:
         gy = jnp.matmul(jnp.swapaxes(x, -1, -2), g)
     return unbroadcast(gy, y)
+
+
+def _dot_is_matmul(x, y):
+    """``jnp.dot`` is ``jnp.matmul`` (or a product, for a scalar operand) unless an operand has
+    more than two axes and the other is a matrix: then dot contracts the last axis of ``x``
+    with the second-to-last of ``y`` and keeps every other axis of both (no broadcasting)."""
+    return jnp.ndim(x) == 0 or jnp.ndim(y) <= 1 or (jnp.ndim(x) <= 2 and jnp.ndim(y) <= 2)
+
+
+def dot_adjoint_lhs(g, x, y):
+    """d(dot(x, y))/dx applied to ``g``."""
+    if g is zero or y is zero or _dot_is_matmul(x, y):
+        return matmul_adjoint_lhs(g, x, y)
+    lead = jnp.ndim(x) - 1  # g's axes: x's leading axes, y's batch axes, y's last axis
+    return jnp.tensordot(g, y, axes=(list(range(lead, jnp.ndim(g))),
+                                     list(range(jnp.ndim(y) - 2)) + [jnp.ndim(y) - 1]))
+
+
+def dot_adjoint_rhs(g, x, y):
+    """d(dot(x, y))/dy applied to ``g``."""
+    if g is zero or x is zero or _dot_is_matmul(x, y):
+        return matmul_adjoint_rhs(g, x, y)
+    lead = jnp.ndim(x) - 1
+    gy = jnp.tensordot(x, g, axes=(list(range(lead)), list(range(lead))))  # (k, batch.., m)
+    return jnp.moveaxis(gy, 0, -2)
+
+
+def product_cotangent(product, a, b, like):
+    """``product(a, b)`` (bilinear: ``jnp.dot``, ``jnp.matmul``) brought to the shape of
+    ``like``; the symbolic zero when a factor is (a scalar 0 would give the wrong shape)."""
+    if a is zero or b is zero:
+        return zero
+    return unbroadcast(product(a, b), like)
 
 
 def split_cotangent(g, sizes, axis):
@@ -327,6 +365,8 @@ def add_at(x, index, g):
         if isinstance(index, int) and not isinstance(x, dict):
             index %= len(x)  # params[-1] and params[2] are the same entry
         return Sparse({index: g})
+    if isinstance(index, str):  # an attribute of an object holding arrays (getattr's adjoint)
+        return Sparse({index: g})
     index = _clamped(index, np.shape(x))  # reads clamp out-of-range indices: so do adjoints
     padded = _pad_into(x, index, g)
     return padded if padded is not None else jnp.zeros_like(x).at[index].add(g)
@@ -414,12 +454,37 @@ def seed_cotangent(out, ct=None):
     return jnp.ones_like(out) if isinstance(out, Array) else 1.0
 
 
+def _materialize_attributes(ct, primal):
+    """The cotangent of a registered pytree object of which attributes were read
+    (``{name: cotangent}``): a copy with zero leaves and those attributes set, rebuilt through
+    its registration so that every cotangent lands on a leaf (one that does not, an attribute
+    that is not a child, is an error rather than a dropped derivative)."""
+    from runtime.tree_util import tree_flatten, tree_map, tree_unflatten
+    out = tree_map(lambda p: materialize(0.0, p), primal)
+    for name, g in ct.items():
+        object.__setattr__(out, name, materialize(g, getattr(primal, name)))
+    leaves, tree = tree_flatten(out)
+    rebuilt = tree_unflatten(tree, leaves)
+    for name in ct:
+        if getattr(rebuilt, name) is not getattr(out, name):
+            raise TypeError(f"the cotangent of attribute {name!r} of a {type(primal).__name__} "
+                            f"has no place among its pytree children")
+    return rebuilt
+
+
 def materialize(ct, primal):
     """A cotangent in the structure and dtype of ``primal`` (zeros where none arrived)."""
     if primal is zero:
         return zero
     if ct is zero:
         ct = 0.0
+    record = dataclass_fields(type(primal))
+    if record is not None and not isinstance(ct, type(primal)):  # built by field name
+        ct = ct if isinstance(ct, Sparse) else Sparse()
+        return type(primal)(**{f: materialize(ct.get(f, 0.0), getattr(primal, f))
+                               for f in record})
+    if isinstance(ct, Sparse) and not _is_container(primal):
+        return _materialize_attributes(ct, primal)
     if isinstance(ct, Sparse) or (_is_container(primal) and not _is_container(ct)):
         ct = ct if isinstance(ct, Sparse) else Sparse()
         if isinstance(primal, dict):
@@ -796,28 +861,15 @@ def placed_at(x, idx, t, add=False):
 
 
 def namespace():
-    """The names generated derivative code uses, and their values."""
+    """The names generated derivative code uses, and their values: every public function of
+    this module (so a helper a template calls can never be missing), the control-flow rules,
+    ``jnp`` and the symbolic ``zero``."""
     from s2s.rules import control
-    return {**control.namespace(), "jnp": jnp, "unbroadcast": unbroadcast, "unreduce": unreduce,
-            "reduced_count": reduced_count, "add_at": add_at,
-            "matmul_adjoint_lhs": matmul_adjoint_lhs, "matmul_adjoint_rhs": matmul_adjoint_rhs,
-            "transpose_inverse": transpose_inverse, "seed_cotangent": seed_cotangent,
-            "materialize": materialize, "zeros_like_tree": zeros_like_tree, "item": item,
-            "abs_slope": abs_slope, "power_slope": power_slope, "prod_others": prod_others,
-            "add_tree": add_tree, "field": field, "call_vjp": call_vjp, "call_jvp": call_jvp,
-            "vjp_grads": vjp_grads, "sum_items": sum_items, "spread_items": spread_items,
-            "copy_lists": copy_lists, "drop_entry": drop_entry, "set_entry": set_entry,
-            "entry_of": entry_of,
-            "clip_gradient_mask": clip_gradient_mask, "clip_bound_mask": clip_bound_mask, "arrays_tangent": arrays_tangent,
-            "zero": zero, "vmap_vjp": vmap_vjp, "vmap_jvp": vmap_jvp,
-            "split_like": split_like, "unstack_like": unstack_like,
-            "stack_items": stack_items, "concat_items": concat_items, "unpad": unpad,
-            "pad_value_adjoint": pad_value_adjoint, "pad_with": pad_with,
-            "cumsum_adjoint": cumsum_adjoint, "sort_adjoint": sort_adjoint,
-            "norm_adjoint": norm_adjoint, "cleared_at": cleared_at,
-            "cholesky_adjoint": cholesky_adjoint, "eigh_adjoint": eigh_adjoint,
-            "gathered_at": gathered_at, "placed_at": placed_at,
-            "tangent_items": tangent_items}
+    own = {name: value for name, value in globals().items()
+           if callable(value) and getattr(value, "__module__", None) == __name__
+           and not name.startswith("_") and not isinstance(value, type)
+           and name not in ("namespace", "same_binding")}
+    return {**control.namespace(), **own, "jnp": jnp, "zero": zero}
 
 
 def same_binding(user_value, ours):

@@ -7,7 +7,7 @@ import builtins
 
 from runtime import numpy as jnp
 from s2s.custom import stop_gradient  # noqa: F401
-from s2s.rules import tangent
+from s2s.rules import linear, tangent
 from s2s.rules.helpers import *  # noqa: F401,F403  (the names templates use)
 
 d = None  # the templates' tangent notation; never evaluated
@@ -256,19 +256,9 @@ def outer(z, a, b):
     d[z] = jnp.outer(a, d[b])
 
 
-@tangent(jnp.transpose)
-def transpose(z, a, axes=None):
-    d[z] = jnp.transpose(d[a], axes)
-
-
 @tangent(jnp.reshape)
 def reshape(z, a, shape=None):
     d[z] = jnp.reshape(d[a], jnp.shape(z))
-
-
-@tangent(jnp.ravel)
-def ravel(z, a):
-    d[z] = jnp.ravel(d[a])
 
 
 @tangent(jnp.squeeze)
@@ -313,16 +303,6 @@ def concatenate(z, arrays, axis=0):
 
 # the helpers generated derivatives call are linear in their first argument
 
-@tangent(unbroadcast)
-def unbroadcast_(z, g, x):
-    d[z] = unbroadcast(d[g], x)
-
-
-@tangent(unreduce)
-def unreduce_(z, g, x, axis=None, keepdims=False):
-    d[z] = unreduce(d[g], x, axis, keepdims)
-
-
 @tangent(builtins.sum)
 def builtin_sum(z, iterable, start):
     d[z] = sum_items(tangent_items(d[iterable], iterable))
@@ -332,21 +312,6 @@ def builtin_sum(z, iterable, start):
 @tangent(sum_items)
 def sum_items_(z, items):
     d[z] = sum_items(tangent_items(d[items], items))
-
-
-@tangent(spread_items)
-def spread_items_(z, g, items):
-    d[z] = spread_items(d[g], items)
-
-
-@tangent(unstack_like)
-def unstack_like_(z, g, arrays, axis):
-    d[z] = unstack_like(d[g], arrays, axis)
-
-
-@tangent(split_like)
-def split_like_(z, g, arrays, axis):
-    d[z] = split_like(d[g], arrays, axis)
 
 
 @tangent(jnp.atleast_1d, jnp.atleast_2d, jnp.atleast_3d)
@@ -359,21 +324,6 @@ def det(z, a):
     d[z] = z * jnp.trace(jnp.linalg.solve(a, d[a]), axis1=-2, axis2=-1)
 
 
-@tangent(field)
-def field_(z, ct, i, name):
-    d[z] = field(d[ct], i, name)
-
-
-@tangent(jnp.swapaxes)
-def swapaxes(z, a, axis1, axis2):
-    d[z] = jnp.swapaxes(d[a], axis1, axis2)
-
-
-@tangent(jnp.flip)
-def flip(z, m, axis):
-    d[z] = jnp.flip(d[m], axis)
-
-
 @tangent(pad_with)
 def pad_with_(z, x, value, padding_config):
     d[z] = pad_with(d[x], 0, padding_config)
@@ -383,16 +333,6 @@ def pad_with_(z, x, value, padding_config):
 @tangent(jnp.linalg.inv)
 def inv(z, a):
     d[z] = -jnp.matmul(jnp.matmul(z, d[a]), z)
-
-
-@tangent(cleared_at)
-def cleared_at_(z, g, idx):
-    d[z] = cleared_at(d[g], idx)
-
-
-@tangent(gathered_at)
-def gathered_at_(z, g, idx, like):
-    d[z] = gathered_at(d[g], idx, like)
 
 
 @tangent(placed_at)
@@ -417,24 +357,9 @@ def add_tree_(z, a, b):
     d[z] = d[b]
 
 
-@tangent(materialize)
-def materialize_(z, ct, primal):
-    d[z] = materialize(d[ct], primal)
-
-
 @tangent(add_at)
 def add_at_(z, x, index, g):
     d[z] = add_at(x, index, d[g])
-
-
-@tangent(item)
-def item_(z, ct, i):
-    d[z] = item(d[ct], i)
-
-
-@tangent(drop_entry)
-def drop_entry_(z, ct, k):
-    d[z] = drop_entry(d[ct], k)
 
 
 @tangent(set_entry)
@@ -454,14 +379,21 @@ def matmul_adjoint_rhs_(z, g, x, y):
     d[z] = matmul_adjoint_rhs(g, d[x], y)
 
 
+@tangent(dot_adjoint_lhs)
+def dot_adjoint_lhs_(z, g, x, y):
+    d[z] = dot_adjoint_lhs(d[g], x, y)
+    d[z] = dot_adjoint_lhs(g, x, d[y])
+
+
+@tangent(dot_adjoint_rhs)
+def dot_adjoint_rhs_(z, g, x, y):
+    d[z] = dot_adjoint_rhs(d[g], x, y)
+    d[z] = dot_adjoint_rhs(g, d[x], y)
+
+
 @tangent(getattr)
 def getattr_(z, obj, name):
     d[z] = item(d[obj], name)
-
-
-@tangent(jnp.cumsum)
-def cumsum(z, a, axis=None):
-    d[z] = jnp.cumsum(d[a], axis)
 
 
 @tangent(jnp.sort)
@@ -490,3 +422,9 @@ def at_set_(z, x, idx, values):
 def at_add_(z, x, idx, values):
     d[z] = d[x]
     d[z] = placed_at(x, idx, d[values], True)
+
+
+# functions linear in their first argument: the tangent is the function of its tangent
+linear(jnp.cumsum, jnp.ravel, jnp.transpose, materialize, unreduce, unbroadcast, item, field,
+       gathered_at, spread_items, unstack_like, split_like)
+linear(jnp.swapaxes, jnp.flip, cleared_at, drop_entry, self_adjoint=True)
