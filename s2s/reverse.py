@@ -43,7 +43,6 @@ _NONDIFFERENTIABLE = {len, int, range, bool, isinstance, type, print, rnp.shape,
                       rnp.arange, rnp.zeros, rnp.ones, rnp.equal, rnp.not_equal, rnp.less,
                       rnp.less_equal, rnp.greater, rnp.greater_equal, helpers.vjp_function_for,
                       helpers.reduced_count, helpers.clip_gradient_mask, helpers.clip_bound_mask,
-                      helpers.abs_slope,
                       helpers.zeros_like_tree,
                       helpers.transpose_inverse, helpers.shape_of, custom.stop_gradient}
 

@@ -633,3 +633,25 @@ def test_jvp_with_float0_tangent_of_an_integer_input():
     t0 = np.zeros((), jax.dtypes.float0)
     assert s2s.dtypes.float0 == jax.dtypes.float0
     close(s2s.jvp(f, (x, 1), (x, t0)), jax.jvp(f, (x, 1), (x, t0)))
+
+
+COMPLEX_PROGRAMS = {
+    "abs": lambda np_: lambda x: np_.abs(x * (1 + 1j)),
+    "builtin_abs": lambda np_: lambda x: abs(x * (1 + 1j)),
+    "real": lambda np_: lambda x: np_.real(x * (2 + 1j)),
+    "imag": lambda np_: lambda x: np_.imag(np_.exp(1j * x) * x),
+    "abs_of_phase": lambda np_: lambda x: np_.abs(np_.exp(1j * x) * x),
+    "conj_product": lambda np_: lambda x: np_.real(np_.conj(x * (1 + 2j)) * np_.sin(x * 1j)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPLEX_PROGRAMS))
+def test_real_functions_of_complex_intermediates(name):
+    """abs/real/imag/conj of complex values inside a real function: jax's convention (the
+    transpose of the real-linear tangent map); abs gave 0 with no error."""
+    fs, fj = COMPLEX_PROGRAMS[name](jnp), COMPLEX_PROGRAMS[name](jjnp)
+    close(s2s.grad(fs)(1.5), jax.grad(fj)(1.5), 1e-5, 1e-5)
+    close(s2s.jvp(fs, (1.5,), (1.0,)), jax.jvp(fj, (1.5,), (1.0,)), 1e-5, 1e-5)
+    close(s2s.grad(s2s.grad(fs))(1.5), jax.grad(jax.grad(fj))(1.5), 1e-4, 1e-4)
+    xs = np.array([0.5, 1.5], np.float32)
+    close(s2s.vmap(s2s.grad(fs))(xs), jax.vmap(jax.grad(fj))(xs), 1e-5, 1e-5)

@@ -167,9 +167,34 @@ def reciprocal(z, x):
     d[x] = -d[z] * z * z
 
 
-@adjoint(jnp.absolute, jnp.abs)
+@adjoint(jnp.absolute, jnp.abs, builtins.abs)
 def absolute(z, x):
     d[x] = d[z] * abs_slope(x)
+
+
+@adjoint(abs_slope)
+def abs_slope_(z, x):
+    d[x] = abs_slope_vjp(x, d[z])
+
+
+@adjoint(real_adjoint)
+def real_adjoint_(z, g, x):
+    d[g] = unbroadcast(jnp.real(d[z]), g)
+
+
+@adjoint(imag_adjoint)
+def imag_adjoint_(z, g, x):
+    d[g] = unbroadcast(jnp.imag(d[z]), g)
+
+
+@adjoint(jnp.real)
+def real(z, x):
+    d[x] = real_adjoint(d[z], x)
+
+
+@adjoint(jnp.imag)
+def imag(z, x):
+    d[x] = imag_adjoint(d[z], x)
 
 
 @adjoint(jnp.maximum)

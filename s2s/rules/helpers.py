@@ -543,11 +543,47 @@ def clip_gradient_mask(x, lo, hi):
 
 
 def abs_slope(x):
-    """d|x|/dx: the sign, with 1 at 0 (as JAX); x/|x| for complex x."""
+    """d|x|/dx: the sign, with 1 at 0 (as JAX); conj(x)/|x| for complex x, so that the
+    tangent is ``real(slope * dx)`` and the cotangent ``ct * slope`` (JAX's convention: the
+    transpose, with no conjugation, of the real-linear tangent map)."""
     x = jnp.asarray(x)
     if np.dtype(x.dtype).kind == "c":
-        return jnp.sign(x)
+        return jnp.conj(jnp.sign(x))
     return jnp.where(x >= 0, 1, -1).astype(x.dtype)
+
+
+def abs_slope_jvp(x, t):
+    """The tangent of ``abs_slope(x)`` along ``t``: 0 for real ``x`` (a step function); for
+    complex ``x`` (slope ``conj(x)/r``, ``r = |x|``) ``conj(t)/r - conj(x) re(conj(x) t)/r^3``."""
+    x = jnp.asarray(x)
+    if t is zero or np.dtype(x.dtype).kind != "c":
+        return zero
+    r = jnp.abs(x)
+    return jnp.conj(t) / r - jnp.conj(x) * jnp.real(jnp.conj(x) * t) / r ** 3
+
+
+def abs_slope_vjp(x, g):
+    """The transpose of ``abs_slope_jvp`` at ``x`` applied to ``g`` (pairing ``re(u v)``):
+    ``conj(g)/r - re(g conj(x)) conj(x)/r^3``; 0 for real ``x``."""
+    x = jnp.asarray(x)
+    if g is zero or np.dtype(x.dtype).kind != "c":
+        return zero
+    r = jnp.abs(x)
+    return jnp.conj(g) / r - jnp.real(g * jnp.conj(x)) * jnp.conj(x) / r ** 3
+
+
+def real_adjoint(g, x):
+    """The cotangent of ``x`` from that of ``real(x)``: ``g`` itself (as a complex number when
+    ``x`` is complex)."""
+    return unbroadcast(g, x)
+
+
+def imag_adjoint(g, x):
+    """The cotangent of ``x`` from that of ``imag(x)``: ``-1j * g`` (zero for a real ``x``,
+    whose imaginary part is the constant 0)."""
+    if g is zero or np.dtype(jnp.asarray(x).dtype).kind != "c":
+        return zero
+    return unbroadcast(g * -1j, x)
 
 
 def power_slope(x1, x2):

@@ -169,9 +169,14 @@ def reciprocal(z, x):
     d[z] = -d[x] * z * z
 
 
-@tangent(jnp.absolute, jnp.abs)
+@tangent(abs_slope)
+def abs_slope_(z, x):
+    d[z] = abs_slope_jvp(x, d[x])
+
+
+@tangent(jnp.absolute, jnp.abs, builtins.abs)
 def absolute(z, x):
-    d[z] = d[x] * abs_slope(x)
+    d[z] = jnp.real(d[x] * abs_slope(x))
 
 
 @tangent(jnp.maximum)
@@ -425,6 +430,6 @@ def at_add_(z, x, idx, values):
 
 
 # functions linear in their first argument: the tangent is the function of its tangent
-linear(jnp.cumsum, jnp.ravel, jnp.transpose, materialize, unreduce, unbroadcast, item, field,
+linear(jnp.real, jnp.imag, real_adjoint, imag_adjoint, jnp.cumsum, jnp.ravel, jnp.transpose, materialize, unreduce, unbroadcast, item, field,
        gathered_at, spread_items, unstack_like, split_like)
-linear(jnp.swapaxes, jnp.flip, cleared_at, drop_entry, self_adjoint=True)
+linear(jnp.conj, jnp.swapaxes, jnp.flip, cleared_at, drop_entry, self_adjoint=True)
