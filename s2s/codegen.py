@@ -72,6 +72,7 @@ def to_source(node):
     if isinstance(node, gast.AST):
         node = gast.gast_to_ast(node)
     _fill_empty_blocks(node)
+    _split_deep_expressions(node)
     node = ast.fix_missing_locations(node)
     return _COMMENT_LINE.sub(r"\1# \2", ast.unparse(node))
 
@@ -91,6 +92,71 @@ def _fill_empty_blocks(tree):
                 continue
             if (field == "body" and not block) or (block and all(map(_is_comment, block))):
                 block.append(ast.Pass())
+
+
+_DEEP = 40  # Python's parser stops at 200 nested parentheses; generated calls nest two a level
+
+
+def _split_deep_expressions(tree):
+    """Subexpressions nested deeper than ``_DEEP`` (vmap of a 400-term sum is a chain of 400
+    ``batched(jnp.add, ...)`` calls) move into assignments before their statement, innermost
+    first. Only where Python evaluates them unconditionally (not inside lambdas, conditional
+    expressions, ``and``/``or`` or comprehensions), so the program means the same."""
+    count = [0]
+
+    def hoist(node, pre):
+        """(node with deep parts replaced by names, its depth)."""
+        if isinstance(node, (ast.Lambda, ast.IfExp, ast.BoolOp, ast.ListComp, ast.SetComp,
+                             ast.DictComp, ast.GeneratorExp, ast.NamedExpr)):
+            return node, 1
+        depth = 0
+        for field, value in ast.iter_fields(node):
+            items = value if isinstance(value, list) else [value]
+            out = []
+            for v in items:
+                if isinstance(v, ast.expr):
+                    v, d = hoist(v, pre)
+                    if d >= _DEEP and isinstance(v, (ast.Call, ast.BinOp, ast.Subscript)):
+                        count[0] += 1
+                        name = f"_deep{count[0]}"
+                        pre.append(ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())],
+                                              value=v, lineno=0))
+                        v, d = ast.Name(id=name, ctx=ast.Load()), 1
+                    depth = max(depth, d)
+                elif isinstance(v, (ast.keyword, ast.Starred)):
+                    v.value, d = hoist(v.value, pre)
+                    depth = max(depth, d)
+                out.append(v)
+            if isinstance(value, list):
+                setattr(node, field, out)
+            elif out and isinstance(out[0], ast.expr):
+                setattr(node, field, out[0])
+        return node, depth + 1
+
+    def too_deep(node):
+        stack = [(node, 1)]
+        while stack:
+            n, d = stack.pop()
+            if d > _DEEP:
+                return True
+            stack.extend((c, d + 1) for c in ast.iter_child_nodes(n))
+        return False
+
+    for node in list(ast.walk(tree)):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list):
+                continue
+            new = []
+            for stmt in block:
+                value = getattr(stmt, "value", None)
+                if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return, ast.Expr)) and \
+                        isinstance(value, ast.expr) and too_deep(value):
+                    pre = []
+                    stmt.value, _ = hoist(value, pre)
+                    new.extend(pre)
+                new.append(stmt)
+            setattr(node, field, new)
 
 
 # statements ``"__s2s_comment__text"`` (how transforms write comments into an AST) -> ``# text``

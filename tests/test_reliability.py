@@ -1,5 +1,6 @@
 """Faults, threads and the cache folder: each case where a crash is possible runs in its own
 process."""
+import importlib.util
 import os
 import stat
 import subprocess
@@ -129,3 +130,22 @@ def test_integer_division_and_remainder_by_zero_as_jax(dtype):
         ours = np.asarray(op(jnp, jnp.asarray(a), jnp.asarray(b)))
         ref = np.asarray(op(jjnp, jjnp.asarray(a), jjnp.asarray(b)))
         np.testing.assert_array_equal(ours, ref)
+
+
+def test_very_long_expressions_under_every_transform(tmp_path):
+    """A 400-term sum: vmap's generated code nested 400 calls deep (a SyntaxError: too many
+    nested parentheses); deep parts now move into their own assignments."""
+    path = tmp_path / "long_sum.py"
+    path.write_text("def f(x):\n    return " + " + ".join(f"x * {i}.0" for i in range(400))
+                    + "\n")
+    spec = importlib.util.spec_from_file_location("long_sum", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    x = np.arange(6.0, dtype=np.float32).reshape(2, 3)
+    total = float(sum(range(400)))
+    np.testing.assert_allclose(s2s.vmap(mod.f)(x), x * total, rtol=1e-6)
+    np.testing.assert_allclose(s2s.grad(lambda v: jnp.sum(mod.f(v)))(x[0]),
+                               np.full(3, total), rtol=1e-6)
+    np.testing.assert_allclose(s2s.jvp(mod.f, (x[0],), (x[1],))[1], x[1] * total, rtol=1e-6)
+    np.testing.assert_allclose(s2s.vmap(s2s.grad(lambda v: jnp.sum(mod.f(v))))(x),
+                               np.full((2, 3), total), rtol=1e-6)
