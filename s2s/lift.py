@@ -28,16 +28,16 @@ def _name(id_, ctx=None):
     return gast.Name(id=id_, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
 
 
-def _statements(body):
+def statements(body):
     """Every statement of ``body``, blocks included (loops, branches, with, try), in order;
     not the bodies of nested functions."""
     for s in body:
         yield s
         if not isinstance(s, gast.FunctionDef):
             for field in ("body", "orelse", "finalbody"):
-                yield from _statements(getattr(s, field, None) or [])
+                yield from statements(getattr(s, field, None) or [])
             for h in getattr(s, "handlers", None) or []:
-                yield from _statements(h.body)
+                yield from statements(h.body)
 
 
 def _local_definitions(body, stored):
@@ -45,13 +45,13 @@ def _local_definitions(body, stored):
     lambda``), wherever they stand: a call runs the same code whatever iteration or branch
     defined the name, and reads closed-over values when it runs."""
     defs = {}
-    for s in _statements(body):
+    for s in statements(body):
         if isinstance(s, gast.FunctionDef) and not s.decorator_list and _bound_once(
-                s.name, stored):
+                body, s.name, stored):
             defs[s.name] = copy.deepcopy(s)
         elif isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(
                 s.targets[0], gast.Name) and isinstance(s.value, gast.Lambda) and \
-                _bound_once(s.targets[0].id, stored):
+                _bound_once(body, s.targets[0].id, stored):
             lam = s.value
             defs[s.targets[0].id] = gast.FunctionDef(
                 name=s.targets[0].id, args=copy.deepcopy(lam.args),
@@ -60,35 +60,40 @@ def _local_definitions(body, stored):
     return defs
 
 
-def _bound_once(name, stored):
-    """One binding statement (``stored`` counts one inside a loop twice)."""
-    return stored.get(name, 0) in (1, 2) and stored.get(f"{_ONCE}{name}", 0) <= 1
+def _bound_once(body, name, stored):
+    """``stored`` counts an assignment inside a loop twice."""
+    return stored.get(name, 0) in (1, 2) and bound_by_one_statement(body, name)
 
 
-_ONCE = "\0statements:"
+def bound_by_one_statement(body, name):
+    """Whether exactly one statement of ``body`` (blocks included) binds ``name``."""
+    return sum(name in bound_names(s) for s in statements(body)) == 1
 
 
 def lift_local_functions(body, params, globals_, free, fresh, stored):
     """-> (new body, {lifted name: function}). ``params``: the enclosing function's parameters;
     ``free``: the values its generated code closes over; ``stored``: {name: times assigned}."""
-    stored = dict(stored)
-    for s in _statements(body):  # how many statements bind each name
-        for n in _bound_names(s):
-            stored[f"{_ONCE}{n}"] = stored.get(f"{_ONCE}{n}", 0) + 1
     defs = _local_definitions(body, stored)
     called = {n.func.id for s in body for n in gast.walk(s) if isinstance(n, gast.Call)
               and isinstance(n.func, gast.Name) and n.func.id in defs}
     if not called:
         return body, {}
-    local = set(params) | {k for k in stored if not k.startswith(_ONCE)}
+    local = set(params) | set(stored)
     lifted, names = {}, {}
     for name, fdef in defs.items():  # in order: later ones may call earlier ones
         a = fdef.args
         if name not in called or a.vararg or a.kwarg or a.kwonlyargs or a.defaults:
             continue
+        if not any(n.keywords for s in body for n in gast.walk(s) if isinstance(n, gast.Call)
+                   and isinstance(n.func, gast.Name) and n.func.id == name):
+            _rename_shadowing_params(fdef, local, fresh)  # (called positionally only)
         own = {p.id for p in a.args + a.posonlyargs}
         inner_stored = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name) and
                         isinstance(n.ctx, gast.Store)}
+        calls = _CallLifted(names, own | inner_stored)
+        fdef = calls.visit(fdef)  # calls of functions lifted before: their reads are ours too
+        if calls.blocked:
+            continue
         reads = []
         for n in gast.walk(fdef):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in local \
@@ -97,7 +102,6 @@ def lift_local_functions(body, params, globals_, free, fresh, stored):
                 reads.append(n.id)
         if name in reads:  # recursive
             continue
-        fdef = _CallLifted(names).visit(fdef)
         fdef.name = fresh(f"{name}_local")
         fdef.args = gast.arguments(args=[_name(r, gast.Param()) for r in reads] + a.args,
                                    posonlyargs=a.posonlyargs, vararg=None, kwonlyargs=[],
@@ -111,12 +115,29 @@ def lift_local_functions(body, params, globals_, free, fresh, stored):
     if not names:
         return body, {}
     body = [_CallLifted(names).visit(s) if not _defines(s, names) else s for s in body]
-    still_read = {n.id for s in body for n in gast.walk(s) if isinstance(n, gast.Name)
-                  and isinstance(n.ctx, gast.Load)}
-    return _drop_definitions(body, set(names) - still_read), lifted
+    while True:  # a definition only another dropped one read goes too
+        still_read = {n.id for s in body for n in gast.walk(s) if isinstance(n, gast.Name)
+                      and isinstance(n.ctx, gast.Load)}
+        new_body = _drop_definitions(body, set(names) - still_read)
+        if gast.dump(gast.Module(body=new_body, type_ignores=[])) == gast.dump(
+                gast.Module(body=body, type_ignores=[])):
+            return body, lifted
+        body = new_body
 
 
-def _bound_names(stmt):
+def _rename_shadowing_params(fdef, local, fresh):
+    """Parameters named like a local value of the enclosing function get fresh names, so
+    that the values the function reads through other local functions can be passed in."""
+    renames = {p.id: fresh(p.id) for p in fdef.args.args + fdef.args.posonlyargs
+               if p.id in local}
+    if not renames:
+        return
+    for n in gast.walk(fdef):
+        if isinstance(n, gast.Name) and n.id in renames:
+            n.id = renames[n.id]
+
+
+def bound_names(stmt):
     if isinstance(stmt, gast.FunctionDef):
         return [stmt.name]
     if isinstance(stmt, (gast.For, gast.While, gast.If, gast.With, gast.Try)):
@@ -153,18 +174,39 @@ def _defines(stmt, names):
 
 
 class _CallLifted(gast.NodeTransformer):
-    """``sq(x)`` -> ``sq_local(<values it reads>, x)``."""
+    """``sq(x)`` -> ``sq_local(<values it reads>, x)``, also inside lambdas (which read those
+    values when they run, as the call does). Where a name the lifted function reads means
+    something else at the call (``shadow``: a parameter or local of the function or lambda
+    around it), the call stays and ``blocked`` says so."""
 
-    def __init__(self, names):
-        self.names = names
+    def __init__(self, names, shadow=frozenset()):
+        self.names, self.shadow, self.blocked = names, set(shadow), False
 
     def visit_Call(self, node):
         node = self.generic_visit(node)
         if isinstance(node.func, gast.Name) and node.func.id in self.names:
             new, reads = self.names[node.func.id]
+            if self.shadow & set(reads):
+                self.blocked = True
+                return node
             return gast.Call(func=_name(new), args=[_name(r) for r in reads] + node.args,
                              keywords=node.keywords)
         return node
 
     def visit_Lambda(self, node):
-        return node  # a lambda's body reads values when it runs; leave it as written
+        a = node.args
+        inner = _CallLifted(self.names, self.shadow | {
+            p.id for p in a.args + a.posonlyargs + a.kwonlyargs + [a.vararg, a.kwarg] if p})
+        node.body = inner.visit(node.body)
+        self.blocked |= inner.blocked
+        return node
+
+    def visit_FunctionDef(self, node):
+        a = node.args
+        inner = _CallLifted(self.names, self.shadow | {
+            p.id for p in a.args + a.posonlyargs + a.kwonlyargs + [a.vararg, a.kwarg] if p} | {
+            n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Store)})
+        node.body = [inner.visit(s) for s in node.body]
+        self.blocked |= inner.blocked
+        return node

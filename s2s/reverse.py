@@ -85,6 +85,21 @@ def _walk_outside_defs(body):
             todo.extend(gast.iter_child_nodes(n))
 
 
+def _local_defs(body):
+    """{name: FunctionDef} of the functions ``body`` defines (in loops and branches too) under
+    a name bound by nothing else: lax loop bodies and branches, lifted where they are used.
+    (Normalisation may copy a definition into several branches: the copies are one.)"""
+    defs, other = {}, set()
+    for s in lift.statements(body):
+        if isinstance(s, gast.FunctionDef):
+            if s.name in defs and gast.dump(defs[s.name]) != gast.dump(s):
+                other.add(s.name)
+            defs.setdefault(s.name, s)
+        else:
+            other.update(lift.bound_names(s))
+    return {k: v for k, v in defs.items() if k not in other}
+
+
 def _free_loads(fdef):
     """Names a local function definition reads from the enclosing function."""
     own = {a.id for a in fdef.args.args + fdef.args.posonlyargs} | set(_stored(fdef.body))
@@ -216,6 +231,28 @@ class Reverse:
             return False
         return any(self.is_active(c) for c in gast.iter_child_nodes(node))
 
+    def closes_over_active(self, name, seen=None):
+        """Whether local function ``name`` (a ``def`` or ``name = lambda``) reads
+        differentiated values, directly or through the local functions it calls."""
+        seen = set() if seen is None else seen
+        if name in seen or name not in self.local_names:
+            return False
+        seen.add(name)
+        for s in lift.statements(self.node.body):
+            if isinstance(s, gast.FunctionDef) and s.name == name:
+                reads = _free_loads(s)
+            elif isinstance(s, gast.Assign) and isinstance(s.value, gast.Lambda) and any(
+                    isinstance(t, gast.Name) and t.id == name for t in s.targets):
+                a = s.value.args
+                own = {p.id for p in a.args + a.posonlyargs + a.kwonlyargs}
+                reads = [n.id for n in gast.walk(s.value.body) if isinstance(n, gast.Name)
+                         and isinstance(n.ctx, gast.Load) and n.id not in own]
+            else:
+                continue
+            if any(r in self.active or self.closes_over_active(r, seen) for r in reads):
+                return True
+        return False
+
     def is_active_def(self, name):
         """Whether local function ``name`` closes over active values."""
         fdef = getattr(self, "local_defs", {}).get(name)
@@ -270,7 +307,7 @@ class Reverse:
         """Flow-insensitive activity: a name is active if any assignment to it is."""
         self.local_names = set(self.params) | set(_stored(body))
         # local functions (loop bodies and branches for lax control flow)
-        self.local_defs = {s.name: s for s in body if isinstance(s, gast.FunctionDef)}
+        self.local_defs = _local_defs(body)
         self.prelude = []  # lifted copies of them, written before the statement that needs them
         # local lists the function mutates (``l.append(v)``, ``v = l.pop()``): the forward
         # sweep mutates them as written, the backward sweep undoes each mutation in reverse
@@ -446,11 +483,12 @@ class Reverse:
         return stmt
 
     def check_no_return(self, stmts):
+        defs = _local_defs(self.node.body)
         for s in stmts:
-            if isinstance(s, gast.FunctionDef):
-                self.check_local_def(s)
-                continue
-            for n in gast.walk(s):
+            for n in _walk_outside_defs([s]):
+                if isinstance(n, gast.FunctionDef) and n.name in defs:
+                    self.check_local_def(n)
+                    continue
                 if isinstance(n, gast.Return):
                     self.fail(n, "an early `return` (return at the end of the function, or in "
                                  "both branches of a final `if`)")
@@ -1003,9 +1041,13 @@ class Reverse:
             self.fail(node, "second-order derivatives through lax control flow (the "
                             "derivative of a fori_loop/scan/map/cond/switch cannot be "
                             "differentiated again yet)")
-        if fn is None and self.is_active(func):
+        if fn is None and (self.is_active(func) or (isinstance(func, gast.Name) and
+                                                    self.closes_over_active(func.id))):
             self.fail(node, f"calling `{codegen.to_source(func).strip()}`, a function that "
-                            f"depends on the differentiated values")
+                            f"depends on the differentiated values (a local function is "
+                            f"differentiated when called by name and not reassigned; one "
+                            f"whose parameter shadows a value it reads through another local "
+                            f"function cannot be: rename the parameter)")
         args = [self.operand(a, steps) for a in node.args]
         if fn is helpers.call_vjp and not node.keywords and len(args) > 2:
             # a derivative's call of a run-time function's vjp: that vjp is itself a function

@@ -209,6 +209,15 @@ PROGRAMS = {
             q = {"w": x * 3.0, "b": jnp.sum(x)}
             return jnp.sum(p[0] * q["w"])
         """, (np.array([0.5, 1.0], np.float32),)),
+    "closures_calling_closures": ("""
+        def f(x):
+            def g(a):
+                return a * x
+            def h(a):
+                return g(a) + jnp.sin(x)
+            k = lambda x: h(x) * 2.0  # a parameter named like a value g reads
+            return jnp.sum(h(x * 2.0) + k(x))
+        """, (np.array([0.5, 1.0], np.float32),)),
     "second_order_helpers": ("""
         def mul(a, b):
             return a * b
@@ -655,3 +664,29 @@ def test_real_functions_of_complex_intermediates(name):
     close(s2s.grad(s2s.grad(fs))(1.5), jax.grad(jax.grad(fj))(1.5), 1e-4, 1e-4)
     xs = np.array([0.5, 1.5], np.float32)
     close(s2s.vmap(s2s.grad(fs))(xs), jax.vmap(jax.grad(fj))(xs), 1e-5, 1e-5)
+
+
+def test_vmap_branch_on_mapped_value_is_an_error_only_when_it_runs(tmp_path):
+    """As jax: a Python ``if`` on a mapped value raises TracerBoolConversionError when it
+    runs; in a branch that is not taken it is never reached."""
+    ms, mj = both(tmp_path, """
+        MODE = 0
+
+        def f(x):
+            y = x * 2.0
+            if MODE == 1:
+                if jnp.sum(x) > 0.0:
+                    y = y * 3.0
+            return jnp.sum(y * x)
+
+        def g(x):
+            if jnp.sum(x) > 0.0:
+                return x * 3.0
+            return x
+        """)
+    xs = np.array([[0.5, 1.0], [1.5, -2.0]], np.float32)
+    close(s2s.vmap(s2s.grad(ms.f))(xs), jax.vmap(jax.grad(mj.f))(xs))
+    with pytest.raises(jax.errors.TracerBoolConversionError):
+        jax.vmap(mj.g)(xs)
+    with pytest.raises(s2s.errors.TracerBoolConversionError, match="test_vmap_branch|m[0-9]"):
+        s2s.vmap(ms.g)(xs)

@@ -41,6 +41,12 @@ def batched(fn, mapped, *args, **kwargs):
     return loop(fn, mapped, *args, **kwargs)
 
 
+def branch_error(message):
+    """What generated batched code runs where the user's code branched on a mapped value."""
+    from runtime.errors import TracerBoolConversionError
+    raise TracerBoolConversionError(message)
+
+
 def _is_symbolic_zero(x):
     from s2s.rules.helpers import Zero
     return isinstance(x, Zero)
@@ -410,6 +416,8 @@ def _register_helper_rules():
 
     @rule(helpers.unreduce)
     def unreduce(fn, mapped, g, x, axis=None, keepdims=False):
+        if helpers.is_zero(g) and not isinstance(g, Array):
+            return helpers.zero
         mg, mx = (list(mapped) + [False, False])[:2]
         size = size_of(mapped, (g, x))
         g = jnp.asarray(g) if mg else broadcast_batch(jnp.asarray(g), size)
@@ -437,7 +445,12 @@ def _register_helper_rules():
         target = per_example(primal, mp)
         if ct.dtype != primal.dtype:
             ct = ct.astype(primal.dtype)
-        return jnp.broadcast_to(ct, (size,) + target) if tuple(ct.shape[1:]) != target else ct
+        if tuple(ct.shape[1:]) == target:
+            return ct
+        if ct.ndim - 1 < len(target):  # (a batched zero) per-example axes lined up behind
+            ct = jnp.reshape(ct, ct.shape[:1] + (1,) * (len(target) - ct.ndim + 1) +
+                             ct.shape[1:])
+        return jnp.broadcast_to(ct, (size,) + target)
 
     @rule(helpers.seed_cotangent)
     def seed_cotangent(fn, mapped, out, ct=None):
@@ -461,6 +474,8 @@ def _register_helper_rules():
     def item(fn, mapped, ct, i):
         if isinstance(ct, (tuple, list, dict)) or (isinstance(ct, float) and ct == 0.0):
             return helpers.item(ct, i)  # entries are batched already
+        if isinstance(ct, Array) and ct.ndim == 1 and mapped[0] and isinstance(i, (int, str)):
+            return helpers.zero  # a batched zero standing for a container's cotangent
         return getitem(jnp._getitem, (True, False), ct, i)
 
     @rule(helpers.add_at)

@@ -247,6 +247,9 @@ def add_tree(a, b, add=None):
             # (broadcast_batch(zero)); a container's cotangent replaces it
             return sparse
         return _add_sparse(full, sparse, add)
+    if add is not None and (isinstance(a, Array) != isinstance(b, Array)) and (
+            _is_container(a) or _is_container(b)):
+        return a if _is_container(a) else b  # as above: the array is a batched zero
     if isinstance(a, dict) and isinstance(b, dict):
         out = type(a)(a)
         for k, v in b.items():
@@ -285,8 +288,9 @@ def spread_items(g, items):
 
 
 def drop_entry(ct, k):
-    """A list cotangent without its entry ``k`` (the item no longer exists)."""
-    if is_zero(ct):
+    """A list cotangent without its entry ``k`` (the item no longer exists). An array here
+    is a zero (batched by vmap) that stood for the list's cotangent."""
+    if is_zero(ct) or isinstance(ct, Array):
         return zero
     if isinstance(ct, Sparse):
         return Sparse({i: v for i, v in ct.items() if i != k})
@@ -297,7 +301,8 @@ def set_entry(ct, k, g):
     """A list cotangent with entry ``k`` set to ``g``."""
     if is_zero(g):
         return drop_entry(ct, k)
-    base = {} if is_zero(ct) else dict(ct) if isinstance(ct, Sparse) else dict(enumerate(ct))
+    base = {} if is_zero(ct) or isinstance(ct, Array) else dict(ct) if isinstance(
+        ct, Sparse) else dict(enumerate(ct))
     return Sparse({**base, k: g})
 
 
@@ -525,8 +530,8 @@ def item(ct, i):
     """Entry ``i`` (an index, key or field name) of a container cotangent (0 where none)."""
     if isinstance(ct, Sparse):
         return ct.get(i, zero)
-    if is_zero(ct):
-        return zero
+    if is_zero(ct) or (isinstance(ct, Array) and ct.ndim == 0 and isinstance(i, (int, str))):
+        return zero  # (a 0-d array has no entry i: a zero that stood for a container)
     if isinstance(i, str) and not isinstance(ct, dict):
         return getattr(ct, i)
     return ct[i]
@@ -706,16 +711,16 @@ def tree_map_sum(g):
 
 
 def split_like(g, arrays, axis=0):
-    """Cotangents of the pieces of ``concatenate(arrays, axis)``."""
-    if g is zero:
+    """Cotangents of the pieces of ``concatenate(arrays, axis)`` (a 0-d ``g``: a zero)."""
+    if g is zero or jnp.ndim(g) == 0:
         return [zero for _ in arrays]
     sizes = [np.shape(a)[axis] for a in arrays]
     return jnp.split(g, np.cumsum(sizes)[:-1].tolist(), axis=axis)
 
 
 def unstack_like(g, arrays, axis=0):
-    """Cotangents of the pieces of ``stack(arrays, axis)``."""
-    if g is zero:
+    """Cotangents of the pieces of ``stack(arrays, axis)`` (a 0-d ``g``: a zero)."""
+    if g is zero or jnp.ndim(g) == 0:
         return [zero for _ in arrays]
     return list(jnp.unstack(g, axis=axis))
 
