@@ -175,8 +175,15 @@ class Reverse:
     # ---- helpers -------------------------------------------------------------------------
     def fail(self, node, what):
         line = getattr(node, "lineno", None) or self.parsed.lineno
+        origin = ""
+        primal = getattr(self.parsed.fun, "__s2s_original__", None)
+        while getattr(primal, "__s2s_original__", None) is not None:  # a derivative's primal
+            primal = primal.__s2s_original__
+        if primal is not None:
+            origin = (f"; it is generated code, derived from {parse_mod.where(primal)} "
+                      f"({getattr(primal, '__qualname__', primal)!r})")
         raise TransformError(f"{self.where_file}:{line}: {self.mode_name} mode "
-                             f"does not support {what} (in {self.parsed.name!r}).")
+                             f"does not support {what} (in {self.parsed.name!r}{origin}).")
 
     def fresh(self, base="t"):
         while True:
