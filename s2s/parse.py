@@ -111,6 +111,45 @@ def _module_ast(filename, lines):
     return tree
 
 
+def _same_code(node, code, filename):
+    """Whether ``node`` compiles to the code ``code`` holds, as far as names and constants
+    tell (a closure's names are globals when compiled alone; mangled ``__private`` names and
+    ``__class__`` are left out), so an edited file is never transformed in place of the
+    function that runs."""
+    import copy
+    node = copy.deepcopy(node)
+    import __future__
+    flags = code.co_flags & functools.reduce(
+        lambda a, f: a | getattr(__future__, f).compiler_flag, __future__.all_feature_names, 0)
+    try:
+        if isinstance(node, ast.Lambda):
+            outer = compile(ast.fix_missing_locations(ast.Expression(body=node)), filename,
+                            "eval", flags=flags, dont_inherit=True)
+        else:
+            node.decorator_list = []
+            outer = compile(ast.fix_missing_locations(ast.Module(body=[node], type_ignores=[])),
+                            filename, "exec", flags=flags, dont_inherit=True)
+    except (SyntaxError, ValueError, TypeError):
+        return True  # nothing to compare against: let the transform report what it finds
+    alone = next((c for c in outer.co_consts if isinstance(c, types.CodeType)), None)
+    return alone is None or _code_summary(alone) == _code_summary(code)
+
+
+def _code_summary(code):
+    names, consts = set(), []
+    todo = [code]
+    while todo:
+        c = todo.pop()
+        names |= {n for n in c.co_names + c.co_freevars + c.co_varnames if "__" not in n}
+        for k in c.co_consts:
+            if isinstance(k, types.CodeType):
+                todo.append(k)
+            else:
+                consts.append(repr(k))
+    return (code.co_argcount, code.co_posonlyargcount, code.co_kwonlyargcount,
+            frozenset(names), tuple(sorted(consts)))
+
+
 def _find_node(tree, code):
     """The FunctionDef/Lambda of ``code`` in module ``tree`` (or None)."""
     first = code.co_firstlineno
@@ -186,6 +225,12 @@ def parse(fun):
             f"in an interactive session, by exec or in a compiled module). Define it in a .py file.")
     tree = _module_ast(filename, lines)
     node = _find_node(tree, code) if tree is not None else None
+    if node is not None and codegen.generated_lines(filename) is None and not _same_code(
+            node, code, filename):
+        raise TransformError(
+            f"{filename}:{lineno}: the source of {plain.__qualname__!r} in its file is not the "
+            f"code that runs (the file was edited after the function was defined?). Run the "
+            f"definition again or reload the module (importlib.reload).")
     if node is None:
         node = _fallback_block(plain, code)
     if node is None:

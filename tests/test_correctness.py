@@ -5,6 +5,7 @@ bound to ``s2s.numpy`` / ``jax.numpy``) and the results must agree.
 """
 import functools
 import importlib.util
+import os
 import sys
 import textwrap
 import threading
@@ -404,6 +405,28 @@ def test_edited_and_reloaded_module_regenerates(tmp_path):
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("edited_mod", None)
+
+
+def test_file_edited_without_reload_is_refused_not_mixed_up(tmp_path):
+    """The running function is the old code; the file holds new text (here the new text of
+    ``f`` stands where the old one did): s2s must not differentiate the new text."""
+    path = tmp_path / "edited_in_place.py"
+    path.write_text("import s2s.numpy as jnp\n\ndef f(x):\n    return jnp.sin(x) * 3.0\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import edited_in_place
+        old = edited_in_place.f
+        path.write_text("import s2s.numpy as jnp\n\ndef f(x):\n    return jnp.cos(x) * 3.0\n")
+        st = os.stat(path)
+        os.utime(path, (st.st_atime, st.st_mtime + 10))  # (a new mtime, as an editor gives)
+        with pytest.raises(TransformError, match="is not the code that runs"):
+            s2s.grad(old)(0.5)
+        importlib.reload(edited_in_place)
+        np.testing.assert_allclose(s2s.grad(edited_in_place.f)(0.5), -3.0 * np.sin(0.5),
+                                   rtol=1e-6)
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("edited_in_place", None)
 
 
 def test_same_code_other_globals_and_closures(tmp_path):

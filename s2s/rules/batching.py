@@ -128,10 +128,10 @@ def _ndim(x, m):
 # ---- elementwise: line up the per-example ranks, then broadcasting does the rest -------------
 
 def _align(args, mapped):
-    rank = max(_ndim(a, m) for a, m in zip(args, mapped))
+    rank = max(_ndim(a, m and not _is_symbolic_zero(a)) for a, m in zip(args, mapped))
     out = []
     for a, m in zip(args, mapped):
-        if m and _ndim(a, m) < rank:
+        if m and not _is_symbolic_zero(a) and _ndim(a, m) < rank:
             a = jnp.reshape(a, (a.shape[0],) + (1,) * (rank - _ndim(a, m)) + tuple(a.shape[1:]))
         out.append(a)
     return out
@@ -416,9 +416,11 @@ def _register_helper_rules():
 
     @rule(helpers.unreduce)
     def unreduce(fn, mapped, g, x, axis=None, keepdims=False):
-        if helpers.is_zero(g) and not isinstance(g, Array):
-            return helpers.zero
         mg, mx = (list(mapped) + [False, False])[:2]
+        if helpers.is_zero(g) and not isinstance(g, Array):  # zeros shaped like x, batched
+            if not mx:
+                return helpers.zero
+            return jnp.zeros(np.shape(x), dtype=jnp.asarray(x).dtype)
         size = size_of(mapped, (g, x))
         g = jnp.asarray(g) if mg else broadcast_batch(jnp.asarray(g), size)
         target = per_example(x, mx)
