@@ -2,7 +2,8 @@
 
 ``sq = lambda v: v * v`` or ``def cube(v): return sq(v) * v`` inside a transformed function
 exist only at run time, so a transform cannot look them up while generating. Each such local
-function that the body calls directly (and never reassigns) is generated once more as a real
+function that the body calls directly (bound by one statement, which may stand in a loop or a
+branch: every call runs the same code) is generated once more as a real
 function whose first parameters are the enclosing function's local values it reads, and the
 calls become calls of that function with those values passed in (Python reads closed-over
 values when the call runs, so passing them at the call is the same)::
@@ -12,10 +13,11 @@ values when the call runs, so passing them at the call is the same)::
         return sq(x)
     # the body the transforms see
     def f(x, w):
-        sq = lambda v: v * w
         return sq_local(w, x)      # sq_local(w, v): return v * w
 
-The local definition itself stays (it may also be passed to ``lax`` control flow).
+A local function calling another passes on what that one reads; its parameters named like a
+value of the enclosing function are renamed first. The definition stays only where something
+else still reads it (a ``lax`` body, a value passed on).
 """
 import copy
 
@@ -62,10 +64,10 @@ def _local_definitions(body, stored):
 
 def _bound_once(body, name, stored):
     """``stored`` counts an assignment inside a loop twice."""
-    return stored.get(name, 0) in (1, 2) and bound_by_one_statement(body, name)
+    return stored.get(name, 0) in (1, 2) and _bound_by_one_statement(body, name)
 
 
-def bound_by_one_statement(body, name):
+def _bound_by_one_statement(body, name):
     """Whether exactly one statement of ``body`` (blocks included) binds ``name``."""
     return sum(name in bound_names(s) for s in statements(body)) == 1
 
