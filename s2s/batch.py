@@ -340,9 +340,6 @@ class Batch(Reverse):
             fn = None  # no source to read: traced when it runs, through call_vjp & co
         if _key(fn) in _control_flow():
             return self.control_flow(node, fn)
-        if fn is _with_carries() and node.args:  # (generated) forward sweep of a loop
-            inner = gast.Call(func=node.args[0], args=node.args[1:], keywords=node.keywords)
-            return self.control_flow(inner, self.static_value(node.args[0]), node)
         args = [self.expr(a) for a in node.args]
         kws = [(k.arg, self.expr(k.value)) for k in node.keywords]
         mapped = [m for _, m in args]
@@ -386,8 +383,7 @@ class Batch(Reverse):
                 self.batch_size), *values, **kwargs), _name(self.batch_size)), True
         return self.rule(func, values, mapped, new_kw), True
 
-
-    def control_flow(self, node, fn, carries_of=None):
+    def control_flow(self, node, fn):
         """``lax.fori_loop`` & co on mapped values: the rule of ``s2s/rules/control.py`` runs
         each body vmapped, lifted over the mapped values it closes over."""
         kind, a, fnodes, free, ops = self.control_parts(node, fn)
@@ -398,9 +394,8 @@ class Batch(Reverse):
             if k in done and done[k][1]:
                 self.fail(node, f"a `{k}` bound of lax.fori_loop that depends on mapped values")
         if not free and not any(m for _, m in list(done.values()) + done_ops):
-            same = carries_of or node  # nothing differs between examples: the call stays
-            return gast.Call(func=same.func, args=[self.expr(x)[0] for x in same.args],
-                             keywords=same.keywords), False
+            return gast.Call(func=node.func, args=[self.expr(x)[0] for x in node.args],
+                             keywords=node.keywords), False
         lifted = [self.lift(f, free) for f in fnodes]
         flag = lambda m: gast.Constant(value=bool(m), kind=None)  # noqa: E731
         tup = lambda xs: gast.Tuple(elts=list(xs), ctx=gast.Load())  # noqa: E731
@@ -426,14 +421,9 @@ class Batch(Reverse):
                     tup([v for v, _ in done_ops]), tup([flag(m) for _, m in done_ops]), size]
         kw = [gast.keyword(arg=k, value=a[k]) for k in ("length", "reverse") if k in a and
               kind == "scan"]
-        call = _call(f"{kind}{'_carries' if carries_of else ''}_vmap", *args)
+        call = _call(f"{kind}_vmap", *args)
         call.keywords = kw
         return call, True
-
-
-def _with_carries():
-    from s2s.rules.control import with_carries
-    return with_carries
 
 
 def _is_pop(node):
@@ -484,6 +474,13 @@ def vmap_function(fun, mapped, call=(None, ())):
 
 
 def _generate_batch(fun, mapped, call):
+    from s2s.jacobians import _Jacobian
+    if isinstance(fun, _Jacobian):  # a loop over basis vectors in Python: run per example
+        def per_example(*args_and_size, **kwargs):
+            args = args_and_size[:-1]
+            flags = tuple(i in mapped for i in range(len(args)))
+            return batching.loop(fun, flags, *args, **kwargs), True
+        return per_example
     bound = unbind(fun, mapped, call)
     if bound is not None:  # a bound method or partial: the function's batched code, bound
         plain, args, kwargs, mapped, call = bound

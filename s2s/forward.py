@@ -245,7 +245,8 @@ class Forward(Reverse):
                 out.append(_assign(gast.Tuple(elts=[_name(tgt, gast.Store()), _name(
                     self.tan(tgt), gast.Store())], ctx=gast.Store()), call))
             elif kind == "user":
-                expr, fn, args, kwargs, active_pos = spec
+                expr, fn, args, kwargs, active_pos, prelude = spec
+                out += prelude
                 jvp_fn = jvp_function(fn, tuple(active_pos), call=(len(args), tuple(kwargs)))
                 base = "".join(c for c in fn.__name__ if c.isalnum() or c == "_") or "fn"
                 fname = self.fresh_named(f"{base}_jvp")
@@ -280,14 +281,13 @@ class Forward(Reverse):
                         rule, gast.Tuple(elts=[copy.deepcopy(a) for a in args],
                                          ctx=gast.Load()), tangents)))
             elif kind == "control":  # lax.fori_loop & co: the loop runs the body's jvp as well
-                expr, what, args, kw, diff, prelude = spec
+                expr, what, args, kw, counts, diff, prelude = spec
                 out += prelude
                 tangents = gast.Tuple(elts=[self.tangent_of(a, zeros_like=True) for a in diff],
                                       ctx=gast.Load())
                 out.append(_assign(gast.Tuple(elts=[_name(tgt, gast.Store()), _name(
-                    self.tan(tgt), gast.Store())], ctx=gast.Store()), _call(
-                        f"{what}_jvp", *[copy.deepcopy(a) for a in args], tangents,
-                        **{k: copy.deepcopy(v) for k, v in kw.items()})))
+                    self.tan(tgt), gast.Store())], ctx=gast.Store()), self.control_rule(
+                        f"{what}_jvp", counts, args + [tangents], kw)))
             else:
                 raise AssertionError(kind)
         return out

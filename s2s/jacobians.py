@@ -151,10 +151,12 @@ class _Jacobian:
             if fun is not self.fun:  # no source to read: the Jacobian of its traced program
                 return _Jacobian(fun, self.argnums, self.has_aux, self.mode)(*args)
         if isinstance(self.fun, _Jacobian):
-            if self.has_aux or self.fun.has_aux or not single or len(args) != 1:
-                raise NotImplementedError("a Jacobian of a Jacobian is supported for a function "
-                                          "of one array argument (argnums=0), without has_aux")
-            return self._nested(args[0])
+            if self.has_aux or self.fun.has_aux or not single or _argnums(
+                    self.fun.argnums, len(args)) != (nums, single):
+                raise NotImplementedError("a Jacobian of a Jacobian is supported with respect "
+                                          "to one array argument, the same for both, without "
+                                          "has_aux")
+            return self._nested(args, nums[0])
         if self._vectorisable(args, nums, single):
             return self._vectorised(args, nums[0])
         return self._looped(args, nums, single)
@@ -240,46 +242,50 @@ class _Jacobian:
                                     n_out)
         return jnp.reshape(rows, out.shape + x.shape)
 
-    def _nested(self, x):
-        """d/dx of the inner Jacobian: differentiate the inner generated function again."""
+    def _nested(self, args, num):
+        """d/dx of the inner Jacobian, ``x = args[num]``: differentiate the inner generated
+        function again."""
         inner, outer = self.fun.mode, self.mode
         f = self.fun.fun
-        x = jnp.asarray(x)
+        x = jnp.asarray(args[num])
+        args = args[:num] + (x,) + args[num + 1:]
+        n = len(args)
         dt = _float_dtype(x)
-        out = f(x)
+        out = f(*args)
         n_in, shape_in = x.size, x.shape
         shape_out = jnp.shape(out)
         n_out = int(np.prod(shape_out, dtype=np.int64))
-        if inner == "jacrev":
-            core = grad_function(f, (0,), mode="vjp", call=(1, ()))  # core(x, ct) -> (out, (row,))
+        if inner == "jacrev":  # core(*args, ct) -> (out, (row,))
+            core = grad_function(f, (num,), mode="vjp", call=(n, ()))
             inner_basis = [materialize(jnp.zeros(n_out, dt).at[k].set(1).reshape(shape_out), out)
                            for k in range(n_out)]
 
-            def entry(x_, e):  # row k of the Jacobian at x_
-                return core(x_, e)[1][0]
-        else:
-            core = jvp_function(f, (0,), call=(1, ()))  # core(x, t) -> (out, tangent)
+            def entry(e):  # row k of the Jacobian
+                return core(*args, e)[1][0]
+        else:  # core(*args, t) -> (out, tangent)
+            core = jvp_function(f, (num,), call=(n, ()))
             inner_basis = [jnp.zeros(n_in, dt).at[k].set(1).reshape(shape_in)
                            for k in range(n_in)]
 
-            def entry(x_, e):  # column k of the Jacobian at x_
-                return core(x_, e)[1]
+            def entry(e):  # column k of the Jacobian
+                return core(*args, e)[1]
         blocks = []
         for e in inner_basis:
             if outer == "jacfwd":  # all input directions at once: the jvp of the core, vmapped
-                d_core = jvp_function(core, (0,))
+                d_core = jvp_function(core, (num,), call=(n + 1, ()))
                 basis = jnp.reshape(jnp.eye(n_in, dtype=dt), (n_in,) + shape_in)
-                res = batched_result(vmap_function(d_core, (2,))(x, e, basis, n_in), n_in)
+                res = batched_result(vmap_function(d_core, (n + 1,))(*args, e, basis, n_in),
+                                     n_in)
                 cols = jnp.reshape(_tangent_part(inner, res), (n_in, -1))
                 blocks.append(jnp.moveaxis(cols, 0, -1))  # entry size + (n_in,)
             else:
-                d_core = grad_function(core, (0,), mode="vjp")
-                probe = entry(x, e)
+                d_core = grad_function(core, (num,), mode="vjp", call=(n + 1, ()))
+                probe = entry(e)
                 rows = []
                 for j in range(int(np.prod(jnp.shape(probe), dtype=np.int64))):
                     ct = jnp.zeros(jnp.size(probe), dt).at[j].set(1).reshape(jnp.shape(probe))
                     cot = (0.0, (ct,)) if inner == "jacrev" else (0.0, ct)
-                    rows.append(jnp.ravel(d_core(x, e, _sparse(cot))[1][0]))
+                    rows.append(jnp.ravel(d_core(*args, e, _sparse(cot))[1][0]))
                 blocks.append(jnp.reshape(jnp.stack(rows), jnp.shape(probe) + (n_in,)))
         stacked = jnp.stack(blocks)  # (inner basis, entry..., n_in)
         if inner == "jacrev":  # rows: (n_out, in..., n_in) -> out + in + in

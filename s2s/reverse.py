@@ -156,8 +156,11 @@ class Reverse:
         self.has_aux = has_aux
         self.free = {**parsed.freevars, **defaults}
         self.extra = dict(defaults)  # names the generated code adds, with their values
+        # (and the names the generated function itself may take, which a name it binds
+        # inside would shadow)
         self.user_names = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)} | set(
-            self.params)
+            self.params) | {f"{node.name}_{s}"
+                            for s in ("vjp", "grad", "value_and_grad", "jvp", "vmap")}
         self.counter = 0
         # names assigned arrays / maybe other values / copies of other names (is_array)
         self.arrays, self.containers, self.copies = set(), set(), {}
@@ -824,9 +827,10 @@ class Reverse:
                 return self.spread(tgt, [args[p] for p in active_pos], pushed, lambda: call)
             return push + [_assign(tgt, expr)], bwd
         if kind == "user":
-            expr, fn, args, kwargs, active_pos = spec
-            self.reads |= {n for a in args + list(kwargs.values()) for n in _names_in(a)}
-            fwd = push + [_assign(tgt, expr)]
+            expr, fn, args, kwargs, active_pos, prelude = spec
+            self.reads |= {n for a in args + list(kwargs.values()) + prelude
+                           for n in _names_in(a)}
+            fwd = [copy.deepcopy(p) for p in prelude] + push + [_assign(tgt, expr)]
             base = "".join(c if c.isalnum() or c == "_" else "" for c in fn.__name__) or "fn"
             gname = self.fresh(f"{base}_grad_")
             self.free[gname] = self.user_grad(fn, active_pos, (len(args), tuple(kwargs)))
@@ -835,7 +839,7 @@ class Reverse:
                 if not self.has_cotangent(tgt):
                     return self.reset(tgt) + self.restore(tgt, pushed)
                 gtmp = self.fresh("g")
-                out = [_assign(gtmp, gast.Subscript(
+                out = prelude + [_assign(gtmp, gast.Subscript(
                     value=_call(gname, *[copy.deepcopy(a) for a in args], _name(self.adj(tgt)),
                                 **{k: copy.deepcopy(v) for k, v in kwargs.items()}),
                     slice=gast.Constant(value=1, kind=None), ctx=gast.Load()))]
@@ -848,29 +852,40 @@ class Reverse:
         raise AssertionError(kind)
 
     def control_step(self, tgt, spec, push, pushed, in_loop):
-        """A lax control-flow call. ``fori_loop``/``scan`` run forward through ``with_carries``,
+        """A lax control-flow call, whose vjp is a rule of ``s2s/rules/control.py`` written
+        for this many free values. ``fori_loop``/``scan`` run forward through ``*_carries``,
         which also keeps the carry each step started from, so the backward sweep replays the
         body's vjp on them without running the loop again."""
-        expr, what, args, kw, diff, prelude = spec
+        expr, what, args, kw, counts, diff, prelude = spec
         self.reads |= {n for x in args + list(kw.values()) + prelude for n in _names_in(x)}
         fwd, rpushed = push + [_assign(tgt, expr)], False
         if what in ("fori_loop", "scan"):
             res = self.fresh_named(f"{tgt}_carries")
             rpush, rpushed = self.save(res, in_loop)
             self.reads.add(res)
-            fwd = rpush + push + [_assign(gast.Tuple(elts=[_name(tgt, gast.Store()), _name(
-                res, gast.Store())], ctx=gast.Store()), _call(
-                    "with_carries", copy.deepcopy(expr.func), *expr.args,
-                    **{k.arg: k.value for k in expr.keywords}))]
+            fwd = [copy.deepcopy(p) for p in prelude] + rpush + push + [_assign(
+                gast.Tuple(elts=[_name(tgt, gast.Store()), _name(res, gast.Store())],
+                           ctx=gast.Store()),
+                self.control_rule(f"{what}_carries", counts, args, kw))]
             args = args + [_name(res) if what == "fori_loop" else gast.Tuple(
                 elts=[_name(tgt), _name(res)], ctx=gast.Load())]
+        else:  # the cotangent takes the output's structure
+            args = args + [_name(tgt)]
 
         def bwd():
-            out = prelude + self.spread(tgt, diff, pushed, lambda: _call(
-                f"{what}_vjp", *[copy.deepcopy(x) for x in args], _name(self.adj(tgt)),
-                **{k: copy.deepcopy(v) for k, v in kw.items()}))
+            out = prelude + self.spread(tgt, diff, pushed, lambda: self.control_rule(
+                f"{what}_vjp", counts, args + [_name(self.adj(tgt))], kw))
             return out + (self.restore(res, rpushed) if rpushed else [])
         return fwd, bwd
+
+    def control_rule(self, rule, counts, args, kw):
+        """A call of the control-flow rule ``rule``, written for ``counts``."""
+        from s2s.rules import control
+        fn = control.rule(rule, **counts)
+        name = next((k for k, v in self.free.items() if v is fn), None) or self.fresh_named(rule)
+        self.free[name] = fn
+        return _call(name, *[copy.deepcopy(x) for x in args],
+                     **{k: copy.deepcopy(v) for k, v in kw.items()})
 
     def custom_step(self, tgt, spec, push, pushed):
         """A call of a function with a user rule: custom_vjp runs ``fwd`` forward (keeping its
@@ -1045,9 +1060,11 @@ class Reverse:
         if _key(fn) in _control_flow():
             return self.control_flow(node, fn, steps, name)
         if _key(fn) in _control_rules() and self.is_active(node):
-            self.fail(node, "second-order derivatives through lax control flow (the "
-                            "derivative of a fori_loop/scan/map/cond/switch cannot be "
-                            "differentiated again yet)")
+            self.fail(node, "differentiating batched lax control flow (generated vmap code; "
+                            "differentiate the function, then vmap the derivative)")
+        if hasattr(fn, "__s2s_rule__"):
+            node, fn = self.relift(node, fn)
+            func = node.func
         if fn is None and (self.is_active(func) or (isinstance(func, gast.Name) and
                                                     self.closes_over_active(func.id))):
             self.fail(node, f"calling `{codegen.to_source(func).strip()}`, a function that "
@@ -1106,7 +1123,8 @@ class Reverse:
             expr = gast.Call(func=func, args=args, keywords=[
                 gast.keyword(arg=k, value=v) for k, v in kwargs.items()])
             active_pos = [i for i, a in enumerate(args) if self.is_active(a)]
-            steps.append((name, "user", (expr, fn, args, kwargs, active_pos)))
+            prelude, self.prelude = self.prelude, []  # (bodies ``relift`` lifted)
+            steps.append((name, "user", (expr, fn, args, kwargs, active_pos, prelude)))
             return None
         self.fail(node, f"differentiating through `{getattr(fn, '__qualname__', fn)}`, which has "
                         f"no adjoint rule")
@@ -1197,26 +1215,60 @@ class Reverse:
         ops = [new[id(o)] for o in ops]
         init = new.get(id(a.get("init_val", a.get("init"))))
         xs = new.get(id(a.get("xs")), gast.Constant(value=None, kind=None))
-        kw = {}
+        kw, counts = {}, {"NF": len(free)}
         if kind == "fori_loop":
             args, diff = [a["lower"], a["upper"], lifted[0], free_t, init], [init]
         elif kind == "scan":
             args, diff = [lifted[0], free_t, init, xs], [init, xs]
             kw = {k: a[k] for k in ("length", "reverse") if k in a}
+            counts["XS"] = "xs" in a and not (isinstance(a["xs"], gast.Constant) and
+                                              a["xs"].value is None)
         elif kind == "map":
             args, diff = [lifted[0], free_t, xs], [xs]
         elif kind == "while_loop":
             init = new[id(a["init_val"])]
             args, diff = [lifted[0], lifted[1], free_t, init], [init]
-        elif kind == "cond":
-            args, diff = [a["pred"], lifted[0], lifted[1], free_t, tup(ops)], ops
         else:
-            args, diff = [a["index"], gast.List(elts=lifted, ctx=gast.Load()), free_t,
+            args, diff = [a["pred" if kind == "cond" else "index"], tup(lifted), free_t,
                           tup(ops)], ops
+            counts.update(NO=len(ops), NB=len(lifted))
         prelude, self.prelude = self.prelude, []
-        steps.append((name, "control", (expr, kind, args, kw,
+        steps.append((name, "control", (expr, kind, args, kw, counts,
                                         diff + [_name(n) for n in free], prelude)))
         return None
+
+    def relift(self, node, fn):
+        """A call of a control-flow rule in a derivative being differentiated again, whose
+        loop body or branches close over values this transform differentiates and the first
+        did not: they are lifted over those too, appended to the free values (their tangents
+        zero), so the rule is written for more free values and differentiates them all."""
+        from s2s.rules import control
+        name, counts = fn.__s2s_rule__
+        funs, free_pos, tangents_pos = control.layout(name)
+        args = list(node.args)
+        fnodes = [f for p in funs for f in (
+            args[p].elts if isinstance(args[p], (gast.Tuple, gast.List)) else [args[p]])]
+        new = []
+        for f in fnodes:
+            new += [n for n in self.lifted_names(f) if n not in new]
+        if not new:
+            return node, fn
+        if not isinstance(args[free_pos], gast.Tuple) or tangents_pos is not None and \
+                not isinstance(args[tangents_pos], gast.Tuple):
+            self.fail(node, f"a call of {name} whose free values are not a literal tuple")
+        lifted = iter([self.lift(f, new, at=counts["NF"]) for f in fnodes])
+        for p in funs:
+            args[p] = type(args[p])(elts=[next(lifted) for _ in args[p].elts], ctx=gast.Load()) \
+                if isinstance(args[p], (gast.Tuple, gast.List)) else next(lifted)
+        args[free_pos] = gast.Tuple(elts=args[free_pos].elts + [_name(n) for n in new],
+                                    ctx=gast.Load())
+        if tangents_pos is not None:
+            args[tangents_pos] = gast.Tuple(elts=args[tangents_pos].elts + [
+                _name("zero") for _ in new], ctx=gast.Load())
+        fn = control.rule(name, **{**counts, "NF": counts["NF"] + len(new)})
+        rule_name = self.fresh_named(name)
+        self.free[rule_name] = fn
+        return gast.Call(func=_name(rule_name), args=args, keywords=node.keywords), fn
 
     def control_parts(self, node, fn):
         """A lax control-flow call taken apart: (kind, its arguments by parameter name, the
@@ -1262,22 +1314,24 @@ class Reverse:
             self.fail(f, "a loop body or branch that is a differentiated value")
         return []
 
-    def lift(self, f, free):
-        """``lambda <free>, <params>: <body>`` for a lambda; a named function is wrapped."""
+    def lift(self, f, free, at=0):
+        """``lambda <free>, <params>: <body>`` for a lambda; a named function is wrapped.
+        ``at``: how many leading parameters (lifted already) stay before ``free``."""
         import inspect
         lead = [_name(n, gast.Param()) for n in free]
         if isinstance(f, gast.Lambda):
             if f.args.vararg or f.args.kwarg or f.args.kwonlyargs or f.args.defaults:
                 self.fail(f, "loop bodies or branches with *args, **kwargs or defaults")
+            params = copy.deepcopy(f.args.args)
             return gast.Lambda(args=gast.arguments(
-                args=lead + copy.deepcopy(f.args.args), posonlyargs=[], vararg=None,
+                args=params[:at] + lead + params[at:], posonlyargs=[], vararg=None,
                 kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]), body=copy.deepcopy(f.body))
         if isinstance(f, gast.Name) and f.id in self.local_defs:  # def body(i, c): ... lifted
             if not free:
                 return copy.deepcopy(f)
             fdef = copy.deepcopy(self.local_defs[f.id])
             fdef.name = self.fresh_named(f"{f.id}_lifted")
-            fdef.args.args = lead + fdef.args.args
+            fdef.args.args = fdef.args.args[:at] + lead + fdef.args.args[at:]
             self.prelude.append(fdef)
             return _name(fdef.name)
         fn = self.static_value(f)

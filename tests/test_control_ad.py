@@ -55,8 +55,8 @@ class _x64:
 def test_generated_code_is_readable():
     import inspect
     src = inspect.getsource(s2s.grad(S.fori))
-    assert "t2, t2_carries = with_carries(lax.fori_loop, 0, 4, lambda i, c: c * a + " \
-        "jnp.sin(c), x)" in src, src
+    assert "t2, t2_carries = fori_loop_carries(0, 4, lambda a, i, c: c * a + jnp.sin(c), " \
+        "(a,), x)" in src, src
     assert "fori_loop_vjp(0, 4, lambda a, i, c: c * a + jnp.sin(c), (a,), x, t2_carries, b" \
         in src, src
 
@@ -69,8 +69,33 @@ def test_errors():
     with pytest.raises(ValueError, match="dynamic start/stop"):
         s2s.jit(s2s.grad(dyn))(0.7, 3)
     np.testing.assert_allclose(s2s.grad(dyn)(0.7, 3), 3 * 0.7 ** 2, rtol=1e-6)
-    with pytest.raises(s2s.errors.TransformError, match="second-order"):
-        s2s.grad(s2s.grad(S.fori))(0.7, 0.3)
+
+
+@pytest.mark.parametrize("name", S.REVERSE)
+def test_second_order_matches_jax(name):
+    """The rules' own source is differentiated again: grad of grad, hessians both ways, and
+    a jvp of a grad, each against jax."""
+    f, fj = getattr(S, name), getattr(J, name)
+    x = snp.asarray(X)
+    ref = jax.hessian(fj, argnums=1)(0.7, X)
+    for hess in (s2s.jacfwd(s2s.jacrev(f, argnums=1), argnums=1),
+                 s2s.jacrev(s2s.jacrev(f, argnums=1), argnums=1)):
+        assert_trees_close(hess(0.7, x), ref, 2e-4, 2e-5, True)
+    ours = s2s.grad(s2s.grad(f), argnums=(0, 1))(0.7, x)
+    assert_trees_close(ours, jax.grad(jax.grad(fj), argnums=(0, 1))(0.7, X), 2e-4, 2e-5, True)
+    v = np.linspace(-1, 1, 4).astype(np.float32)
+    ours = s2s.jvp(s2s.grad(f, argnums=1), (0.7, x), (0.0, snp.asarray(v)))[1]
+    assert_trees_close(ours, jax.jvp(jax.grad(fj, argnums=1), (0.7, X), (0.0, v))[1], 2e-4,
+                       2e-5, True)
+
+
+def test_third_order_and_batched_hessian():
+    f, fj = S.fori_tuple_carry, J.fori_tuple_carry
+    g3 = s2s.grad(s2s.grad(s2s.grad(f)))(0.7, snp.asarray(X))
+    assert_trees_close(g3, jax.grad(jax.grad(jax.grad(fj)))(0.7, X), 2e-4, 2e-5, True)
+    hs = s2s.vmap(s2s.hessian(lambda x: S.scan_sum(0.7, x)))(snp.asarray(XB))
+    ref = jax.vmap(jax.hessian(lambda x: J.scan_sum(0.7, x)))(XB)
+    assert_trees_close(hs, ref, 2e-4, 2e-5, True)
 
 
 A = np.array([0.7, -0.4, 0.2], np.float32)

@@ -57,11 +57,7 @@ _VMAP = frozenset({"vmap_grad", "jit_vmap_grad"})
 _SECOND = frozenset({"grad_grad", "jit_grad_grad"})
 
 # feature -> the transforms a program using it is checked on (a program using several features
-# is checked on the intersection). A feature that is not a key is not generated. Narrower than
-# ALL, at the commit that last widened this table:
-#   lax: grad(grad) through fori_loop/scan/map/cond is refused with a TransformError naming
-#        the line ("second-order derivatives through lax control flow"): the first-order
-#        derivative calls control.py's *_vjp helpers, which have no rules of their own yet
+# is checked on the intersection). A feature that is not a key is not generated.
 ENABLED = {
     "straight": ALL,
     "helpers": ALL,
@@ -76,7 +72,7 @@ ENABLED = {
     "lists": ALL,
     "kwargs": ALL,
     "pytrees": ALL,
-    "lax": ALL - _SECOND,
+    "lax": ALL,
 }
 
 RTOL, ATOL = 1e-3, 1e-4

@@ -399,6 +399,11 @@ def add_at_(z, x, index, g):
     d[g] = unbroadcast(entry_of(d[z], x, index), g)
 
 
+@adjoint(entry_of)
+def entry_of_(z, ct, x, index):
+    d[ct] = add_at(x, index, d[z])
+
+
 @adjoint(item)
 def item_(z, ct, i):
     d[ct] = add_at(ct, i, d[z])

@@ -72,12 +72,15 @@ def example(x, i):
     return tree_map(lambda v: v[i], for_staging(x))
 
 
-def batch_size(mapped, args):
+def batch_size(mapped, args, required=True):
+    """The batch size, from the first mapped array; ``required=False``: None if none."""
     for a, m in zip(args, mapped):
         if m:
             for leaf in _array_leaves(a):
                 return leaf.shape[0]
-    raise ValueError("batched call without a mapped argument")
+    if required:
+        raise ValueError("batched call without a mapped argument")
+    return None
 
 
 def _array_leaves(x):
@@ -434,11 +437,15 @@ def _register_helper_rules():
     @rule(helpers.materialize)
     def materialize(fn, mapped, ct, primal):
         mc, mp = (list(mapped) + [False, False])[:2]
+        if primal is None:  # an empty pytree (a scan's ys when the body returns None)
+            return None
         if helpers._is_container(ct) or helpers._is_container(primal):
-            size = size_of(mapped, (ct, primal))
-            return _materialize_tree(ct, primal, mp, size)
+            # (no size without a mapped array: empty containers)
+            return _materialize_tree(ct, primal, mp, batch_size(mapped, (ct, primal), False))
         if not isinstance(primal, Array):
             return loop(fn, mapped, ct, primal)
+        if not helpers.dtypes.is_inexact(primal.dtype):  # no tangent: float zeros, as unbatched
+            return jnp.zeros((size_of(mapped, (ct, primal)),) + per_example(primal, mp))
         if not mc:
             return broadcast_batch(helpers.materialize(ct, primal[0] if mp else primal),
                                    np.shape(primal)[0]) if mp else helpers.materialize(ct, primal)
@@ -503,6 +510,8 @@ def _register_helper_rules():
                                        helpers.item(ct, i), v, mapped_primal, size)
                      for i, v in enumerate(primal)]
             return type(primal)(*items) if fields else type(primal)(items)
+        if not isinstance(ct, Array) and not mapped_primal:  # the same for every example
+            return broadcast_batch(helpers.materialize(ct, primal), size)
         return materialize(helpers.materialize, (isinstance(ct, Array), mapped_primal), ct,
                            primal)
 

@@ -1,11 +1,14 @@
-"""Derivatives of lax control flow, called by generated code.
+"""Derivatives and batching of lax control flow, called by generated code.
 
 The transforms hand each loop body or branch over *lifted*: a function of the differentiated
-values it closed over, then its own parameters (``lambda a, i, c: c * a`` for the user's
-``lambda i, c: c * a``). The backward sweep of ``fori_loop``/``scan`` runs the loop again to
-record the carries, then runs the body's generated vjp over them in reverse, itself a ``scan``, so
-the derivative stays one XLA loop; a ``cond`` picks the generated vjp of the branch it took.
-Each function returns one cotangent per differentiated argument, then one per lifted value.
+values it closed over (``free``), then its own parameters (``lambda a, i, c: c * a`` for the
+user's ``lambda i, c: c * a``). The derivative rules below are templates (``specialize.py``):
+generated code calls them specialised to the number of free values, as source s2s can read, so
+a derivative of a loop is itself differentiated, batched and jitted like user code (hessians of
+loops need nothing more). Reverse mode runs ``fori_loop``/``scan`` forward through
+``*_carries``, which keeps the carry each step started from; the vjp replays the body's
+generated vjp over those in reverse, as one ``scan``; a branch runs the vjp of the branch taken.
+Each vjp returns one cotangent per differentiated operand, then one per free value.
 """
 import numpy as np
 
@@ -15,47 +18,27 @@ from runtime import lax as lax_
 from runtime import numpy as jnp
 from runtime.core import Tracer
 from s2s.rules.helpers import add_tree, item, materialize, zero
+from s2s.rules.specialize import Template
 
 _DYNAMIC = ("Reverse-mode differentiation does not work for lax.while_loop or lax.fori_loop with "
             "dynamic start/stop values. Try using lax.scan, or using fori_loop with static "
             "start/stop.")
 
 
-def _vjp(fun, n, skip=()):
+def body_vjp(fun, n, skip=()):
+    """The generated vjp of a lifted body of ``n`` parameters, for all but those in ``skip``."""
     from s2s.reverse import grad_function
     return grad_function(fun, tuple(i for i in range(n) if i not in skip), mode="vjp",
                          call=(n, ()))
 
 
-def _add(total, g, like):
-    return add_tree(total, materialize(g, like)) if total is not None else \
-        materialize(g, like)
+def body_jvp(fun, n, skip=()):
+    """The generated jvp of a lifted body of ``n`` parameters, for all but those in ``skip``."""
+    from s2s.forward import jvp_function
+    return jvp_function(fun, tuple(i for i in range(n) if i not in skip), call=(n, ()))
 
 
-def _zeros(values):
-    return tuple(materialize(0.0, v) for v in values)
-
-
-def with_carries(fn, *args, **kwargs):
-    """Run the user's ``lax.fori_loop(...)`` or ``lax.scan(...)`` call, also returning the carry
-    each step started from (stacked): what the backward sweep replays the body's vjp on."""
-    import inspect
-    a = inspect.signature(fn).bind(*args, **kwargs).arguments
-    if fn is lax.fori_loop:
-        idx = _indices(a["lower"], a["upper"])
-        body = a["body_fun"]
-        return lax.scan(lambda c, i: (body(i, c), c), a["init_val"], idx)
-    f = a["f"]
-
-    def step(c, x):
-        c2, y = f(c, x)
-        return c2, (c, y)
-    final, (carries, ys) = lax.scan(step, a["init"], a.get("xs"), length=a.get("length"),
-                                    reverse=a.get("reverse", False))
-    return (final, ys), carries
-
-
-def _indices(lower, upper):
+def loop_indices(lower, upper):
     """The loop indices of a fori_loop with concrete bounds, typed as the loop types them."""
     if isinstance(lower, Tracer) or isinstance(upper, Tracer):
         raise ValueError(_DYNAMIC)
@@ -65,177 +48,222 @@ def _indices(lower, upper):
     return lax_.convert_element_type(idx, dtype, weak) if weak else idx
 
 
+def _namespace():
+    return {"lax": lax, "materialize": materialize, "add_tree": add_tree, "item": item,
+            "zero": zero, "body_vjp": body_vjp, "body_jvp": body_jvp,
+            "loop_indices": loop_indices}
+
+
+_TEMPLATES = {}
+# what ``rule`` writes into a template's source; here they only name what the source means
+NF = NO = NB = XS = SWITCH = None
+
+
+def unrolled(n):
+    """In a template, ``for k in unrolled(n):`` stands for its body written out ``n`` times."""
+    return range(n)
+
+
+def _template(*names, **consts):
+    """Register a template under the names generated code knows it by (with constants that
+    name implies: ``cond_vjp`` is ``switch_vjp`` choosing by a predicate)."""
+    def register(fn):
+        t = Template(fn, _namespace)
+        for name in names or (fn.__name__,):
+            _TEMPLATES[name] = (t, consts.get(name, {}))
+        return t
+    return register
+
+
+def rule(name, **consts):
+    """The rule ``name`` (``fori_loop_vjp``, ``scan_carries``, ...) written for these counts:
+    ``NF`` free values, ``NO`` operands and ``NB`` branches of a cond/switch, ``XS`` whether a
+    scan has ``xs``."""
+    template, implied = _TEMPLATES[name]
+    fn = template.at(name, **implied, **consts)
+    fn.__s2s_rule__ = (name, consts)
+    return fn
+
+
+# rule kind -> (positions of its function arguments, of its tuple of free values, of its
+# tuple of tangents in the ``_jvp`` rule)
+_LAYOUT = {"fori_loop": ((2,), 3, 5), "scan": ((0,), 1, 4), "map": ((0,), 1, 3),
+           "while_loop": ((0, 1), 2, 4), "switch": ((1,), 2, 4), "cond": ((1,), 2, 4)}
+
+
+def layout(name):
+    """Where rule ``name`` takes its functions, free values and (``_jvp``) tangents."""
+    kind, role = name.rsplit("_", 1)
+    funs, free, tangents = _LAYOUT[kind]
+    return funs, free, tangents if role == "jvp" else None
+
+
+# ---- reverse mode ---------------------------------------------------------------------------
+# (``NF``, ``NO``, ``NB``, ``XS`` are the constants ``rule`` writes in; ``free[k]`` for
+# ``k in range(NF)`` are the values a body closed over, passed before its own parameters)
+
+@_template()
+def fori_loop_carries(lower, upper, body, free, init):
+    """``fori_loop(lower, upper, body, init)`` as a scan that also returns the carry each step
+    started from (stacked), for ``fori_loop_vjp``."""
+    def step(c, i):
+        return body(*[free[k] for k in range(NF)], i, c), c
+    return lax.scan(step, init, loop_indices(lower, upper))
+
+
+@_template()
 def fori_loop_vjp(lower, upper, body, free, init, carries, ct):
-    """Cotangents of ``init`` and ``free`` for ``fori_loop(lower, upper, body(*free, ...))``;
-    ``carries`` (from ``with_carries``, or None: run the loop again) are its steps' inputs."""
-    idx = _indices(lower, upper)
-    if ct is zero or idx.shape[0] == 0:
-        return (materialize(ct, init), *_zeros(free))
-    if carries is None:
-        _, carries = lax.scan(lambda c, i: (body(*free, i, c), c), init, idx)
-    nf = len(free)
-    vjp = _vjp(body, nf + 2, skip=(nf,))
-
-    def back(state, xs):
-        g, gfree = state
-        i, c = xs
-        _, grads = vjp(*free, i, c, g)
-        gfree = tuple(_add(t, d, f) for t, d, f in zip(gfree, grads[:nf], free))
-        return (materialize(grads[nf], c), gfree), None
-    (g_init, g_free), _ = lax.scan(back, (materialize(ct, init), _zeros(free)), (idx, carries),
-                                   reverse=True)
-    return (g_init, *g_free)
-
-
-def scan_vjp(f, free, init, xs, res, ct, length=None, reverse=False):
-    """Cotangents of ``init``, ``xs`` and ``free`` for ``scan(f(*free, ...), init, xs)``;
-    ``res`` is ``(output, carries)`` from ``with_carries`` (or None: run the scan again)."""
-    if res is None:
-        def forward(c, x):
-            c2, y = f(*free, c, x)
-            return c2, (c, y)
-        final, (carries, ys) = lax.scan(forward, init, xs, length=length, reverse=reverse)
-    else:
-        (final, ys), carries = res
-    nf = len(free)
-    ct_carry = materialize(item(ct, 0), final)
-    ct_ys = materialize(item(ct, 1), ys)
-    vjp = _vjp(f, nf + 2, skip=() if xs is not None else (nf + 1,))
+    """Cotangents of ``init`` and the free values: the body's vjp replayed over ``carries``
+    from the last step to the first."""
+    vjp = body_vjp(body, NF + 2, (NF,))
 
     def back(state, step):
-        g, gfree = state
+        i, c = step
+        grads = vjp(*[free[k] for k in range(NF)], i, c, state[0])[1]
+        return (materialize(grads[NF], c), *[add_tree(state[1 + k], materialize(
+            grads[k], free[k])) for k in range(NF)]), None
+    grads, _ = lax.scan(back, (materialize(ct, init), *[materialize(0.0, free[k])
+                                                        for k in range(NF)]),
+                        (loop_indices(lower, upper), carries), reverse=True)
+    return grads
+
+
+@_template()
+def scan_carries(f, free, init, xs, length=None, reverse=False):
+    """``scan(f, init, xs)`` also returning the carry each step started from (stacked), for
+    ``scan_vjp``: ``((final carry, ys), carries)``."""
+    def step(c, x):
+        out = f(*[free[k] for k in range(NF)], c, x)
+        return out[0], (c, out[1])
+    final, (carries, ys) = lax.scan(step, init, xs, length=length, reverse=reverse)
+    return (final, ys), carries
+
+
+@_template()
+def scan_vjp(f, free, init, xs, res, ct, length=None, reverse=False):
+    """Cotangents of ``init``, ``xs`` and the free values; ``res`` is what ``scan_carries``
+    returned. The body's vjp runs over the steps in the opposite order."""
+    (final, ys), carries = res
+    vjp = body_vjp(f, NF + 2, () if XS else (NF + 1,))
+
+    def back(state, step):
         c, x, gy = step
-        _, grads = vjp(*free, c, x, (g, gy))
-        gfree = tuple(_add(t, d, v) for t, d, v in zip(gfree, grads[:nf], free))
-        gx = materialize(grads[nf + 1], x) if xs is not None else None
-        return (materialize(grads[nf], c), gfree), gx
-    (g_init, g_free), g_xs = lax.scan(back, (ct_carry, _zeros(free)), (carries, xs, ct_ys),
-                                      length=length, reverse=not reverse)
-    return (g_init, g_xs if xs is not None else zero, *g_free)
+        grads = vjp(*[free[k] for k in range(NF)], c, x, (state[0], gy))[1]
+        return (materialize(grads[NF], c), *[add_tree(state[1 + k], materialize(
+            grads[k], free[k])) for k in range(NF)]), (materialize(
+                grads[NF + 1], x) if XS else None)
+    grads, g_xs = lax.scan(back, (materialize(item(ct, 0), final), *[materialize(
+        0.0, free[k]) for k in range(NF)]), (carries, xs, materialize(item(ct, 1), ys)),
+        length=length, reverse=not reverse)
+    return (grads[0], g_xs if XS else zero, *[grads[1 + k] for k in range(NF)])
 
 
-def map_vjp(f, free, xs, ct):
-    """Cotangents of ``xs`` and ``free`` for ``map(f(*free, ...), xs)``."""
-    nf = len(free)
-    ct = materialize(ct, lax.map(lambda x: f(*free, x), xs))
-    vjp = _vjp(f, nf + 1)
+@_template()
+def map_vjp(f, free, xs, ys, ct):
+    """Cotangents of ``xs`` and the free values: the body's vjp on every slice, as a scan
+    that adds up the free values' cotangents."""
+    vjp = body_vjp(f, NF + 1)
 
-    def back(gfree, step):
+    def back(g_free, step):
         x, gy = step
-        _, grads = vjp(*free, x, gy)
-        return (tuple(_add(t, d, v) for t, d, v in zip(gfree, grads[:nf], free)),
-                materialize(grads[nf], x))
-    g_free, g_xs = lax.scan(back, _zeros(free), (xs, ct))
-    return (g_xs, *g_free)
+        grads = vjp(*[free[k] for k in range(NF)], x, gy)[1]
+        return (*[add_tree(g_free[k], materialize(grads[k], free[k]))
+                  for k in range(NF)],), materialize(grads[NF], x)
+    g_free, g_xs = lax.scan(back, (*[materialize(0.0, free[k]) for k in range(NF)],),
+                            (xs, materialize(ct, ys)))
+    return (g_xs, *[g_free[k] for k in range(NF)])
 
 
-def switch_vjp(index, branches, free, operands, ct):
-    """Cotangents of ``operands`` and ``free`` for ``switch(index, [b(*free, ...) ...])``: the
-    branch taken runs its generated vjp."""
-    return _branch_vjp(lambda fs, *a: lax.switch(index, fs, *a), branches, free, operands, ct)
+@_template("switch_vjp", "cond_vjp", cond_vjp={"SWITCH": False}, switch_vjp={"SWITCH": True})
+def switch_vjp(index, branches, free, operands, out, ct):
+    """Cotangents of the operands and the free values: the vjp of the branch taken."""
+    ct = materialize(ct, out)
+    for k in unrolled(NB):
+        vjp_k = body_vjp(branches[k], NF + NO)
 
-
-def cond_vjp(pred, true_fun, false_fun, free, operands, ct):
-    """Cotangents of ``operands`` and ``free`` for ``cond(pred, true_fun, false_fun, ...)``."""
-    return _branch_vjp(lambda fs, *a: lax.cond(pred, fs[0], fs[1], *a), (true_fun, false_fun),
-                       free, operands, ct)
-
-
-def _branch_vjp(choose, branches, free, operands, ct):
-    nf, args = len(free), (*free, *operands)
-    ct = materialize(ct, choose(branches, *args))
-
-    def branch_vjp(b):
-        def run(*a):
-            _, grads = _vjp(b, len(a))(*a, ct)
-            return tuple(materialize(g, v) for g, v in zip(grads, a))
-        return run
-    grads = choose([branch_vjp(b) for b in branches], *args)
-    return (*grads[nf:], *grads[:nf])
+        def branch_k():
+            grads = vjp_k(*[free[j] for j in range(NF)],
+                          *[operands[j] for j in range(NO)], ct)[1]
+            return (*[materialize(grads[NF + j], operands[j]) for j in range(NO)],
+                    *[materialize(grads[j], free[j]) for j in range(NF)])
+    return lax.switch(index, [*[branch_k for k in range(NB)]]) if SWITCH else lax.cond(
+        index, *[branch_k for k in range(NB)])
 
 
 # ---- forward mode: the loop or branch runs the body's generated jvp beside its values ----------
 
-def _jvp(fun, n, skip=()):
-    from s2s.forward import jvp_function
-    return jvp_function(fun, tuple(i for i in range(n) if i not in skip), call=(n, ()))
-
-
-def _tangent(t, primal):
-    return materialize(t, primal)
-
-
-def _carried(jvp, free, t_free):
-    """A loop step over (carry, its tangent): the body's generated jvp, after the index (if
-    any) the loop passes first."""
-    def step(*args):
-        *index, (c, dc) = args
-        out, t = jvp(*free, *index, c, *t_free, dc)
-        return out, _tangent(t, out)
-    return step
-
-
+@_template()
 def fori_loop_jvp(lower, upper, body, free, init, tangents):
-    nf = len(free)
-    step = _carried(_jvp(body, nf + 2, skip=(nf,)), free,
-                    [_tangent(t, v) for t, v in zip(tangents[1:], free)])
-    return lax.fori_loop(lower, upper, step, (init, _tangent(tangents[0], init)))
+    """The loop over (carry, its tangent); ``tangents`` are those of ``init``, then of the
+    free values."""
+    jvp = body_jvp(body, NF + 2, (NF,))
+    t_free = (*[materialize(tangents[1 + k], free[k]) for k in range(NF)],)
+
+    def step(i, state):
+        out = jvp(*[free[k] for k in range(NF)], i, state[0],
+                  *[t_free[k] for k in range(NF)], state[1])
+        return out[0], materialize(out[1], out[0])
+    return lax.fori_loop(lower, upper, step, (init, materialize(tangents[0], init)))
 
 
+@_template()
 def while_loop_jvp(cond_fun, body_fun, free, init, tangents):
-    step = _carried(_jvp(body_fun, len(free) + 1), free,
-                    [_tangent(t, v) for t, v in zip(tangents[1:], free)])
-    return lax.while_loop(lambda state: cond_fun(*free, state[0]), step,
-                          (init, _tangent(tangents[0], init)))
+    jvp = body_jvp(body_fun, NF + 1)
+    t_free = (*[materialize(tangents[1 + k], free[k]) for k in range(NF)],)
+
+    def cond(state):
+        return cond_fun(*[free[k] for k in range(NF)], state[0])
+
+    def step(state):
+        out = jvp(*[free[k] for k in range(NF)], state[0],
+                  *[t_free[k] for k in range(NF)], state[1])
+        return out[0], materialize(out[1], out[0])
+    return lax.while_loop(cond, step, (init, materialize(tangents[0], init)))
 
 
+@_template()
 def scan_jvp(f, free, init, xs, tangents, length=None, reverse=False):
-    nf = len(free)
-    jvp = _jvp(f, nf + 2, skip=() if xs is not None else (nf + 1,))
-    t_free = [_tangent(t, v) for t, v in zip(tangents[2:], free)]
+    """``tangents``: of ``init``, ``xs``, then the free values."""
+    jvp = body_jvp(f, NF + 2, () if XS else (NF + 1,))
+    t_free = (*[materialize(tangents[2 + k], free[k]) for k in range(NF)],)
 
     def step(state, xt):
-        (c, dc), (x, dx) = state, xt
-        (c2, y), (dc2, dy) = jvp(*free, c, x, *t_free, dc, *([dx] if xs is not None else []))
-        return (c2, _tangent(dc2, c2)), (y, _tangent(dy, y))
-    t_xs = _tangent(tangents[1], xs) if xs is not None else None
-    (c, dc), (ys, dys) = lax.scan(step, (init, _tangent(tangents[0], init)), (xs, t_xs),
-                                  length=length, reverse=reverse)
-    return (c, ys), (dc, dys)
+        out = jvp(*[free[k] for k in range(NF)], state[0], xt[0],
+                  *[t_free[k] for k in range(NF)], state[1],
+                  *[xt[1] for k in range(XS)])
+        return (out[0][0], materialize(item(out[1], 0), out[0][0])), (
+            out[0][1], materialize(item(out[1], 1), out[0][1]))
+    carry, ys = lax.scan(step, (init, materialize(tangents[0], init)), (
+        xs, materialize(tangents[1], xs) if XS else None),
+        length=length, reverse=reverse)
+    return (carry[0], ys[0]), (carry[1], ys[1])
 
 
+@_template()
 def map_jvp(f, free, xs, tangents):
-    nf = len(free)
-    jvp = _jvp(f, nf + 1)
-    t_free = [_tangent(t, v) for t, v in zip(tangents[1:], free)]
+    jvp = body_jvp(f, NF + 1)
+    t_free = (*[materialize(tangents[1 + k], free[k]) for k in range(NF)],)
 
     def one(xt):
-        y, dy = jvp(*free, xt[0], *t_free, xt[1])
-        return y, _tangent(dy, y)
-    return lax.map(one, (xs, _tangent(tangents[0], xs)))
+        out = jvp(*[free[k] for k in range(NF)], xt[0],
+                  *[t_free[k] for k in range(NF)], xt[1])
+        return out[0], materialize(out[1], out[0])
+    return lax.map(one, (xs, materialize(tangents[0], xs)))
 
 
+@_template("switch_jvp", "cond_jvp", cond_jvp={"SWITCH": False}, switch_jvp={"SWITCH": True})
 def switch_jvp(index, branches, free, operands, tangents):
-    return _branch_jvp(lambda fs, *a: lax.switch(index, fs, *a), branches, free, operands,
-                       tangents)
+    """``tangents``: of the operands, then of the free values."""
+    for k in unrolled(NB):
+        jvp_k = body_jvp(branches[k], NF + NO)
 
-
-def cond_jvp(pred, true_fun, false_fun, free, operands, tangents):
-    return _branch_jvp(lambda fs, *a: lax.cond(pred, fs[0], fs[1], *a), (true_fun, false_fun),
-                       free, operands, tangents)
-
-
-def _branch_jvp(choose, branches, free, operands, tangents):
-    nops = len(operands)
-    args = (*free, *operands)
-    t = [_tangent(d, v) for d, v in zip((*tangents[nops:], *tangents[:nops]), args)]
-
-    def branch_jvp(b):
-        def run(*a):
-            out, dout = _jvp(b, len(args))(*a[:len(args)], *a[len(args):])
-            return out, _tangent(dout, out)
-        return run
-    return choose([branch_jvp(b) for b in branches], *args, *t)
+        def branch_k():
+            out = jvp_k(*[free[j] for j in range(NF)], *[operands[j] for j in range(NO)],
+                        *[materialize(tangents[NO + j], free[j]) for j in range(NF)],
+                        *[materialize(tangents[j], operands[j]) for j in range(NO)])
+            return out[0], materialize(out[1], out[0])
+    return lax.switch(index, [*[branch_k for k in range(NB)]]) if SWITCH else lax.cond(
+        index, *[branch_k for k in range(NB)])
 
 
 # ---- vmap: the loop or branch runs the body vmapped; values that differ between examples ----
@@ -296,28 +324,6 @@ def map_vmap(f, free, free_mapped, xs, xs_mapped, size):
     return _moveaxis(ys, 1, 0)
 
 
-def fori_loop_carries_vmap(lower, upper, body, free, free_mapped, init, init_mapped, size):
-    """``with_carries(lax.fori_loop, ...)`` under vmap: the carries come out batched in front."""
-    vbody = _vmapped(body, free_mapped, None, 0)
-    out, carries = lax.scan(lambda c, i: (vbody(*free, i, c), c),
-                            _batch(init, init_mapped, size), _indices(lower, upper))
-    return out, _moveaxis(carries, 1, 0)
-
-
-def scan_carries_vmap(f, free, free_mapped, init, init_mapped, xs, xs_mapped, size,
-                      length=None, reverse=False):
-    """``with_carries(lax.scan, ...)`` under vmap."""
-    vf = _vmapped(f, free_mapped, 0, 0 if xs_mapped else None)
-
-    def step(c, x):
-        c2, y = vf(*free, c, x)
-        return c2, (c, y)
-    final, (carries, ys) = lax.scan(step, _batch(init, init_mapped, size),
-                                    _moveaxis(xs, 0, 1) if xs_mapped else xs, length=length,
-                                    reverse=reverse)
-    return (final, _moveaxis(ys, 1, 0)), _moveaxis(carries, 1, 0)
-
-
 def switch_vmap(index, index_mapped, branches, free, free_mapped, operands, ops_mapped, size):
     """An index that differs between examples runs every branch and selects per example."""
     axes = [0 if m else None for m in ops_mapped]
@@ -341,7 +347,6 @@ def cond_vmap(pred, pred_mapped, true_fun, false_fun, free, free_mapped, operand
 
 
 def namespace():
-    """The names generated code calls: ``<kind>_vjp``, ``<kind>_jvp``, ``<kind>_vmap``."""
+    """The batching rules generated batched code calls by name (``<kind>_vmap``)."""
     return {name: fn for name, fn in globals().items()
-            if name.endswith(("_vjp", "_jvp", "_vmap")) and not name.startswith("_")} | {
-                "with_carries": with_carries}
+            if name.endswith("_vmap") and not name.startswith("_")}

@@ -430,6 +430,6 @@ def at_add_(z, x, idx, values):
 
 
 # functions linear in their first argument: the tangent is the function of its tangent
-linear(jnp.real, jnp.imag, real_adjoint, imag_adjoint, jnp.cumsum, jnp.ravel, jnp.transpose, materialize, unreduce, unbroadcast, item, field,
-       gathered_at, spread_items, unstack_like, split_like)
+linear(jnp.real, jnp.imag, real_adjoint, imag_adjoint, jnp.cumsum, jnp.ravel, jnp.transpose,
+       materialize, unreduce, unbroadcast, item, field, entry_of, gathered_at, spread_items, unstack_like, split_like)
 linear(jnp.conj, jnp.swapaxes, jnp.flip, cleared_at, drop_entry, self_adjoint=True)
