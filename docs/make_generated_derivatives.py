@@ -36,13 +36,18 @@ parts.append("## Batching: `vmap(softmax_xent)`\n\nCalls on mapped values become
              "touches no mapped value is left as it is.\n\n```python\n"
              f"{inspect.getsource(s2s.vmap(C.softmax_xent))}```\n")
 from s2s import lax  # noqa: E402
+from s2s.rules import control  # noqa: E402
 L = load(jnp, "control_docs", "control_corpus.py", lax)
-parts.append("## Control flow: `grad` of a `lax.fori_loop` with a local body\n\nThe loop stays "
-             "one `lax.fori_loop`; backward, `fori_loop_vjp` runs the generated vjp of the body, "
-             "which is handed over *lifted* over the differentiated values it closes over "
-             "(`scale` and `a` become its first parameters).\n\n```python\n"
+parts.append("## Control flow: `grad` of a `lax.fori_loop` with a local body\n\nForward, "
+             "`fori_loop_carries` runs the loop as one `scan` that also keeps each step's carry; "
+             "backward, `fori_loop_vjp` runs the generated vjp of the body over them, in reverse. "
+             "The body is handed over *lifted* over the differentiated values it closes over "
+             "(`scale` and `a` become its first parameters). Both rules are generated source "
+             "too (written for two free values), so this derivative differentiates again.\n\n"
+             "```python\n"
              f"{inspect.getsource(L.local_body)}```\n\n```python\n"
-             f"{inspect.getsource(s2s.grad(L.local_body))}```\n")
+             f"{inspect.getsource(s2s.grad(L.local_body))}```\n\n```python\n"
+             f"{inspect.getsource(control.rule('fori_loop_vjp', NF=2))}```\n")
 parts.append("## Control flow under `vmap`: `while_loop`\n\nEach example runs until its own "
              "condition fails (`while_loop_vmap` loops while any example's holds).\n\n"
              f"```python\n{inspect.getsource(L.while_forward)}```\n\n```python\n"

@@ -839,7 +839,7 @@ class Reverse:
                 if not self.has_cotangent(tgt):
                     return self.reset(tgt) + self.restore(tgt, pushed)
                 gtmp = self.fresh("g")
-                out = prelude + [_assign(gtmp, gast.Subscript(
+                out = [_assign(gtmp, gast.Subscript(  # (any ``prelude`` ran forward)
                     value=_call(gname, *[copy.deepcopy(a) for a in args], _name(self.adj(tgt)),
                                 **{k: copy.deepcopy(v) for k, v in kwargs.items()}),
                     slice=gast.Constant(value=1, kind=None), ctx=gast.Load()))]
@@ -872,8 +872,9 @@ class Reverse:
         else:  # the cotangent takes the output's structure
             args = args + [_name(tgt)]
 
-        def bwd():
-            out = prelude + self.spread(tgt, diff, pushed, lambda: self.control_rule(
+        def bwd():  # (the lifted defs of fori_loop/scan bodies ran forward already)
+            out = [] if what in ("fori_loop", "scan") else prelude
+            out = out + self.spread(tgt, diff, pushed, lambda: self.control_rule(
                 f"{what}_vjp", counts, args + [_name(self.adj(tgt))], kw))
             return out + (self.restore(res, rpushed) if rpushed else [])
         return fwd, bwd

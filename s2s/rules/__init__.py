@@ -97,6 +97,25 @@ def linear(*primals, self_adjoint=False):
                 f"def {name}({head}):\n    d[{first}] = {ref}(d[{result}]{rest})\n", primal)
 
 
+def product_adjoints(product, lhs, rhs):
+    """Register the rules of ``lhs(g, x, y)`` and ``rhs(g, x, y)``, the cotangents of ``x``
+    and ``y`` for ``z = product(x, y)`` with cotangent ``g`` (what second derivatives of a
+    product differentiate). ``lhs`` is bilinear in ``(g, y)`` and ``rhs`` in ``(g, x)``: the
+    tangent is the map of each factor's tangent, summed; the adjoint for ``g`` is the product
+    (``product_cotangent``), for the other factor the partner map."""
+    p, l, r = _reference(product), _reference(lhs), _reference(rhs)
+
+    def register(fn, name, tangent, adjoint):
+        head = f"def {fn.__name__}_(z, g, x, y):\n"
+        TANGENTS[fn] = Template(f"{head}    d[z] = {name}(d[g], x, y)\n"
+                                f"    d[z] = {name}({tangent})\n", fn)
+        ADJOINTS[fn] = Template(head + adjoint, fn)
+    register(lhs, l, "g, x, d[y]", f"    d[g] = product_cotangent({p}, d[z], y, g)\n"
+                                   f"    d[y] = {r}(g, d[z], y)\n")
+    register(rhs, r, "g, d[x], y", f"    d[g] = product_cotangent({p}, x, d[z], g)\n"
+                                   f"    d[x] = {l}(g, x, d[z])\n")
+
+
 def _reference(primal):
     """How generated code names ``primal``: ``jnp.<name>``, or a helper's own name."""
     from runtime import numpy as jnp

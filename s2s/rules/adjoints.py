@@ -5,7 +5,7 @@ Read each as "given the cotangent ``d[result]``, accumulate the cotangents of th
 import builtins
 
 from runtime import numpy as jnp
-from s2s.rules import adjoint
+from s2s.rules import adjoint, product_adjoints
 from s2s.rules.helpers import *  # noqa: F401,F403  (the names templates use)
 
 d = None  # the templates' cotangent notation; never evaluated
@@ -274,6 +274,10 @@ def dot(z, a, b):
     d[b] = dot_adjoint_rhs(d[z], a, b)
 
 
+product_adjoints(jnp.matmul, matmul_adjoint_lhs, matmul_adjoint_rhs)
+product_adjoints(jnp.dot, dot_adjoint_lhs, dot_adjoint_rhs)
+
+
 @adjoint(jnp.outer)
 def outer(z, a, b):
     d[a] = jnp.reshape(d[z] @ jnp.ravel(b), jnp.shape(a))
@@ -413,30 +417,6 @@ def item_(z, ct, i):
 def set_entry_(z, ct, k, g):
     d[ct] = drop_entry(d[z], k)
     d[g] = item(d[z], k)
-
-
-@adjoint(matmul_adjoint_lhs)
-def matmul_adjoint_lhs_(z, g, x, y):
-    d[g] = product_cotangent(jnp.matmul, d[z], y, g)
-    d[y] = matmul_adjoint_rhs(g, d[z], y)
-
-
-@adjoint(matmul_adjoint_rhs)
-def matmul_adjoint_rhs_(z, g, x, y):
-    d[g] = product_cotangent(jnp.matmul, x, d[z], g)
-    d[x] = matmul_adjoint_lhs(g, x, d[z])
-
-
-@adjoint(dot_adjoint_lhs)
-def dot_adjoint_lhs_(z, g, x, y):
-    d[g] = product_cotangent(jnp.dot, d[z], y, g)
-    d[y] = dot_adjoint_rhs(g, d[z], y)
-
-
-@adjoint(dot_adjoint_rhs)
-def dot_adjoint_rhs_(z, g, x, y):
-    d[g] = product_cotangent(jnp.dot, x, d[z], g)
-    d[x] = dot_adjoint_lhs(g, x, d[z])
 
 
 @adjoint(getattr)

@@ -372,30 +372,6 @@ def set_entry_(z, ct, k, g):
     d[z] = set_entry(d[ct], k, d[g])
 
 
-@tangent(matmul_adjoint_lhs)
-def matmul_adjoint_lhs_(z, g, x, y):
-    d[z] = matmul_adjoint_lhs(d[g], x, y)
-    d[z] = matmul_adjoint_lhs(g, x, d[y])
-
-
-@tangent(matmul_adjoint_rhs)
-def matmul_adjoint_rhs_(z, g, x, y):
-    d[z] = matmul_adjoint_rhs(d[g], x, y)
-    d[z] = matmul_adjoint_rhs(g, d[x], y)
-
-
-@tangent(dot_adjoint_lhs)
-def dot_adjoint_lhs_(z, g, x, y):
-    d[z] = dot_adjoint_lhs(d[g], x, y)
-    d[z] = dot_adjoint_lhs(g, x, d[y])
-
-
-@tangent(dot_adjoint_rhs)
-def dot_adjoint_rhs_(z, g, x, y):
-    d[z] = dot_adjoint_rhs(d[g], x, y)
-    d[z] = dot_adjoint_rhs(g, d[x], y)
-
-
 @tangent(getattr)
 def getattr_(z, obj, name):
     d[z] = item(d[obj], name)
@@ -431,5 +407,6 @@ def at_add_(z, x, idx, values):
 
 # functions linear in their first argument: the tangent is the function of its tangent
 linear(jnp.real, jnp.imag, real_adjoint, imag_adjoint, jnp.cumsum, jnp.ravel, jnp.transpose,
-       materialize, unreduce, unbroadcast, item, field, entry_of, gathered_at, spread_items, unstack_like, split_like)
+       materialize, unreduce, unbroadcast, item, field, entry_of, gathered_at, spread_items,
+       unstack_like, split_like)
 linear(jnp.conj, jnp.swapaxes, jnp.flip, cleared_at, drop_entry, self_adjoint=True)
