@@ -13,6 +13,7 @@ import functools
 
 import gast
 
+from runtime import lax as rlax
 from runtime import numpy as rnp
 from runtime.core import Array
 from s2s import cache, codegen, from_ir
@@ -40,6 +41,11 @@ _UNARY = {getattr(rnp, n) for n in [
     "ceil", "trunc", "rint", "isnan", "isinf", "isfinite", "logical_not", "invert", "real",
     "imag", "conj", "conjugate", "sinc", "deg2rad", "rad2deg", "nan_to_num", "asarray",
     "array", "zeros_like", "ones_like"]}
+_UNARY |= {getattr(rlax, n) for n in [
+    "neg", "sign", "floor", "ceil", "exp", "expm1", "log", "log1p", "tanh", "logistic", "sin",
+    "cos", "tan", "sqrt", "rsqrt", "cbrt", "conj", "asin", "acos", "atan", "sinh", "cosh",
+    "asinh", "acosh", "atanh", "erf", "erfc", "erf_inv", "lgamma", "digamma", "abs", "real",
+    "imag", "is_finite"]}
 _METHODS = {"sum", "mean", "std", "var", "max", "min", "prod", "reshape", "transpose", "ravel",
             "squeeze", "dot", "clip", "argmax", "argmin", "all", "any", "cumsum", "cumprod"}
 
@@ -139,7 +145,7 @@ class Batch(Reverse):
         if isinstance(s, gast.Expr):
             value, _ = self.expr(s.value)
             return [gast.Expr(value=value)]
-        if isinstance(s, (gast.Pass, gast.Break, gast.Continue, gast.Assert)):
+        if isinstance(s, (gast.Pass, gast.Break, gast.Continue, gast.Assert, gast.Raise)):
             return [s]
         if isinstance(s, gast.FunctionDef) and s.name in self.local_defs:
             self.check_local_def(s)
@@ -188,6 +194,10 @@ class Batch(Reverse):
             if m and isinstance(node.op, gast.Not):
                 self.fail(node, "`not` of a mapped value (use jnp.logical_not)")
             return gast.UnaryOp(op=node.op, operand=v), m
+        if isinstance(node, gast.Compare) and all(isinstance(op, (gast.Is, gast.IsNot))
+                                                  for op in node.ops):  # identity: unmapped
+            return gast.Compare(left=self.expr(node.left)[0], ops=node.ops, comparators=[
+                self.expr(c)[0] for c in node.comparators]), False
         if isinstance(node, gast.Compare):
             if len(node.ops) != 1:
                 self.fail(node, "chained comparisons of mapped values")

@@ -150,7 +150,8 @@ class Forward(Reverse):
             self.fail(s, f"calling `{to_source(s.value.func).strip()}` for its side effects on "
                          f"differentiated values (a function that mutates its arguments); "
                          f"return the new values instead")
-        if isinstance(s, (gast.Break, gast.Continue, gast.Pass, gast.Expr, gast.Assert)):
+        if isinstance(s, (gast.Break, gast.Continue, gast.Pass, gast.Expr, gast.Assert,
+                          gast.Raise)):  # (no derivative: kept as they are)
             return [s]
         if isinstance(s, gast.FunctionDef) and s.name in self.local_defs:
             return [s]

@@ -3,3 +3,5 @@ from runtime.lax import *  # noqa: F401,F403
 from runtime.lax import __dict__ as _ns
 
 globals().update({k: v for k, v in _ns.items() if not k.startswith("__")})
+
+from s2s.custom import stop_gradient  # noqa: E402,F401

@@ -12,6 +12,7 @@ Unsupported constructs raise ``TransformError`` naming the user's file and line.
 """
 import copy
 import functools
+import sys
 import types
 
 import gast
@@ -593,7 +594,8 @@ class Reverse:
             self.fail(s, f"calling `{codegen.to_source(s.value.func).strip()}` for its side "
                          f"effects on differentiated values (a function that mutates its "
                          f"arguments); return the new values instead")
-        if isinstance(s, (gast.Break, gast.Continue, gast.Pass, gast.Expr, gast.Assert)):
+        if isinstance(s, (gast.Break, gast.Continue, gast.Pass, gast.Expr, gast.Assert,
+                          gast.Raise)):  # (no derivative: kept as they are)
             return [s], lambda: []
         if isinstance(s, gast.FunctionDef) and s.name in self.local_defs:
             return [s], lambda: []
@@ -1799,6 +1801,8 @@ def _is_user_function(fn):
             fn, "__wrapped__"):
         return False
     module = getattr(fn, "__module__", "") or ""
+    if getattr(sys.modules.get(module), "S2S_SOURCE_LIBRARY", False):
+        return True  # library code s2s transforms from its source (s2s.nn)
     return not module.split(".")[0] in ("runtime", "lowering", "numpy", "s2s")
 
 

@@ -126,3 +126,19 @@ def _reference(primal):
     if getattr(helpers, name, None) is primal:
         return name
     raise TypeError(f"linear({primal.__qualname__}): not reachable from generated code")
+
+
+# lax's elementwise functions with an s2s.numpy twin: the twin's rules serve both
+LAX_TWINS = {"exp": "exp", "expm1": "expm1", "log": "log", "log1p": "log1p", "tanh": "tanh",
+             "sin": "sin", "cos": "cos", "tan": "tan", "sqrt": "sqrt", "cbrt": "cbrt",
+             "asin": "arcsin", "acos": "arccos", "atan": "arctan", "sinh": "sinh",
+             "cosh": "cosh", "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh",
+             "neg": "negative"}
+
+
+def share_with_lax_twins(rules):
+    """Give each of ``LAX_TWINS``' lax functions the rule (in ``rules``) of its twin."""
+    from runtime import lax
+    from runtime import numpy as jnp
+    for lax_name, np_name in LAX_TWINS.items():
+        rules[getattr(lax, lax_name)] = rules[getattr(jnp, np_name)]

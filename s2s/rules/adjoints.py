@@ -5,7 +5,8 @@ Read each as "given the cotangent ``d[result]``, accumulate the cotangents of th
 import builtins
 
 from runtime import numpy as jnp
-from s2s.rules import adjoint, product_adjoints
+from runtime import lax
+from s2s.rules import ADJOINTS, adjoint, product_adjoints, share_with_lax_twins
 from s2s.rules.helpers import *  # noqa: F401,F403  (the names templates use)
 
 d = None  # the templates' cotangent notation; never evaluated
@@ -429,6 +430,11 @@ def concatenate(z, arrays, axis=0):
     d[arrays] = split_like(d[z], arrays, axis)
 
 
+@adjoint(jnp.split, jnp.array_split)
+def split(z, ary, indices_or_sections, axis=0):
+    d[ary] = concat_items(d[z], z, axis)
+
+
 @adjoint(jnp.stack)
 def stack(z, arrays, axis=0):
     d[arrays] = unstack_like(d[z], arrays, axis)
@@ -512,3 +518,38 @@ def at_set_(z, x, idx, values):
 def at_add_(z, x, idx, values):
     d[x] = d[z]
     d[values] = gathered_at(d[z], idx, values)
+
+
+# ---- lax's elementwise functions ----------------------------------------------------------
+
+share_with_lax_twins(ADJOINTS)
+
+
+@adjoint(lax.logistic)
+def logistic(z, x):
+    d[x] = d[z] * (z * (1.0 - z))
+
+
+@adjoint(lax.rsqrt)
+def rsqrt(z, x):
+    d[x] = d[z] * (-0.5 * z / x)
+
+
+@adjoint(lax.erf)
+def erf(z, x):
+    d[x] = d[z] * (1.1283791670955126 * jnp.exp(-(x * x)))
+
+
+@adjoint(lax.erfc)
+def erfc(z, x):
+    d[x] = d[z] * (-1.1283791670955126 * jnp.exp(-(x * x)))
+
+
+@adjoint(lax.erf_inv)
+def erf_inv(z, x):
+    d[x] = d[z] * (0.886226925452758 * jnp.exp(z * z))
+
+
+@adjoint(lax.lgamma)
+def lgamma(z, x):
+    d[x] = d[z] * lgamma_slope(x)

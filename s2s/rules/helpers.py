@@ -522,6 +522,12 @@ def materialize(ct, primal):
     return ct
 
 
+def lgamma_slope(x):
+    """d lgamma / dx: the digamma function."""
+    from runtime import lax
+    return lax.digamma(x)
+
+
 def zeros_like_tree(x):
     return materialize(0.0, x)
 

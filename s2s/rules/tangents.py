@@ -7,7 +7,8 @@ import builtins
 
 from runtime import numpy as jnp
 from s2s.custom import stop_gradient  # noqa: F401
-from s2s.rules import linear, tangent
+from runtime import lax
+from s2s.rules import TANGENTS, linear, share_with_lax_twins, tangent
 from s2s.rules.helpers import *  # noqa: F401,F403  (the names templates use)
 
 d = None  # the templates' tangent notation; never evaluated
@@ -408,5 +409,40 @@ def at_add_(z, x, idx, values):
 # functions linear in their first argument: the tangent is the function of its tangent
 linear(jnp.real, jnp.imag, real_adjoint, imag_adjoint, jnp.cumsum, jnp.ravel, jnp.transpose,
        materialize, unreduce, unbroadcast, item, field, entry_of, gathered_at, spread_items,
-       unstack_like, split_like)
+       unstack_like, split_like, jnp.split, jnp.array_split)
 linear(jnp.conj, jnp.swapaxes, jnp.flip, cleared_at, drop_entry, self_adjoint=True)
+
+
+# ---- lax's elementwise functions ----------------------------------------------------------
+
+share_with_lax_twins(TANGENTS)
+
+
+@tangent(lax.logistic)
+def logistic(z, x):
+    d[z] = d[x] * (z * (1.0 - z))
+
+
+@tangent(lax.rsqrt)
+def rsqrt(z, x):
+    d[z] = d[x] * (-0.5 * z / x)
+
+
+@tangent(lax.erf)
+def erf(z, x):
+    d[z] = d[x] * (1.1283791670955126 * jnp.exp(-(x * x)))
+
+
+@tangent(lax.erfc)
+def erfc(z, x):
+    d[z] = d[x] * (-1.1283791670955126 * jnp.exp(-(x * x)))
+
+
+@tangent(lax.erf_inv)
+def erf_inv(z, x):
+    d[z] = d[x] * (0.886226925452758 * jnp.exp(z * z))
+
+
+@tangent(lax.lgamma)
+def lgamma(z, x):
+    d[z] = d[x] * lgamma_slope(x)

@@ -1,0 +1,141 @@
+"""s2s.nn against jax.nn: values, grad (also at the kinks), jvp, vmap, jit, and initializers
+bit-identical for the same key."""
+import numpy as np
+import pytest
+
+import s2s
+import s2s.numpy as snp
+
+jax = pytest.importorskip("jax")
+jnn = jax.nn
+
+X = np.array([-7.0, -2.5, -1.0, -0.3, 0.0, 0.4, 1.0, 2.2, 6.0, 8.0], np.float32)
+ELEMENTWISE = ["relu", "relu6", "leaky_relu", "elu", "celu", "selu", "gelu", "sigmoid", "silu",
+               "swish", "log_sigmoid", "soft_sign", "softplus", "sparse_plus", "hard_tanh",
+               "hard_sigmoid", "hard_silu"]
+
+
+def close(a, b, rtol=1e-5, atol=1e-6):
+    np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol)
+    assert np.asarray(a).dtype == np.asarray(b).dtype
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_elementwise_value_grad_jvp_vmap_jit(name):
+    ours, ref = getattr(s2s.nn, name), getattr(jnn, name)
+    x = snp.asarray(X)
+    close(ours(x), ref(X))
+    g = s2s.grad(lambda v: snp.sum(ours(v)))(x)  # (at 0, 6, ...: jax's one-sided choices)
+    close(g, jax.grad(lambda v: jax.numpy.sum(ref(v)))(X))
+    t = np.linspace(-1, 1, X.size).astype(np.float32)
+    close(s2s.jvp(ours, (x,), (snp.asarray(t),))[1], jax.jvp(ref, (X,), (t,))[1])
+    per = s2s.vmap(s2s.grad(ours))(x)
+    close(per, jax.vmap(jax.grad(ref))(X))
+    close(s2s.jit(s2s.grad(lambda v: snp.sum(ours(v))))(x), g)
+    hess = s2s.grad(s2s.grad(ours))(0.7)
+    close(hess, jax.grad(jax.grad(ref))(0.7), rtol=1e-4)
+
+
+def test_gelu_exact_and_parameters():
+    x = snp.asarray(X)
+    close(s2s.nn.gelu(x, approximate=False), jnn.gelu(X, approximate=False))
+    close(s2s.grad(lambda v: snp.sum(s2s.nn.gelu(v, False)))(x),
+          jax.grad(lambda v: jax.numpy.sum(jnn.gelu(v, False)))(X))
+    close(s2s.nn.leaky_relu(x, 0.2), jnn.leaky_relu(X, 0.2))
+    close(s2s.nn.elu(x, 0.5), jnn.elu(X, 0.5))
+    close(s2s.nn.celu(x, 2.0), jnn.celu(X, 2.0))
+
+
+M = np.array([[0.5, -1.0, 2.0, 0.0], [3.0, 3.0, -2.0, 1.0], [100.0, 0.0, -100.0, 1.0]],
+             np.float32)
+
+
+@pytest.mark.parametrize("axis", [-1, 0, (0, 1)])
+def test_softmax_family(axis):
+    m = snp.asarray(M)
+    for name in ("softmax", "log_softmax"):
+        if name == "log_softmax" and isinstance(axis, tuple):
+            continue
+        ours, ref = getattr(s2s.nn, name), getattr(jnn, name)
+        close(ours(m, axis=axis), ref(M, axis=axis), rtol=1e-5, atol=1e-5)
+        w = np.linspace(-1, 1, M.size).astype(np.float32).reshape(M.shape)
+        close(s2s.grad(lambda v: snp.sum(ours(v, axis=axis) * w))(m),
+              jax.grad(lambda v: jax.numpy.sum(ref(v, axis=axis) * w))(M), atol=1e-5)
+    close(s2s.nn.logsumexp(m, axis=axis), jnn.logsumexp(M, axis=axis))
+    close(s2s.grad(lambda v: snp.sum(s2s.nn.logsumexp(v, axis=axis)))(m),
+          jax.grad(lambda v: jax.numpy.sum(jnn.logsumexp(v, axis=axis)))(M))
+
+
+def test_softmax_where_logsumexp_b_sign_keepdims():
+    m, where = snp.asarray(M), M > -1
+    close(s2s.nn.softmax(m, where=snp.asarray(where)), jnn.softmax(M, where=where))
+    close(s2s.nn.log_softmax(m, where=snp.asarray(where)), jnn.log_softmax(M, where=where))
+    b = np.array([1.0, -2.0, 0.5, 1.0], np.float32)
+    ours = s2s.nn.logsumexp(m, axis=1, b=snp.asarray(b), return_sign=True)
+    ref = jnn.logsumexp(M, axis=1, b=b, return_sign=True)
+    close(ours[0], ref[0], rtol=1e-5, atol=1e-5)
+    close(ours[1], ref[1])
+    close(s2s.nn.logsumexp(m, axis=0, keepdims=True), jnn.logsumexp(M, axis=0, keepdims=True))
+    close(s2s.nn.logsumexp(m), jnn.logsumexp(M))
+    neg = np.full((2, 3), -np.inf, np.float32)
+    close(s2s.nn.logsumexp(snp.asarray(neg), axis=1), jnn.logsumexp(neg, axis=1))
+
+
+def test_softmax_under_vmap_and_jit():
+    m = snp.asarray(M)
+    close(s2s.vmap(s2s.nn.softmax)(m), jax.vmap(jnn.softmax)(M), atol=1e-6)
+    close(s2s.jit(s2s.nn.log_softmax)(m), jnn.log_softmax(M), atol=1e-5)
+    f = lambda v: snp.sum(s2s.nn.log_softmax(v) * snp.arange(4.0))  # noqa: E731
+    fj = lambda v: jax.numpy.sum(jnn.log_softmax(v) * jax.numpy.arange(4.0))  # noqa: E731
+    close(s2s.vmap(s2s.grad(f))(m), jax.vmap(jax.grad(fj))(M), atol=1e-6)
+    close(s2s.hessian(f)(m[0]), jax.hessian(fj)(M[0]), atol=1e-5)
+
+
+def test_standardize_glu_one_hot():
+    m = snp.asarray(M)
+    close(s2s.nn.standardize(m), jnn.standardize(M), rtol=1e-4, atol=1e-5)
+    close(s2s.nn.standardize(m, axis=0), jnn.standardize(M, axis=0), rtol=1e-4, atol=1e-5)
+    close(s2s.grad(lambda v: snp.sum(s2s.nn.standardize(v)[:, 0]))(m),
+          jax.grad(lambda v: jax.numpy.sum(jnn.standardize(v)[:, 0]))(M), rtol=1e-3, atol=1e-4)
+    close(s2s.nn.glu(m), jnn.glu(M))
+    close(s2s.grad(lambda v: snp.sum(s2s.nn.glu(v, axis=0 if v.shape[0] % 2 == 0 else -1)))(m),
+          jax.grad(lambda v: jax.numpy.sum(jnn.glu(v)))(M))
+    with pytest.raises(ValueError):
+        s2s.nn.glu(snp.ones((3, 3)))
+    labels = np.array([[0, 2], [3, 1]])
+    close(s2s.nn.one_hot(snp.asarray(labels), 4), jnn.one_hot(labels, 4))
+    close(s2s.nn.one_hot(snp.asarray(labels), 4, axis=0), jnn.one_hot(labels, 4, axis=0))
+    close(s2s.nn.one_hot(snp.asarray(labels), 4, dtype=snp.int32),
+          jnn.one_hot(labels, 4, dtype=jax.numpy.int32))
+
+
+INITS = [("glorot_uniform", ()), ("glorot_normal", ()), ("lecun_uniform", ()),
+         ("lecun_normal", ()), ("he_uniform", ()), ("he_normal", ()), ("xavier_normal", ()),
+         ("kaiming_uniform", ()), ("normal", (0.3,)), ("uniform", (2.0,)),
+         ("truncated_normal", (0.5,))]
+
+
+@pytest.mark.parametrize("name, args", INITS)
+@pytest.mark.parametrize("shape", [(5, 3), (3, 3, 4, 6)])
+def test_initializers_bit_identical(name, args, shape):
+    ours = getattr(s2s.nn.initializers, name)(*args)(s2s.random.key(3), shape)
+    ref = getattr(jnn.initializers, name)(*args)(jax.random.key(3), shape)
+    np.testing.assert_array_equal(np.asarray(ours), np.asarray(ref))
+    assert np.asarray(ours).dtype == np.asarray(ref).dtype
+
+
+def test_initializers_constants_variance_scaling_orthogonal():
+    key, jkey = s2s.random.key(0), jax.random.key(0)
+    for name in ("zeros", "ones"):
+        close(getattr(s2s.nn.initializers, name)(key, (2, 3)),
+              getattr(jnn.initializers, name)(jkey, (2, 3)))
+    close(s2s.nn.initializers.constant(0.5)(key, (2,)), jnn.initializers.constant(0.5)(jkey, (2,)))
+    vs = s2s.nn.initializers.variance_scaling(0.7, "fan_out", "normal", in_axis=0, out_axis=2)
+    ref = jnn.initializers.variance_scaling(0.7, "fan_out", "normal", in_axis=0, out_axis=2)
+    np.testing.assert_array_equal(np.asarray(vs(key, (4, 2, 5))),
+                                  np.asarray(ref(jkey, (4, 2, 5))))
+    for shape, axis in [((4, 6), -1), ((6, 4), -1), ((3, 2, 5), 1)]:
+        q = s2s.nn.initializers.orthogonal(2.0, axis)(key, shape)
+        close(q, jnn.initializers.orthogonal(2.0, axis)(jkey, shape), rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="at least 2D"):
+        s2s.nn.initializers.glorot_uniform()(key, (3,))
