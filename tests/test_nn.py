@@ -139,3 +139,22 @@ def test_initializers_constants_variance_scaling_orthogonal():
         close(q, jnn.initializers.orthogonal(2.0, axis)(jkey, shape), rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match="at least 2D"):
         s2s.nn.initializers.glorot_uniform()(key, (3,))
+
+
+def test_ravel_pytree():
+    from jax.flatten_util import ravel_pytree as jravel
+    for tree in [{"a": np.ones(2, np.float32), "b": (np.arange(3), 2.0)}, [],
+                 (np.ones(2, np.float16), np.ones(1, np.int32)), {"w": np.ones((2, 3))}]:
+        flat, unravel = s2s.flatten_util.ravel_pytree(tree)
+        jflat, junravel = jravel(tree)
+        close(flat, jflat)
+        back = unravel(flat)
+        ref = junravel(jflat)
+        assert jax.tree_util.tree_structure(back) == jax.tree_util.tree_structure(ref)
+        for a, b in zip(jax.tree_util.tree_leaves(back), jax.tree_util.tree_leaves(ref)):
+            close(a, b)
+    _, unravel = s2s.flatten_util.ravel_pytree((np.ones(2, np.float16), np.ones(1, np.int32)))
+    with pytest.raises(TypeError, match="expected dtype float16"):
+        unravel(snp.ones(3))
+    with pytest.raises(ValueError, match="shape"):
+        unravel(snp.ones(4, snp.float16))
