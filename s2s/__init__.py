@@ -22,4 +22,4 @@ from s2s.ad import grad, value_and_grad, vjp  # noqa: E402
 from s2s.custom import custom_jvp, custom_vjp, stop_gradient  # noqa: E402
 from s2s.jacobians import hessian, jacfwd, jacobian, jacrev, jvp, linearize  # noqa: E402
 from s2s.batch import vmap  # noqa: E402
-from s2s import flatten_util, nn  # noqa: E402,F401
+from s2s import flatten_util, nn, scipy  # noqa: E402,F401

@@ -78,7 +78,8 @@ def _write(fun, avals):
               f"types {', '.join(a.str_short() for a in avals)}.")
     from s2s.rules import helpers
     used = {"pad_with": helpers.pad_with} if any("pad_with(" in b for b in body) else {}
-    fn = codegen.load(fdef, {}, {"jnp": rnp, **used, **writer.free}, header=header)
+    from runtime import lax
+    fn = codegen.load(fdef, {}, {"jnp": rnp, "lax": lax, **used, **writer.free}, header=header)
     fn.__s2s_original__ = fun
     return fn
 
@@ -89,7 +90,9 @@ _UNARY = {"sin": "jnp.sin", "cos": "jnp.cos", "tan": "jnp.tan", "tanh": "jnp.tan
           "ceil": "jnp.ceil", "sinh": "jnp.sinh", "cosh": "jnp.cosh", "asin": "jnp.arcsin",
           "acos": "jnp.arccos", "atan": "jnp.arctan", "asinh": "jnp.arcsinh",
           "acosh": "jnp.arccosh", "atanh": "jnp.arctanh", "cbrt": "jnp.cbrt",
-          "is_finite": "jnp.isfinite", "not": "jnp.logical_not", "round_even": "jnp.round"}
+          "is_finite": "jnp.isfinite", "not": "jnp.logical_not", "round_even": "jnp.round",
+          "erf": "lax.erf", "erfc": "lax.erfc", "erf_inv": "lax.erf_inv", "lgamma": "lax.lgamma",
+          "digamma": "lax.digamma"}
 _BINARY = {"add": "{} + {}", "sub": "{} - {}", "mul": "{} * {}", "div": "{} / {}",
            "pow": "{} ** {}", "max": "jnp.maximum({}, {})", "min": "jnp.minimum({}, {})",
            "eq": "{} == {}", "ne": "{} != {}", "lt": "{} < {}", "le": "{} <= {}",
