@@ -5,6 +5,7 @@ import functools
 
 _registry = {}
 _dataclasses = {}  # a dataclass registered with register_dataclass -> its data fields
+_key_funcs = {}  # a registered type -> x -> the keys of its children (for key paths)
 
 
 def register_pytree_node(nodetype, flatten_func, unflatten_func, flatten_with_keys_func=None):
@@ -12,6 +13,8 @@ def register_pytree_node(nodetype, flatten_func, unflatten_func, flatten_with_ke
     if nodetype in _registry:
         raise ValueError(f"Duplicate custom PyTreeDef type registration for {nodetype}.")
     _registry[nodetype] = (flatten_func, unflatten_func)
+    if flatten_with_keys_func is not None:
+        _key_funcs[nodetype] = lambda x: [k for k, _ in flatten_with_keys_func(x)[0]]
     return nodetype
 
 
@@ -34,6 +37,7 @@ def register_dataclass(nodetype, data_fields=None, meta_fields=None, drop_fields
     def unflatten(meta, children):
         return nodetype(**dict(zip(data_fields, children)), **dict(zip(meta_fields, meta)))
     register_pytree_node(nodetype, flatten, unflatten)
+    _key_funcs[nodetype] = lambda x: [GetAttrKey(n) for n in data_fields]
     if not meta_fields:
         _dataclasses[nodetype] = data_fields
     return nodetype
@@ -199,6 +203,105 @@ def flatten_up_to(treedef, tree):
             rec(c, sub)
     rec(treedef, tree)
     return out
+
+
+# ---- key paths: where each leaf sits ----------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class SequenceKey:
+    idx: int
+
+    def __str__(self):
+        return f"[{self.idx!r}]"
+
+
+@dataclasses.dataclass(frozen=True)
+class DictKey:
+    key: object
+
+    def __str__(self):
+        return f"[{self.key!r}]"
+
+
+@dataclasses.dataclass(frozen=True)
+class GetAttrKey:
+    name: str
+
+    def __str__(self):
+        return f".{self.name}"
+
+
+@dataclasses.dataclass(frozen=True)
+class FlattenedIndexKey:
+    key: int
+
+    def __str__(self):
+        return f"[<flat index {self.key}>]"
+
+
+def keystr(keys):
+    """``['a'][0].x`` for the path ``(DictKey('a'), SequenceKey(0), GetAttrKey('x'))``."""
+    return "".join(str(k) for k in keys)
+
+
+def _child_keys(x, kind, aux, count):
+    if kind in _key_funcs:
+        return _key_funcs[kind](x)
+    if kind is tuple or kind is list:
+        return [SequenceKey(i) for i in range(count)]
+    if kind is dict or kind is collections.OrderedDict:
+        return [DictKey(k) for k in aux]
+    if kind is collections.defaultdict:
+        return [DictKey(k) for k in aux[1]]
+    if isinstance(kind, type) and hasattr(kind, "_fields"):
+        return [GetAttrKey(f) for f in kind._fields]
+    return [FlattenedIndexKey(i) for i in range(count)]
+
+
+def tree_flatten_with_path(tree, is_leaf=None):
+    """``([(path, leaf), ...], treedef)``: each leaf with the keys leading to it."""
+    out = []
+
+    def rec(x, path):
+        n = "leaf" if is_leaf is not None and is_leaf(x) else _node(x)
+        if n == "leaf":
+            out.append((path, x))
+            return PyTreeDef("leaf", None, ())
+        kind, aux, children = n
+        keys = _child_keys(x, kind, aux, len(children))
+        return PyTreeDef(kind, aux, [rec(c, path + (k,)) for c, k in zip(children, keys)])
+    return out, rec(tree, ())
+
+
+def tree_leaves_with_path(tree, is_leaf=None):
+    return tree_flatten_with_path(tree, is_leaf)[0]
+
+
+def tree_map_with_path(f, tree, *rest, is_leaf=None):
+    """``f(path, leaf, *other leaves)`` for each leaf of ``tree``."""
+    pairs, treedef = tree_flatten_with_path(tree, is_leaf)
+    others = [flatten_up_to(treedef, r) for r in rest]
+    return tree_unflatten(treedef, [f(p, x, *xs) for (p, x), *xs in zip(pairs, *others)])
+
+
+def tree_transpose(outer_treedef, inner_treedef, pytree_to_transpose):
+    """An outer tree of inner trees -> an inner tree of outer trees."""
+    inners = flatten_up_to(outer_treedef, pytree_to_transpose)
+    if inner_treedef is None:
+        inner_treedef = tree_structure(inners[0]) if inners else tree_structure(None)
+    columns = [flatten_up_to(inner_treedef, t) for t in inners]
+    return tree_unflatten(inner_treedef, [
+        tree_unflatten(outer_treedef, [col[j] for col in columns])
+        for j in range(inner_treedef.num_leaves)])
+
+
+def tree_broadcast(prefix_tree, full_tree, is_leaf=None):
+    """``prefix_tree`` with each leaf repeated over the subtree of ``full_tree`` below it."""
+    prefix_def = tree_structure(prefix_tree, is_leaf)
+    subtrees = flatten_up_to(prefix_def, full_tree)
+    return tree_unflatten(prefix_def, [
+        tree_map(lambda _: leaf, sub, is_leaf=is_leaf)
+        for leaf, sub in zip(tree_leaves(prefix_tree, is_leaf), subtrees)])
 
 
 def tree_reduce(function, tree, initializer=None, is_leaf=None):
