@@ -135,3 +135,38 @@ def vjp(fun, *primals, has_aux=False):
 
     pullback.generated = generated
     return (out, pullback, aux) if has_aux else (out, pullback)
+
+
+def checkpoint(fun=None, *, prevent_cse=True, policy=None, static_argnums=()):
+    """``jax.checkpoint`` / ``remat``: the derivative recomputes ``fun``'s intermediate values
+    instead of keeping them. s2s does so for every call of a user function already (the
+    backward sweep of ``y = f(x)`` runs f's generated vjp, which runs f forward again), so this
+    returns ``fun`` itself; ``policy`` (what to save) has nothing to choose from."""
+    if fun is None:
+        return functools.partial(checkpoint, prevent_cse=prevent_cse, policy=policy,
+                                 static_argnums=static_argnums)
+    return fun
+
+
+remat = checkpoint
+
+
+class checkpoint_policies:  # noqa: N801 (jax's name)
+    """jax's names for what a checkpoint saves; every one means "recompute" here."""
+
+    @staticmethod
+    def everything_saveable(*_, **__):
+        return True
+
+    @staticmethod
+    def nothing_saveable(*_, **__):
+        return False
+
+    dots_saveable = checkpoint_dots = everything_saveable
+    dots_with_no_batch_dims_saveable = checkpoint_dots_with_no_batch_dims = everything_saveable
+
+    @staticmethod
+    def save_only_these_names(*names):
+        return checkpoint_policies.nothing_saveable
+
+    save_any_names_but_these = save_only_these_names

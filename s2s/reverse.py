@@ -292,7 +292,7 @@ class Reverse:
             from s2s.batch import vmap
             from s2s.jit import jit
             fn = self.static_value(node.func)
-            if fn in (ad.grad, ad.value_and_grad, jit, vmap) and not any(
+            if fn in (ad.grad, ad.value_and_grad, ad.checkpoint, jit, vmap) and not any(
                     isinstance(a, gast.Starred) for a in node.args):
                 args = [self.static_argument(a) for a in node.args]
                 kwargs = {k.arg: self.static_argument(k.value) for k in node.keywords}

@@ -158,3 +158,32 @@ def test_ravel_pytree():
         unravel(snp.ones(3))
     with pytest.raises(ValueError, match="shape"):
         unravel(snp.ones(4, snp.float16))
+
+
+def test_checkpoint_is_recomputation(tmp_path):
+    """grad through jax.checkpoint (decorator, call and policy forms) equals jax's."""
+    import importlib.util
+    src = (
+        "import functools\n"
+        "def make(jax, jnp):\n"
+        "    @jax.checkpoint\n"
+        "    def layer(w, x):\n"
+        "        return jnp.tanh(x @ w)\n"
+        "    @functools.partial(jax.checkpoint, policy=jax.checkpoint_policies.nothing_saveable)\n"
+        "    def layer2(w, x):\n"
+        "        return jnp.sin(x @ w)\n"
+        "    def loss(w, x):\n"
+        "        h = layer(w, x)\n"
+        "        h = jax.remat(layer)(w, h)\n"
+        "        return jnp.sum(layer2(w, h) ** 2)\n"
+        "    return loss\n")
+    path = tmp_path / "ckpt_prog.py"
+    path.write_text(src)
+    spec = importlib.util.spec_from_file_location("ckpt_prog", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    w = np.linspace(-1, 1, 9).astype(np.float32).reshape(3, 3)
+    x = np.linspace(0, 1, 6).astype(np.float32).reshape(2, 3)
+    ours = s2s.grad(mod.make(s2s, snp))(snp.asarray(w), snp.asarray(x))
+    ref = jax.grad(mod.make(jax, jax.numpy))(w, x)
+    close(ours, ref, rtol=1e-5, atol=1e-6)
