@@ -12,6 +12,7 @@ Unsupported constructs raise ``TransformError`` naming the user's file and line.
 """
 import copy
 import functools
+import os
 import sys
 import types
 
@@ -217,8 +218,15 @@ class Reverse:
         return self.derived_name(name, "b")
 
     def primal_line(self, node):
+        """The first line of primal statement ``node``, and where it is (``  # model.py:12``),
+        for the comment above its derivative."""
         text = codegen.to_source(node).strip().splitlines()
-        return text[0] + (" ..." if len(text) > 1 else "")
+        return text[0] + (" ..." if len(text) > 1 else "") + self.location(node)
+
+    def location(self, node):
+        """``  [model.py:12]``: where primal statement ``node`` is (comments cite it)."""
+        line = getattr(node, "lineno", None)
+        return f"  [{os.path.basename(self.where_file)}:{line}]" if line else ""
 
     def is_active(self, node):
         """Whether the value of expression ``node`` depends on a differentiated input."""
@@ -1453,7 +1461,7 @@ class Reverse:
             fwd.append(push)
             for branch in (fwd_body, fwd_else):  # a branch that leaves the iteration pushes too
                 _push_before_jumps(branch, push)
-        line = f"grad of: if {codegen.to_source(s.test).strip()}:"
+        line = f"grad of: if {codegen.to_source(s.test).strip()}:{self.location(s)}"
 
         def bwd():
             body = self.compound(bwd_body)
@@ -1497,7 +1505,7 @@ class Reverse:
                         self.params))))
         fwd_body, bwd_body = self.block(s.body, True)
         line = f"grad of: for {codegen.to_source(s.target).strip()} in " \
-               f"{codegen.to_source(s.iter).strip()}:"
+               f"{codegen.to_source(s.iter).strip()}:{self.location(s)}"
         if readable:
             fwd = [gast.For(target=s.target, iter=s.iter, body=fwd_body, orelse=[],
                             type_comment=None)]
@@ -1550,7 +1558,8 @@ class Reverse:
             fwd.append(gast.Expr(value=_call(_attr(_name(self.tape), "append"), _name(count))))
 
         def bwd():
-            out = [comment(f"grad of: while {codegen.to_source(s.test).strip()}:")]
+            out = [comment(f"grad of: while {codegen.to_source(s.test).strip()}:"
+                           f"{self.location(s)}")]
             if in_loop:
                 out.append(_assign(count, _call(_attr(_name(self.tape), "pop"))))
             out.append(gast.For(target=_name("_", gast.Store()),

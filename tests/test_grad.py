@@ -247,3 +247,18 @@ def test_random_samplers_under_jit_and_grad():
     # reparameterised: d/ds sum(s * normal(k)) = sum(normal(k))
     g = s2s.grad(lambda s: jnp.sum(s2s.random.normal(k, (5,)) * s))(2.0)
     np.testing.assert_allclose(g, np.sum(np.asarray(s2s.random.normal(k, (5,)))), rtol=1e-6)
+
+
+def test_comments_cite_the_primal_file_and_line():
+    import os
+    C = load(jnp, "corpus_where")
+    src = inspect.getsource(s2s.grad(C.for_loop))
+    code = C.for_loop.__code__
+    name = os.path.basename(code.co_filename)
+    cited = [ln for ln in src.splitlines() if "# grad of:" in ln and f"[{name}:" in ln]
+    assert cited, src
+    lines = open(code.co_filename).read().splitlines()
+    for ln in cited:  # each cited line is the statement the comment quotes
+        quoted, where = ln.split("# grad of: ", 1)[1].rsplit("  [", 1)
+        number = int(where.rstrip("]").split(":")[1])
+        assert lines[number - 1].strip().startswith(quoted.split(" ...")[0].rstrip(":")[:20])
