@@ -219,6 +219,24 @@ PROGRAMS = {
             k = lambda x: h(x) * 2.0  # a parameter named like a value g reads
             return jnp.sum(h(x * 2.0) + k(x))
         """, (np.array([0.5, 1.0], np.float32),)),
+    "second_order_reduction_in_loop_after_reset": ("""
+        def f(x):
+            for k in range(2):
+                v9 = jnp.sin(x)
+                parts = []
+                parts.append(v9[0] * x)
+                v13 = jnp.sum(jnp.stack(parts), axis=0)
+            return jnp.sum(v13)
+        """, (np.array([1.1, 1.3, 1.4], np.float32),)),
+    "second_order_list_whose_cotangent_stayed_zero": ("""
+        def f(x):
+            for i in range(2):
+                parts = []
+                for j in range(2):
+                    parts.append(x)
+                unused = jnp.tanh(parts[0] * parts[-1])
+            return jnp.sum(jnp.sin(x))
+        """, (np.array([0.7, 1.1, 1.3], np.float32),)),
     "second_order_helpers": ("""
         def mul(a, b):
             return a * b

@@ -341,8 +341,8 @@ def unbroadcast_(z, g, x):
 
 
 @adjoint(unreduce)
-def unreduce_(z, g, x, axis=None, keepdims=False):
-    d[g] = unbroadcast(jnp.sum(d[z], axis, keepdims=keepdims), g)
+def unreduce_(z, g, x, axis=None, keepdims=False):  # (d[z] may be a zero at run time)
+    d[g] = unbroadcast(jnp.sum(materialize(d[z], x), axis, keepdims=keepdims), g)
 
 
 @adjoint(builtins.sum)

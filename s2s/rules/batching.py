@@ -427,7 +427,9 @@ def _register_helper_rules():
         size = size_of(mapped, (g, x))
         g = jnp.asarray(g) if mg else broadcast_batch(jnp.asarray(g), size)
         target = per_example(x, mx)
-        if not keepdims:
+        if g.ndim == 1 and target:  # a batched 0-d zero (a reset adjoint): zeros
+            g = jnp.reshape(g, (size,) + (1,) * len(target))
+        elif not keepdims:
             axes = tuple(range(len(target))) if axis is None else tuple(
                 a % len(target) for a in np.atleast_1d(axis))
             g = jnp.reshape(g, (size,) + tuple(1 if i in axes else d

@@ -358,8 +358,11 @@ def _entry(ct, key, primal, index):
 
 
 def add_at(x, index, g):
-    """Adjoint of ``x[index]``: ``g`` placed at ``index`` of zeros shaped like ``x``."""
-    if g is zero:
+    """Adjoint of ``x[index]``: ``g`` placed at ``index`` of zeros shaped like ``x``. An ``x``
+    that is a zero standing for a container (symbolic, or 0-d with an entry index) gave the
+    constant ``item(x, index) = zero``: nothing flows back to it."""
+    if g is zero or x is zero or (isinstance(x, Array) and x.ndim == 0 and isinstance(
+            index, (int, str))):
         return zero
     if _is_container(x):
         if isinstance(index, slice):  # a slice of a list: its entries go back to their places
