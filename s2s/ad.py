@@ -5,7 +5,7 @@ import numpy as np
 
 from runtime import dtypes
 from runtime.tree_util import tree_leaves
-from s2s.from_ir import stand_in
+from s2s.from_ir import readable, sourceless_signature, sourceless_wrapped, stand_in
 from s2s.jacobians import arrays
 from s2s.reverse import grad_function
 
@@ -66,6 +66,8 @@ class _Derivative:
     @property
     def __wrapped__(self):
         import inspect
+        if not readable(self.fun):  # the derivative of its last traced stand-in, if any
+            return sourceless_wrapped(self)
         params = inspect.signature(self.fun).parameters.values()
         generated = self._generated(len([p for p in params if p.kind in (
             p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]))
@@ -79,13 +81,18 @@ class _Derivative:
         args = tuple(arrays(a) if i in nums else a for i, a in enumerate(args))
         fun = stand_in(self.fun, args, kwargs)
         if fun is not self.fun:  # no source to read: the derivative of its traced program
-            return _Derivative(fun, self.argnums, self.has_aux, self.holomorphic,
-                               self.allow_int, self.value)(*args)
+            self.traced = _Derivative(fun, self.argnums, self.has_aux, self.holomorphic,
+                                      self.allow_int, self.value)
+            return self.traced(*args)
         out = self._generated(len(args), tuple(kwargs))(*args, **kwargs)
         if not self.value:
             return out
         value, grads = out
         return ((arrays(value[0]), value[1]) if self.has_aux else arrays(value)), grads
+
+    @property
+    def __signature__(self):
+        return sourceless_signature(self)
 
     def __repr__(self):
         return f"<{'value_and_grad' if self.value else 'grad'} of {self.__qualname__}>"

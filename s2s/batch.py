@@ -539,6 +539,8 @@ class _Batched:
     @property
     def __wrapped__(self):
         import inspect
+        if not from_ir.readable(self.fun):  # the code of its last traced stand-in, if any
+            return from_ir.sourceless_wrapped(self)
         n = len([p for p in inspect.signature(self.fun).parameters.values()
                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)])
         mapped = tuple(i for i in range(n) if self._axes_for(i, n) is not None)
@@ -546,6 +548,10 @@ class _Batched:
         while isinstance(generated, functools.partial):  # a bound method's, bound
             generated = generated.func
         return generated
+
+    @property
+    def __signature__(self):
+        return from_ir.sourceless_signature(self)
 
     def _axes_for(self, i, n):
         if isinstance(self.in_axes, tuple):
@@ -613,6 +619,8 @@ class _Batched:
         fun = stand_in_batched(self.fun, new_args, mapped)
         generated = vmap_function(fun, tuple(i for i, m in enumerate(mapped) if m),
                                   (len(new_args), ()))
+        if fun is not self.fun:  # (what ``__wrapped__`` shows for a function without source)
+            self.traced = _Batched(fun, self.in_axes, self.out_axes, self.axis_size)
         out, flags = generated(*new_args, size)
         return _place_outputs(out, flags, self.out_axes, size)
 

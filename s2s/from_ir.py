@@ -32,6 +32,28 @@ def readable(fun):
     return bool(linecache.getlines(code.co_filename, plain.__globals__))
 
 
+def sourceless_wrapped(transformed):
+    """``__wrapped__`` of ``grad(f)`` / ``vmap(f)`` for an ``f`` s2s cannot read: the generated
+    code for its traced stand-in once a call made one (``transformed.traced``), else an
+    AttributeError that says so (``inspect`` then reads ``__signature__``)."""
+    traced = getattr(transformed, "traced", None)
+    if traced is None:
+        raise AttributeError(f"{parse_mod.where(transformed.fun)}: the source of "
+                             f"{getattr(transformed.fun, '__qualname__', transformed.fun)!r} "
+                             f"cannot be read; s2s writes its code from a trace at the first "
+                             f"call (call it once, then inspect it)")
+    return traced.__wrapped__
+
+
+def sourceless_signature(transformed):
+    """``__signature__`` of ``grad(f)`` / ``vmap(f)``: ``f``'s, for an ``f`` s2s cannot read
+    (``inspect.signature`` must not need its source); otherwise absent."""
+    import inspect
+    if readable(transformed.fun):
+        raise AttributeError("__signature__")
+    return inspect.signature(transformed.fun)
+
+
 def stand_in(fun, args, kwargs=None):
     """``fun`` itself when its source is readable, else a generated function with the same
     arguments computing the same values (traced at these arguments' shapes)."""

@@ -262,3 +262,15 @@ def test_comments_cite_the_primal_file_and_line():
         quoted, where = ln.split("# grad of: ", 1)[1].rsplit("  [", 1)
         number = int(where.rstrip("]").split(":")[1])
         assert lines[number - 1].strip().startswith(quoted.split(" ...")[0].rstrip(":")[:20])
+
+
+def test_inspect_of_transforms_of_sourceless_functions():
+    """inspect.signature never needs the source; after a call, getsource shows the code
+    written from the trace."""
+    f = eval("lambda x, y=1.0: x * y * 2.0")  # no file to read
+    for t, arg in ((s2s.grad(f), 3.0), (s2s.vmap(f), jnp.ones(2))):
+        assert str(inspect.signature(t)) == "(x, y=1.0)"
+        with pytest.raises(TypeError):
+            inspect.getsource(t)  # nothing traced yet
+        t(arg)
+        assert "_traced" in inspect.getsource(t)
