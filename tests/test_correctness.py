@@ -237,6 +237,11 @@ PROGRAMS = {
                 unused = jnp.tanh(parts[0] * parts[-1])
             return jnp.sum(jnp.sin(x))
         """, (np.array([0.7, 1.1, 1.3], np.float32),)),
+    "dict_entry_without_cotangent_under_vmap": ("""
+        def f(x):
+            p = {"w": jnp.where(x[1] > 0.5, x, x), "b": x[1] * (-1.5)}
+            return jnp.sum(p["w"])
+        """, (np.array([0.7, 1.07, 0.75], np.float32),)),
     "second_order_helpers": ("""
         def mul(a, b):
             return a * b

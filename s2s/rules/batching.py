@@ -32,6 +32,8 @@ def batched(fn, mapped, *args, **kwargs):
         if any(unmapped):
             mapped = unmapped + tuple(mapped[len(unmapped):])
         else:
+            if _ZERO_IN_ZERO_OUT.get(fn, lambda zs: False)(zeros):
+                return args[zeros.index(True)]  # (the zero itself, unbatched)
             out = fn(*args, **kwargs)
             if _is_symbolic_zero(out):
                 return out
@@ -39,6 +41,16 @@ def batched(fn, mapped, *args, **kwargs):
     if r is not None:
         return r(fn, mapped, *args, **kwargs)
     return loop(fn, mapped, *args, **kwargs)
+
+
+# functions whose result is zero when the flagged arguments are: (a cotangent that got nothing
+# stays the symbolic zero, not a 0-d array marked batched without a batch axis)
+_ZERO_IN_ZERO_OUT = {
+    **{f: any for f in (jnp.multiply, jnp.matmul, jnp.dot, jnp.outer)},
+    **{f: lambda zs: zs[0] for f in (jnp.true_divide, jnp.divide, jnp.negative, jnp.sum,
+                                     jnp.reshape, jnp.transpose, jnp.conj, jnp.real,
+                                     jnp.imag, jnp.ravel, jnp.squeeze, jnp.expand_dims,
+                                     jnp.swapaxes, jnp.moveaxis, jnp.flip, jnp.cumsum)}}
 
 
 def branch_error(message):
