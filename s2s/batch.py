@@ -311,11 +311,11 @@ class Batch(Reverse):
             op, target, index = at
             (x, mx), (i, mi) = self.expr(target), self.expr(index)
             vals = [self.expr(a) for a in node.args]
-            if op in ("set", "add") and len(vals) == 1 and not mi and not node.keywords:
-                fn = "at_set" if op == "set" else "at_add"
-                if mx or vals[0][1]:
+            if op in ("set", "add") and len(vals) == 1 and not node.keywords:
+                fn = "at_set" if op == "set" else "at_add"  # (a mapped index: per example)
+                if mx or mi or vals[0][1]:
                     return self.rule(_name(fn), [x, _index_value(i), vals[0][0]],
-                                     [mx, False, vals[0][1]]), True
+                                     [mx, mi, vals[0][1]]), True
         if isinstance(func, gast.Attribute) and func.attr in ("astype", "conj", "conjugate",
                                                               "copy", "view"):
             obj, mo = self.expr(func.value)

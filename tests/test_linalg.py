@@ -276,8 +276,7 @@ def test_primitive_shape_rules_validate():
 
 def test_grad_without_a_rule_is_a_clear_error():
     a = np.eye(3, dtype=np.float32) * 2
-    for fn in [lambda x: snp.linalg.qr(x)[1].sum(), lambda x: snp.linalg.svd(x)[1].sum(),
-               lambda x: snp.linalg.solve(x, x).sum(), lambda x: snp.linalg.slogdet(x).logabsdet]:
+    for fn in [lambda x: snp.linalg.qr(x)[1].sum(), lambda x: snp.linalg.svd(x)[1].sum()]:
         with pytest.raises(s2s.errors.TransformError, match="no adjoint rule"):
             s2s.grad(fn)(a)
     with pytest.raises(s2s.errors.TransformError, match="cholesky_adjoint.*no adjoint rule"):

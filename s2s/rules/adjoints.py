@@ -7,6 +7,7 @@ import builtins
 from runtime import numpy as jnp
 from runtime import lax
 from s2s.rules import ADJOINTS, adjoint, product_adjoints, share_with_lax_twins
+from s2s.rules.adjoint_library import *  # noqa: F401,F403
 from s2s.rules.helpers import *  # noqa: F401,F403  (the names templates use)
 
 d = None  # the templates' cotangent notation; never evaluated
@@ -430,6 +431,21 @@ def concatenate(z, arrays, axis=0):
     d[arrays] = split_like(d[z], arrays, axis)
 
 
+@adjoint(jnp.moveaxis)
+def moveaxis(z, a, source, destination):
+    d[a] = jnp.moveaxis(d[z], destination, source)
+
+
+@adjoint(concat_items)
+def concat_items_(z, ct, arrays, axis=0):
+    d[ct] = split_like(d[z], arrays, axis)
+
+
+@adjoint(stack_items)
+def stack_items_(z, ct, arrays, axis=0):
+    d[ct] = unstack_like(d[z], arrays, axis)
+
+
 @adjoint(jnp.split, jnp.array_split)
 def split(z, ary, indices_or_sections, axis=0):
     d[ary] = concat_items(d[z], z, axis)
@@ -553,3 +569,42 @@ def erf_inv(z, x):
 @adjoint(lax.lgamma)
 def lgamma(z, x):
     d[x] = d[z] * lgamma_slope(x)
+
+
+# ---- adjoints written as source (rules/adjoint_library.py) ------------------------------------
+
+@adjoint(jnp.diagonal)
+def diagonal(z, a, offset=0, axis1=0, axis2=1):
+    d[a] = diagonal_adjoint(d[z], a, offset, axis1, axis2)
+
+
+@adjoint(jnp.diag)
+def diag(z, v, k=0):
+    d[v] = diag_adjoint(d[z], v, k)
+
+
+@adjoint(jnp.trace)
+def trace(z, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    d[a] = trace_adjoint(d[z], a, offset, axis1, axis2)
+
+
+@adjoint(jnp.take)
+def take(z, a, indices, axis=None, out=None, mode=None, unique_indices=False,
+         indices_are_sorted=False, fill_value=None):
+    d[a] = take_adjoint(d[z], a, indices, axis)
+
+
+@adjoint(jnp.take_along_axis)
+def take_along_axis(z, arr, indices, axis, mode=None, fill_value=None):
+    d[arr] = take_along_axis_adjoint(d[z], arr, indices, axis)
+
+
+@adjoint(jnp.linalg.solve)
+def solve(z, a, b):
+    d[a] = solve_adjoint_a(d[z], a, b, z)
+    d[b] = solve_adjoint_b(d[z], a, b)
+
+
+@adjoint(jnp.linalg.slogdet)
+def slogdet(z, a, method=None):
+    d[a] = slogdet_adjoint(item(d[z], 1), a)

@@ -531,7 +531,9 @@ def _register_helper_rules():
 
     def _at(op):
         def batched_rule(fn, mapped, x, idx, values):
-            mx, _, mv = (list(mapped) + [False] * 3)[:3]
+            mx, mi, mv = (list(mapped) + [False] * 3)[:3]
+            if mi:  # indices that differ between examples: one update per example
+                return loop(fn, mapped, x, idx, values)
             size = size_of(mapped, (x, idx, values))
             x = x if mx else broadcast_batch(x, size)
             index = (slice(None),) + (idx if isinstance(idx, tuple) else (idx,))

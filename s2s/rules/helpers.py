@@ -919,7 +919,11 @@ def namespace():
            if callable(value) and getattr(value, "__module__", None) == __name__
            and not name.startswith("_") and not isinstance(value, type)
            and name not in ("namespace", "same_binding")}
-    return {**control.namespace(), **own, "jnp": jnp, "zero": zero}
+    from s2s.rules import adjoint_library
+    library = {name: value for name, value in vars(adjoint_library).items()
+               if callable(value) and getattr(value, "__module__", None) ==
+               adjoint_library.__name__}
+    return {**control.namespace(), **own, **library, "jnp": jnp, "zero": zero}
 
 
 def same_binding(user_value, ours):

@@ -9,6 +9,7 @@ from runtime import numpy as jnp
 from s2s.custom import stop_gradient  # noqa: F401
 from runtime import lax
 from s2s.rules import TANGENTS, linear, share_with_lax_twins, tangent
+from s2s.rules.adjoint_library import *  # noqa: F401,F403
 from s2s.rules.helpers import *  # noqa: F401,F403  (the names templates use)
 
 d = None  # the templates' tangent notation; never evaluated
@@ -409,8 +410,21 @@ def at_add_(z, x, idx, values):
 # functions linear in their first argument: the tangent is the function of its tangent
 linear(jnp.real, jnp.imag, real_adjoint, imag_adjoint, jnp.cumsum, jnp.ravel, jnp.transpose,
        materialize, unreduce, unbroadcast, item, field, entry_of, gathered_at, spread_items,
-       unstack_like, split_like, jnp.split, jnp.array_split)
-linear(jnp.conj, jnp.swapaxes, jnp.flip, cleared_at, drop_entry, self_adjoint=True)
+       unstack_like, split_like, jnp.split, jnp.array_split, concat_items, stack_items)
+linear(jnp.conj, jnp.swapaxes, jnp.flip, cleared_at, drop_entry, jnp.triu, jnp.tril,
+       self_adjoint=True)
+linear(jnp.diagonal, jnp.diag, jnp.trace, jnp.take, jnp.take_along_axis, jnp.moveaxis)
+
+
+@tangent(jnp.linalg.solve)
+def solve(z, a, b):
+    d[z] = solve_tangent_a(d[a], a, b, z)
+    d[z] = jnp.linalg.solve(a, d[b])
+
+
+@tangent(jnp.linalg.slogdet)
+def slogdet(z, a, method=None):
+    d[z] = slogdet_tangent(d[a], a, z)
 
 
 # ---- lax's elementwise functions ----------------------------------------------------------

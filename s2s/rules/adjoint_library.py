@@ -1,0 +1,86 @@
+"""Adjoints written as source: what a template calls where the transpose of a function is a
+few lines of s2s.numpy. s2s transforms them from this source like user code (the module is a
+source library, see ``s2s.nn``), so their own derivatives and batching need no rule."""
+import numpy as np
+
+from runtime import numpy as jnp
+from s2s.rules.helpers import at_add
+
+S2S_SOURCE_LIBRARY = True
+# (written with ``x.shape``, ``x.ndim``, ``x.dtype`` and ``at_add``: what vmap reads per
+# example)
+
+
+def diagonal_adjoint(g, a, offset=0, axis1=0, axis2=1):
+    """The cotangent of ``a`` from that of ``jnp.diagonal(a, offset, axis1, axis2)``: ``g``
+    on that diagonal of zeros."""
+    shape = a.shape
+    n1, n2 = shape[axis1], shape[axis2]
+    size = max(0, min(n1 - max(-offset, 0), n2 - max(offset, 0)))
+    rows = np.arange(size) + max(-offset, 0)
+    cols = np.arange(size) + max(offset, 0)
+    moved = jnp.moveaxis(jnp.zeros(shape, a.dtype), (axis1, axis2), (-2, -1))
+    moved = at_add(moved, (Ellipsis, rows, cols), g)
+    return jnp.moveaxis(moved, (-2, -1), (axis1, axis2))
+
+
+def diag_adjoint(g, v, k=0):
+    """The cotangent of ``v`` from that of ``jnp.diag(v, k)``."""
+    if v.ndim == 1:
+        return jnp.diagonal(g, k)
+    return diagonal_adjoint(g, v, k)
+
+
+def trace_adjoint(g, a, offset=0, axis1=0, axis2=1):
+    """The cotangent of ``a`` from that of ``jnp.trace(a, offset, axis1, axis2)``."""
+    diagonal = jnp.diagonal(a, offset, axis1, axis2)
+    return diagonal_adjoint(jnp.broadcast_to(jnp.expand_dims(g, -1), diagonal.shape), a,
+                            offset, axis1, axis2)
+
+
+def take_adjoint(g, a, indices, axis=None):
+    """The cotangent of ``a`` from that of ``jnp.take(a, indices, axis)``: ``g`` added at the
+    indices taken (repeated indices add up)."""
+    if axis is None:
+        return jnp.reshape(at_add(jnp.zeros((a.size,), a.dtype), indices, g), a.shape)
+    where = (slice(None),) * (axis % a.ndim) + (indices,)
+    return at_add(jnp.zeros(a.shape, a.dtype), where, g)
+
+
+def take_along_axis_adjoint(g, arr, indices, axis):
+    """The cotangent of ``arr`` from that of ``jnp.take_along_axis(arr, indices, axis)``."""
+    axis = axis % arr.ndim
+    grid = np.indices(indices.shape, sparse=True)
+    where = tuple(indices if d == axis else grid[d] for d in range(arr.ndim))
+    return at_add(jnp.zeros(arr.shape, arr.dtype), where, g)
+
+
+def solve_adjoint_b(g, a, b):
+    """The cotangent of ``b`` from that of ``x = jnp.linalg.solve(a, b)``: ``solve(a^T, g)``."""
+    return jnp.linalg.solve(jnp.swapaxes(a, -1, -2), g)
+
+
+def solve_adjoint_a(g, a, b, x):
+    """The cotangent of ``a`` from that of ``x = jnp.linalg.solve(a, b)``: ``-gb x^T``."""
+    gb = solve_adjoint_b(g, a, b)
+    if b.ndim == a.ndim - 1:  # vectors
+        return -(jnp.expand_dims(gb, -1) * jnp.expand_dims(x, -2))
+    return -jnp.matmul(gb, jnp.swapaxes(x, -1, -2))
+
+
+def slogdet_adjoint(g, a):
+    """The cotangent of ``a`` from that of ``jnp.linalg.slogdet(a).logabsdet``:
+    ``g a^{-T}``."""
+    return jnp.expand_dims(jnp.expand_dims(g, -1), -1) * jnp.swapaxes(jnp.linalg.inv(a), -1, -2)
+
+
+def solve_tangent_a(da, a, b, x):
+    """The tangent of ``x = jnp.linalg.solve(a, b)`` from that of ``a``: ``-a^{-1} da x``."""
+    if b.ndim == a.ndim - 1:  # vectors
+        return -jnp.linalg.solve(a, jnp.sum(da * jnp.expand_dims(x, -2), axis=-1))
+    return -jnp.linalg.solve(a, jnp.matmul(da, x))
+
+
+def slogdet_tangent(da, a, out):
+    """The tangent of ``jnp.linalg.slogdet(a)``: ``(0, trace(a^{-1} da))``."""
+    return (jnp.zeros_like(out[0]), jnp.trace(jnp.linalg.solve(a, da), axis1=-2, axis2=-1))
