@@ -367,7 +367,7 @@ class Batch(Reverse):
         if fn in _UNARY and len(values) == 1 and not new_kw:
             return gast.Call(func=func, args=values, keywords=[]), True
         if fn is not None and _is_user_function(fn) and not isinstance(fn, type):
-            flags = {id(v): m for v, m in args}
+            flags = {id(v): m for v, m in args + [vm for _, vm in kws]}
             values, kwargs = self.positional_call(node, fn, values,
                                                   {k.arg: k.value for k in new_kw})
             mapped = [flags.get(id(v), False) for v in values]

@@ -732,3 +732,19 @@ def test_vmap_branch_on_mapped_value_is_an_error_only_when_it_runs(tmp_path):
         jax.vmap(mj.g)(xs)
     with pytest.raises(s2s.errors.TracerBoolConversionError, match="test_vmap_branch|m[0-9]"):
         s2s.vmap(ms.g)(xs)
+
+
+def test_vmap_of_helper_called_with_a_mapped_keyword_argument(tmp_path):
+    """Fuzzer (seed 31048): ``h(a, q=x[0])`` under vmap treated the keyword's value as
+    unmapped (a per-example scalar met the whole batch in ``where``: a broadcasting error)."""
+    ms, mj = both(tmp_path, """
+        def h(a, p=2.0, q=1.0):
+            return jnp.tanh(jnp.sum(jnp.where(q > 1.0, a * p, a)))
+
+        def f(x):
+            return h(x, q=x[0]) + h(x, p=x[1], q=3.0)
+        """)
+    xs = np.array([[0.5, 0.8, 1.4], [1.3, 1.2, 1.5]], np.float32)
+    close(s2s.vmap(ms.f)(xs), jax.vmap(mj.f)(xs))
+    close(s2s.vmap(s2s.grad(ms.f))(xs), jax.vmap(jax.grad(mj.f))(xs))
+    close(s2s.jit(s2s.vmap(s2s.grad(ms.f)))(xs), jax.vmap(jax.grad(mj.f))(xs))
