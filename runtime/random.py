@@ -358,10 +358,13 @@ def _shape(shape, name="shape"):
                                                  and not isinstance(shape, (tuple, list))):
         shape = (shape,)
     try:
-        return tuple(operator.index(d) for d in shape)
+        shape = tuple(operator.index(d) for d in shape)
     except TypeError:
         raise TypeError(f"Shapes must be 1D sequences of concrete values of integer type, got "
                         f"{shape}.") from None
+    if any(d < 0 for d in shape):  # (XLA would reject the program with an MLIR parse error)
+        raise TypeError(f"{name} must have every element be nonnegative, got {shape}.")
+    return shape
 
 
 def _threefry(k, x0, x1):

@@ -1,13 +1,12 @@
 """``grad``, ``value_and_grad`` and ``vjp``: JAX's signatures over the reverse transform."""
 import functools
 
-import numpy as np
 
-from runtime import dtypes
 from runtime.tree_util import tree_leaves
 from s2s.from_ir import readable, sourceless_signature, sourceless_wrapped, stand_in
 from s2s.jacobians import arrays
 from s2s.reverse import grad_function
+from s2s.rules.helpers import check_input_dtypes
 
 
 def _argnums_tuple(argnums, nargs, fname):
@@ -19,23 +18,6 @@ def _argnums_tuple(argnums, nargs, fname):
                             f"{max(nums) + 1} positional arguments to be passed by the caller, "
                             f"but got only {nargs} positional arguments.")
     return tuple(n % nargs for n in nums), single
-
-
-def _check_inputs(args, nums, allow_int, holomorphic):
-    for i in nums:
-        for leaf in tree_leaves(args[i]):
-            dt, _ = dtypes.dtype_and_weak(leaf)
-            if not dtypes.is_inexact(dt) and not allow_int:
-                raise TypeError(f"grad requires real- or complex-valued inputs (input dtype that "
-                                f"is a sub-dtype of np.inexact), but got {np.dtype(dt).name}. If "
-                                f"you want to use Boolean- or integer-valued inputs, use vjp or "
-                                f"set allow_int to True.")
-            if np.dtype(dt).kind == "c" and not holomorphic:
-                raise TypeError(f"grad requires real-valued inputs (input dtype that is a "
-                                f"sub-dtype of np.floating), but got {np.dtype(dt).name}. For "
-                                f"holomorphic differentiation, pass holomorphic=True. For "
-                                f"differentiation of non-holomorphic functions involving complex "
-                                f"inputs, use jax.vjp directly.")
 
 
 class _Derivative:
@@ -57,11 +39,12 @@ class _Derivative:
         nums, single = self._nums(nargs)
         return grad_function(self.fun, nums, self.has_aux,
                              "value_and_grad" if self.value else "grad", single,
-                             (nargs, kwnames))
+                             (nargs, kwnames), self.holomorphic)
 
     def s2s_fingerprint(self, pins):
         from s2s.cache import fingerprint
-        return ("grad", self.argnums, self.has_aux, self.value, fingerprint(self.fun, pins))
+        return ("grad", self.argnums, self.has_aux, self.value, self.holomorphic,
+                fingerprint(self.fun, pins))
 
     @property
     def __wrapped__(self):
@@ -77,7 +60,8 @@ class _Derivative:
 
     def __call__(self, *args, **kwargs):
         nums = self._nums(len(args))[0]
-        _check_inputs(args, nums, self.allow_int, self.holomorphic)
+        check_input_dtypes("grad", tree_leaves([args[i] for i in nums]), self.holomorphic,
+                           self.allow_int)
         args = tuple(arrays(a) if i in nums else a for i, a in enumerate(args))
         fun = stand_in(self.fun, args, kwargs)
         if fun is not self.fun:  # no source to read: the derivative of its traced program

@@ -16,11 +16,11 @@ import gast
 from runtime import lax as rlax
 from runtime import numpy as rnp
 from runtime.core import Array
-from s2s import cache, codegen, from_ir
+from s2s import cache, codegen, from_ir, methods
 from s2s.errors import TransformError
 from s2s.reverse import Reverse, _assign, _at_update, _call, _control_flow, \
     _index_value, _is_record, _is_user_function, _key, _name, load_generated, \
-    parse_for_transform, unbind
+    parse_for_transform, ruled_function_as_source, unbind
 from s2s.rules import batching, helpers
 
 _OPS = {gast.Add: rnp.add, gast.Sub: rnp.subtract, gast.Mult: rnp.multiply,
@@ -33,21 +33,20 @@ _OP_NAMES = {gast.Add: "add", gast.Sub: "subtract", gast.Mult: "multiply",
              gast.BitOr: "bitwise_or", gast.BitXor: "bitwise_xor"}
 _CMP = {gast.Lt: "less", gast.LtE: "less_equal", gast.Gt: "greater", gast.GtE: "greater_equal",
         gast.Eq: "equal", gast.NotEq: "not_equal"}
-# functions of one array that act elementwise: a batch axis in front changes nothing
+# functions of one array for which a batch axis in front changes nothing (elementwise ones,
+# matrix_transpose)
 _UNARY = {getattr(rnp, n) for n in [
     "sin", "cos", "tan", "tanh", "sinh", "cosh", "arcsin", "arccos", "arctan", "arcsinh",
     "arccosh", "arctanh", "exp", "exp2", "expm1", "log", "log1p", "log2", "log10", "sqrt",
     "cbrt", "square", "reciprocal", "absolute", "abs", "negative", "positive", "sign", "floor",
     "ceil", "trunc", "rint", "isnan", "isinf", "isfinite", "logical_not", "invert", "real",
     "imag", "conj", "conjugate", "sinc", "deg2rad", "rad2deg", "nan_to_num", "asarray",
-    "array", "zeros_like", "ones_like"]}
+    "array", "zeros_like", "ones_like", "matrix_transpose"]}
 _UNARY |= {getattr(rlax, n) for n in [
     "neg", "sign", "floor", "ceil", "exp", "expm1", "log", "log1p", "tanh", "logistic", "sin",
     "cos", "tan", "sqrt", "rsqrt", "cbrt", "conj", "asin", "acos", "atan", "sinh", "cosh",
     "asinh", "acosh", "atanh", "erf", "erfc", "erf_inv", "lgamma", "digamma", "abs", "real",
     "imag", "is_finite"]}
-_METHODS = {"sum", "mean", "std", "var", "max", "min", "prod", "reshape", "transpose", "ravel",
-            "squeeze", "dot", "clip", "argmax", "argmin", "all", "any", "cumsum", "cumprod"}
 
 
 class Batch(Reverse):
@@ -234,7 +233,7 @@ class Batch(Reverse):
                 return gast.Attribute(value=v, attr=node.attr, ctx=gast.Load()), False
             if node.attr == "T":
                 return self.rule(_jnp_attr("transpose"), [v], [True]), True
-            if node.attr in ("real", "imag"):
+            if node.attr in ("real", "imag", "mT"):  # the batch axis in front rides along
                 return gast.Attribute(value=v, attr=node.attr, ctx=gast.Load()), True
             return gast.Attribute(value=v, attr=node.attr, ctx=gast.Load()), True
         if isinstance(node, gast.Subscript):
@@ -324,7 +323,7 @@ class Batch(Reverse):
                 return gast.Call(func=gast.Attribute(value=obj, attr=func.attr,
                                                      ctx=gast.Load()),
                                  args=[a for a, _ in args], keywords=node.keywords), True
-        if isinstance(func, gast.Attribute) and func.attr in _METHODS and \
+        if isinstance(func, gast.Attribute) and methods.function_name(func.attr) and \
                 self.static_value(func.value) is None:  # a method of a value, not jnp.sum
             obj, mo = self.expr(func.value)
             args = [self.expr(a) for a in node.args]
@@ -337,7 +336,7 @@ class Batch(Reverse):
                 values = [a for a, _ in args]
                 if func.attr in ("reshape", "transpose") and len(values) > 1:
                     values = [gast.Tuple(elts=values, ctx=gast.Load())]
-                return self.rule(_jnp_attr(func.attr), [obj] + values,
+                return self.rule(_jnp_attr(methods.function_name(func.attr)), [obj] + values,
                                  [mo] + [m for _, m in args],
                                  [gast.keyword(arg=k, value=v) for k, (v, _) in kws]), True
         if isinstance(func, gast.Attribute) and not isinstance(func.value, gast.Name) or \
@@ -491,6 +490,7 @@ def _generate_batch(fun, mapped, call):
             flags = tuple(i in mapped for i in range(len(args)))
             return batching.loop(fun, flags, *args, **kwargs), True
         return per_example
+    fun = ruled_function_as_source(fun)
     bound = unbind(fun, mapped, call)
     if bound is not None:  # a bound method or partial: the function's batched code, bound
         plain, args, kwargs, mapped, call = bound
@@ -711,5 +711,5 @@ def _expand_prefix(flags, out, tree):
 def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_name=None):
     """Vectorise ``fun`` over a leading (``in_axes``) axis by generating its batched source."""
     if not callable(fun):
-        raise TypeError(f"vmap requires a callable as its first argument, got {fun!r}")
+        raise TypeError(f"Expected a callable value, got {fun}")
     return _Batched(fun, in_axes, out_axes, axis_size)

@@ -8,3 +8,8 @@ from runtime.errors import (ConcretizationTypeError, NonConcreteBooleanIndexErro
 
 class TransformError(Exception):
     """A construct a source transformation cannot handle; the message names file and line."""
+
+
+class TransformValueError(TransformError, ValueError):
+    """A refusal where jax raises ValueError (reverse mode through ``lax.while_loop``), so that
+    code catching jax's class catches s2s's."""

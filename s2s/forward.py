@@ -343,11 +343,11 @@ def jvp_function(fun, wrt, has_aux=False, call=(None, ())):
 
 
 def _generate_forward(fun, wrt, has_aux, call):
+    fun = ruled_function_as_source(fun)
     bound = unbind(fun, wrt, call)
     if bound is not None:  # a bound method or partial: the function's jvp, bound
         plain, args, kwargs, wrt, call = bound
         return functools.partial(jvp_function(plain, wrt, has_aux, call), *args, **kwargs)
-    fun = ruled_function_as_source(fun)
     parsed = parse_for_transform(fun)
     fwd = Forward(parsed, wrt, has_aux, call=call)
     fdef = fwd.build()

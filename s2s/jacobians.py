@@ -11,12 +11,12 @@ import numpy as np
 from runtime import dtypes
 from runtime import numpy as jnp
 from runtime.core import Array
-from runtime.tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
+from runtime.tree_util import tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
 from s2s.batch import batched_result, vmap_function
 from s2s.forward import jvp_function
 from s2s.from_ir import stand_in
 from s2s.reverse import grad_function
-from s2s.rules.helpers import materialize
+from s2s.rules.helpers import check_input_dtypes, check_output_dtype, materialize
 
 
 def _unjit(fun):
@@ -102,13 +102,8 @@ def _basis(leaves, dtype_of):
             yield li, onehot
 
 
-def _float_dtype(x):
-    dt = dtypes.dtype_and_weak(x)[0]
-    if not dtypes.is_inexact(dt):
-        raise TypeError(f"jacfwd requires real-valued inputs (input dtype that is a sub-dtype "
-                        f"of np.floating), but got {np.dtype(dt).name}. If you want to use "
-                        f"Boolean- or integer-valued inputs, use vjp or set allow_int to True.")
-    return dt
+def _dtype(x):
+    return dtypes.dtype_and_weak(x)[0]
 
 
 def _assemble(columns, out_leaves, in_leaves, in_tree_of, out_tree, rev):
@@ -135,21 +130,26 @@ class _Jacobian:
     """``jacfwd(f)`` / ``jacrev(f)``: callable; composes (``jacfwd(jacrev(f))``) by
     differentiating the inner generated function again."""
 
-    def __init__(self, fun, argnums, has_aux, mode):
+    def __init__(self, fun, argnums, has_aux, mode, holomorphic=False, allow_int=False):
         self.fun, self.argnums, self.has_aux, self.mode = _unjit(fun), argnums, has_aux, mode
+        self.holomorphic, self.allow_int = holomorphic, allow_int
         self.__name__ = f"{mode}_{getattr(fun, '__name__', 'fun')}"
 
     def s2s_fingerprint(self, pins):
         from s2s.cache import fingerprint
-        return (self.mode, repr(self.argnums), self.has_aux, fingerprint(self.fun, pins))
+        return (self.mode, repr(self.argnums), self.has_aux, self.holomorphic,
+                fingerprint(self.fun, pins))
 
     def __call__(self, *args):
         nums, single = _argnums(self.argnums, len(args))
         args = tuple(arrays(a) if i in nums else a for i, a in enumerate(args))
+        check_input_dtypes(self.mode, tree_leaves([args[i] for i in nums]), self.holomorphic,
+                           self.allow_int)
         if not isinstance(self.fun, _Jacobian):
             fun = stand_in(self.fun, args)
             if fun is not self.fun:  # no source to read: the Jacobian of its traced program
-                return _Jacobian(fun, self.argnums, self.has_aux, self.mode)(*args)
+                return _Jacobian(fun, self.argnums, self.has_aux, self.mode, self.holomorphic,
+                                 self.allow_int)(*args)
         if isinstance(self.fun, _Jacobian):
             if self.has_aux or self.fun.has_aux or not single or _argnums(
                     self.fun.argnums, len(args)) != (nums, single):
@@ -157,6 +157,9 @@ class _Jacobian:
                                           "to one array argument, the same for both, without "
                                           "has_aux")
             return self._nested(args, nums[0])
+        if self.holomorphic and self.mode == "jacfwd":  # (jacrev checks the value it seeds)
+            res = self.fun(*args)
+            self._check_outputs(tree_leaves(res[0] if self.has_aux else res))
         if self._vectorisable(args, nums, single):
             return self._vectorised(args, nums[0])
         return self._looped(args, nums, single)
@@ -185,7 +188,7 @@ class _Jacobian:
             generated = jvp_function(self.fun, nums, self.has_aux, (len(args), ()))
             columns = [[] for _ in flat_in]
             out = aux = None
-            for li, onehot in _basis(flat_in, _float_dtype):
+            for li, onehot in _basis(flat_in, _dtype):
                 res = generated(*args, *split(onehot))
                 out, tangent = res[0], res[1]
                 aux = res[2] if self.has_aux else None
@@ -196,13 +199,12 @@ class _Jacobian:
             out_leaves, out_tree = tree_flatten(out)
             jac = _assemble(columns, out_leaves, flat_in, in_tree_of, out_tree, rev=False)
         else:
-            for leaf in flat_in:
-                _float_dtype(leaf)
             generated = grad_function(self.fun, nums, self.has_aux, "vjp",
                                       call=(len(args), ()))
             res = self.fun(*args)
             out, aux = (res[0], res[1]) if self.has_aux else (res, None)
             out_leaves, out_tree = tree_flatten(out)
+            self._check_outputs(out_leaves)
             rows = [[] for _ in out_leaves]
             for oi, onehot in _basis(out_leaves, lambda l: dtypes.dtype_and_weak(l)[0]):
                 ct = tree_unflatten(out_tree, onehot)
@@ -210,6 +212,11 @@ class _Jacobian:
                 rows[oi].append([l for g in grads for l in tree_flatten(g)[0]])
             jac = _assemble(rows, out_leaves, flat_in, in_tree_of, out_tree, rev=True)
         return (jac, aux) if self.has_aux else jac
+
+    def _check_outputs(self, leaves):
+        if self.mode == "jacrev" or self.holomorphic:  # jacfwd takes complex outputs too
+            for leaf in leaves:
+                check_output_dtype(self.mode, leaf, self.holomorphic)
 
     def _vectorisable(self, args, nums, single):
         return (single and not self.has_aux and isinstance(args[nums[0]], Array)
@@ -235,6 +242,7 @@ class _Jacobian:
         out = self.fun(*args)
         if not isinstance(out, Array):
             return self._looped(args, (num,), True)
+        self._check_outputs([out])
         generated = grad_function(self.fun, (num,), mode="vjp", call=(len(args), ()))
         n_out = out.size
         basis = jnp.reshape(jnp.eye(n_out, dtype=out.dtype), (n_out,) + out.shape)
@@ -250,7 +258,7 @@ class _Jacobian:
         x = jnp.asarray(args[num])
         args = args[:num] + (x,) + args[num + 1:]
         n = len(args)
-        dt = _float_dtype(x)
+        dt = _dtype(x)
         out = f(*args)
         n_in, shape_in = x.size, x.shape
         shape_out = jnp.shape(out)
@@ -309,12 +317,12 @@ def _sparse(cot):
 
 def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
     """The Jacobian of ``fun`` by forward mode: shape ``out.shape + in.shape``."""
-    return _Jacobian(fun, argnums, has_aux, "jacfwd")
+    return _Jacobian(fun, argnums, has_aux, "jacfwd", holomorphic)
 
 
 def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
     """The Jacobian of ``fun`` by reverse mode: shape ``out.shape + in.shape``."""
-    return _Jacobian(fun, argnums, has_aux, "jacrev")
+    return _Jacobian(fun, argnums, has_aux, "jacrev", holomorphic, allow_int)
 
 
 jacobian = jacrev
@@ -322,4 +330,4 @@ jacobian = jacrev
 
 def hessian(fun, argnums=0, has_aux=False, holomorphic=False):
     """``jacfwd(jacrev(fun))``."""
-    return jacfwd(jacrev(fun, argnums, has_aux), argnums, has_aux)
+    return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)

@@ -152,6 +152,11 @@ class Jitted:
             names = set(static_argnames)
             names |= {pos_names[i] for i in static_argnums
                       if 0 <= i < len(pos_names) and pos_names[i] in kw_ok}
+            if not any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values()):
+                invalid = set(static_argnames) - kw_ok
+                if invalid:
+                    raise ValueError(f"Jitted function has invalid argnames {invalid} in "
+                                     f"static_argnames. Function does not take these args.")
             nums = set(static_argnums)
             nums |= {pos_names.index(n) for n in static_argnames if n in pos_names}
             static_argnums, static_argnames = tuple(sorted(nums)), tuple(sorted(names))

@@ -20,8 +20,8 @@ import gast
 
 from runtime import numpy as rnp
 from runtime import tree_util
-from s2s import cache, codegen, custom, desugar, from_ir, lift, parse as parse_mod, signature
-from s2s.errors import TransformError
+from s2s import cache, codegen, custom, desugar, from_ir, lift, methods, parse as parse_mod, signature
+from s2s.errors import TransformError, TransformValueError
 from s2s.rules import ADJOINTS
 from s2s.rules import adjoints as _registered  # noqa: F401  (fills ADJOINTS)
 from s2s.rules import helpers
@@ -31,10 +31,6 @@ _BINOPS = {gast.Add: rnp.add, gast.Sub: rnp.subtract, gast.Mult: rnp.multiply,
 _OPNAME = {gast.Add: "add", gast.Sub: "subtract", gast.Mult: "multiply", gast.Div: "true_divide",
            gast.Pow: "power", gast.MatMult: "matmul", gast.FloorDiv: "floor_divide",
            gast.Mod: "mod"}
-# attributes and methods of arrays, as the s2s.numpy function they mean
-_METHODS = {"astype", "cumsum", "sum", "mean", "std", "var", "max", "min", "prod", "reshape",
-            "transpose", "ravel",
-            "squeeze", "dot", "clip"}
 _INACTIVE_ATTRS = {"shape", "ndim", "dtype", "size", "weak_type"}
 COMMENT = "__s2s_comment__"
 _UNKNOWN = object()  # a value the transform cannot know before running
@@ -147,8 +143,9 @@ class Reverse:
     rules = ADJOINTS
     mode_name = "reverse"
 
-    def __init__(self, parsed, wrt, has_aux=False, mode="vjp", single=False, call=(None, ())):
-        self.mode, self.single = mode, single
+    def __init__(self, parsed, wrt, has_aux=False, mode="vjp", single=False, call=(None, ()),
+                 holomorphic=False):
+        self.mode, self.single, self.holomorphic = mode, single, holomorphic
         self.parsed = parsed
         self.where_file = parsed.filename
         node, defaults = signature.bind_call_shape(parsed, *call)
@@ -179,7 +176,7 @@ class Reverse:
         self.extra.update(lifted)
 
     # ---- helpers -------------------------------------------------------------------------
-    def fail(self, node, what):
+    def fail(self, node, what, error=TransformError):
         line = getattr(node, "lineno", None) or self.parsed.lineno
         origin = ""
         primal = getattr(self.parsed.fun, "__s2s_original__", None)
@@ -188,8 +185,8 @@ class Reverse:
         if primal is not None:
             origin = (f"; it is generated code, derived from {parse_mod.where(primal)} "
                       f"({getattr(primal, '__qualname__', primal)!r})")
-        raise TransformError(f"{self.where_file}:{line}: {self.mode_name} mode "
-                             f"does not support {what} (in {self.parsed.name!r}{origin}).")
+        raise error(f"{self.where_file}:{line}: {self.mode_name} mode "
+                    f"does not support {what} (in {self.parsed.name!r}{origin}).")
 
     def fresh(self, base="t"):
         while True:
@@ -245,6 +242,8 @@ class Reverse:
             return False
         if isinstance(node, gast.Call):
             fn = self.static_value(node.func)
+            if fn is None and isinstance(node.func, gast.Attribute):  # x.argmax()
+                fn = methods.function(node.func.attr)
             if _key(fn) in _NONDIFFERENTIABLE:
                 return False
         if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
@@ -402,7 +401,9 @@ class Reverse:
             b_out = self.fresh_named("b_out")
             seed_args.append(_name(b_out))
         seed = [comment("backward sweep: the adjoint of the output is the seed cotangent"),
-                _assign(self.adj(out), _call("seed_cotangent", *seed_args))]
+                _assign(self.adj(out), _call("seed_cotangent", *seed_args, **(
+                    {"holomorphic": gast.Constant(value=True, kind=None)}
+                    if self.holomorphic else {})))]
         if self.lists & self.active and self.mode != "grad":  # the backward sweep undoes
             # list mutations: keep a copy of the value returned
             value = self.fresh_named("value")
@@ -1016,11 +1017,12 @@ class Reverse:
                                          {"x": value, "idx": _index_value(idx)})))
             return None
         if isinstance(node, gast.Attribute):
-            if node.attr == "T":
+            if methods.is_value_attribute(node.attr):  # x.T, x.real: jnp.transpose(x), ...
                 value = self.operand(node.value, steps)
-                steps.append((name, "call", (gast.Attribute(value=value, attr="T",
+                template = self.rules[methods.function(node.attr)]
+                steps.append((name, "call", (gast.Attribute(value=value, attr=node.attr,
                                                             ctx=gast.Load()),
-                                             self.rules[rnp.transpose], {"a": value})))
+                                             template, {template.params[0]: value})))
                 return None
             # params.W on a namedtuple (or any object holding arrays): an attribute read
             value = self.operand(node.value, steps)
@@ -1207,7 +1209,7 @@ class Reverse:
         kind, a, fnodes, free, ops = self.control_parts(node, fn)
         if kind == "while_loop" and self.mode_name == "reverse":
             from s2s.rules.control import _DYNAMIC
-            self.fail(node, f"lax.while_loop: {_DYNAMIC}")
+            self.fail(node, f"lax.while_loop: {_DYNAMIC}", TransformValueError)
         for key in ("lower", "upper", "pred", "index", "length", "reverse"):
             if key in a and self.is_active(a[key]):
                 self.fail(node, f"a differentiated `{key}` of lax.{kind}")
@@ -1383,9 +1385,9 @@ class Reverse:
         """``x.sum(0)``: the forward line keeps the method call; the template is that of
         ``jnp.sum(x, 0)`` (``reshape``/``transpose`` take their sizes as one tuple)."""
         func = node.func
-        if func.attr not in _METHODS or node.keywords and func.attr in ("reshape", "transpose"):
+        fn = methods.function(func.attr)
+        if _key(fn) not in self.rules or node.keywords and func.attr in ("reshape", "transpose"):
             self.fail(node, f"the method `.{func.attr}()` of a differentiated value")
-        fn = getattr(rnp, func.attr)
         value = self.operand(func.value, steps)
         args = [self.operand(a, steps) for a in node.args]
         kwargs = {k.arg: self.operand(k.value, steps) for k in node.keywords}
@@ -1818,7 +1820,8 @@ def _is_user_function(fn):
 
 # ---- entry points --------------------------------------------------------------------------
 
-def grad_function(fun, wrt, has_aux=False, mode="vjp", single=False, call=(None, ())):
+def grad_function(fun, wrt, has_aux=False, mode="vjp", single=False, call=(None, ()),
+                  holomorphic=False):
     """Generated source for the derivative of ``fun`` with respect to its positional
     parameters ``wrt``, for calls with ``call = (number of positional arguments, keyword
     names)`` (None: all positional parameters; cached, see ``s2s/cache.py``):
@@ -1830,25 +1833,27 @@ def grad_function(fun, wrt, has_aux=False, mode="vjp", single=False, call=(None,
       cotangent ``b_out`` (used by ``vjp`` and by callers' backward sweeps).
 
     Keyword arguments of the call are keyword-only parameters of the generated function.
+    ``holomorphic``: grad's seed accepts (only) a complex output.
     """
-    return cache.generated(("reverse", tuple(wrt), has_aux, mode, single, call), fun,
-                           lambda: _generate_reverse(fun, wrt, has_aux, mode, single, call))
+    return cache.generated(("reverse", tuple(wrt), has_aux, mode, single, call, holomorphic),
+                           fun, lambda: _generate_reverse(fun, wrt, has_aux, mode, single, call,
+                                                          holomorphic))
 
 
-def _generate_reverse(fun, wrt, has_aux, mode, single, call):
+def _generate_reverse(fun, wrt, has_aux, mode, single, call, holomorphic):
+    fun = ruled_function_as_source(fun)
     bound = unbind(fun, wrt, call)
     if bound is not None:  # a bound method or partial: the function's derivative, bound
         plain, args, kwargs, wrt, call = bound
-        return functools.partial(grad_function(plain, wrt, has_aux, mode, single, call),
-                                 *args, **kwargs)
-    fun = ruled_function_as_source(fun)
+        return functools.partial(grad_function(plain, wrt, has_aux, mode, single, call,
+                                               holomorphic), *args, **kwargs)
     parsed = parse_for_transform(fun)
     # two passes: the first learns which values the backward sweep reads, the second saves
     # exactly those on the tape
-    first = Reverse(parsed, wrt, has_aux, mode, single, call)
+    first = Reverse(parsed, wrt, has_aux, mode, single, call, holomorphic)
     first.needed = {n.id for n in gast.walk(first.node) if isinstance(n, gast.Name)}
     first.build()
-    rev = Reverse(parsed, wrt, has_aux, mode, single, call)
+    rev = Reverse(parsed, wrt, has_aux, mode, single, call, holomorphic)
     rev.needed = first.reads
     fdef = rev.build()
     what = {"grad": "the gradient", "value_and_grad": "(value, gradient)",

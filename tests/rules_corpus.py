@@ -16,4 +16,13 @@ def make(j):
         "solve_matrix": lambda a: j.sum(j.linalg.solve(a + 3 * eye, a) ** 2),
         "slogdet": lambda a: j.linalg.slogdet(a + 3 * eye)[1],
         "split": lambda a: j.sum(j.split(a, 3, axis=1)[1] ** 2),
+        # array methods and attributes: the rules of the functions they mean
+        "conj_real_imag_methods": lambda a: j.sum((a * (1 + 2j)).conj().real * a)
+        + j.sum((a * (2 - 1j)).conjugate().imag ** 2),
+        "matrix_transpose_attr": lambda a: j.sum((a.mT @ a) * a) + j.sum(a.T * eye),
+        "flatten_swapaxes_methods": lambda a: j.sum(a.flatten() ** 3)
+        + j.sum(a.swapaxes(0, 1)[0] * a[1]),
+        "take_diagonal_trace_methods": lambda a: j.sum(a.take(j.array([2, 0]), axis=1) ** 2)
+        + j.sum(a.diagonal(1) * 3) + a.trace() ** 2,
+        "argmax_index": lambda a: a[1, a[0].argmax()] * a[0, j.argmin(a[2])] + a.round().sum(),
     }

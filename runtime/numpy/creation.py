@@ -20,8 +20,9 @@ def _shape(shape):
         except TypeError:
             raise TypeError(f"Shapes must be 1D sequences of concrete values of integer type, "
                             f"got {tuple(shape)}.") from None
-        if d < 0:
-            raise ValueError(f"negative dimensions are not allowed, got shape {tuple(shape)}")
+        if d < 0:  # jax's error: its creation functions broadcast a scalar to the shape
+            raise TypeError(f"broadcast_in_dim shape must have every element be nonnegative, "
+                            f"got {tuple(shape)}.")
         out.append(d)
     return tuple(out)
 

@@ -69,24 +69,23 @@ def _as_index(i):
         return i
     if isinstance(i, (bool, np.bool_)):
         return np.asarray(i)
+    if isinstance(i, str):
+        raise TypeError(f"JAX does not support string indexing; got idx={i!r}")
+    if isinstance(i, (float, complex, np.floating, np.complexfloating)):
+        i = np.asarray(i)
     if isinstance(i, (list, tuple)):
         i = np.asarray(i) if not any(isinstance(e, Array) for e in i) else to_array(i)
-    if isinstance(i, np.ndarray):
-        if i.dtype == np.bool_:
-            return i
-        if i.dtype.kind not in "iu":
-            raise IndexError(f"Indexer must have integer or boolean type, got indexer with type "
-                             f"{i.dtype}")
-        return i.astype(dtypes.canonicalize(i.dtype))
-    if isinstance(i, Array):
+    if isinstance(i, (np.ndarray, Array)):
         if i.dtype != np.bool_ and np.dtype(i.dtype).kind not in "iu":
-            raise IndexError(f"Indexer must have integer or boolean type, got indexer with type "
-                             f"{i.dtype} at position 0, indexer value {i!r}")
+            raise TypeError(f"Indexer must have integer or boolean type, got indexer with type "
+                            f"{i.dtype}")
+        if isinstance(i, np.ndarray) and i.dtype != np.bool_:
+            return i.astype(dtypes.canonicalize(i.dtype))
         return i
     if hasattr(i, "__index__"):
         return int(i.__index__())
-    raise IndexError(f"Indexing mode not yet supported. Got unsupported indexer {i!r} of type "
-                     f"{type(i)}")
+    raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), newaxis (`None`) and "
+                     f"integer or boolean arrays are valid indices. Got {i!r}")
 
 
 def _static_basic(entries):

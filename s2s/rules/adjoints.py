@@ -331,7 +331,7 @@ def getitem(z, x, idx):
     d[x] = add_at(x, idx, d[z])
 
 
-# jnp.swapaxes, jnp.flip, cleared_at, drop_entry are their own transposes: registered with
+# jnp.swapaxes, jnp.matrix_transpose, jnp.flip, cleared_at, drop_entry are their own transposes: registered with
 # ``linear(..., self_adjoint=True)`` in tangents.py
 
 # ---- the helpers generated derivatives call, so that derivatives differentiate again ---------
@@ -385,7 +385,7 @@ def power_slope_(z, x1, x2):
 
 
 @adjoint(seed_cotangent)
-def seed_cotangent_(z, out, ct):
+def seed_cotangent_(z, out, ct, holomorphic=False):
     d[ct] = d[z]
 
 

@@ -476,13 +476,14 @@ def _register_helper_rules():
         return jnp.broadcast_to(ct, (size,) + target)
 
     @rule(helpers.seed_cotangent)
-    def seed_cotangent(fn, mapped, out, ct=None):
+    def seed_cotangent(fn, mapped, out, ct=None, holomorphic=False):
         if ct is not None:  # always batched on the way out, like every rule's result
             return ct if len(mapped) > 1 and mapped[1] else broadcast_batch(
                 ct, batch_size(mapped, (out, ct)))
         if np.ndim(out) != 1:
             raise TypeError(f"Gradient only defined for scalar-output functions. Output had "
                             f"shape: {tuple(np.shape(out)[1:])}.")
+        helpers.check_output_dtype("grad", out, holomorphic)
         return jnp.ones_like(out)
 
     @rule(helpers.reduced_count)
@@ -503,9 +504,11 @@ def _register_helper_rules():
 
     @rule(helpers.add_at)
     def add_at(fn, mapped, x, index, g):
-        mx, _, mg = (list(mapped) + [False] * 3)[:3]
+        mx, mi, mg = (list(mapped) + [False] * 3)[:3]
         if helpers._is_container(x):
             return helpers.add_at(x, index, g)  # a Sparse of batched entries
+        if mi:  # indices that differ between examples: one scatter per example
+            return loop(fn, mapped, x, index, g)
         size = size_of(mapped, (x, index, g))
         shape = per_example(x, mx)
         zeros = jnp.zeros((size,) + shape, dtype=x.dtype)

@@ -444,21 +444,55 @@ def _pad_into(x, index, g):
     return lax.pad(g, lax.convert_element_type(0, x.dtype), config)
 
 
-def seed_cotangent(out, ct=None):
-    """The cotangent the backward sweep starts from: ``ct``, or 1 for ``grad`` (scalar only)."""
+def check_input_dtypes(name, leaves, holomorphic=False, allow_int=False):
+    """jax's checks of what ``name`` (grad, jacrev, jacfwd, ...) differentiates: inexact
+    inputs (integers with ``allow_int``; for jacfwd real ones), complex ones if holomorphic."""
+    for leaf in leaves:
+        dt = np.dtype(dtypes.dtype_and_weak(leaf)[0])
+        if holomorphic:
+            if dt.kind != "c":
+                raise TypeError(f"{name} with holomorphic=True requires inputs with complex "
+                                f"dtype, but got {dt.name}.")
+        elif name == "jacfwd":
+            if dt.kind != "f":
+                raise TypeError(f"jacfwd requires real-valued inputs (input dtype that is a "
+                                f"sub-dtype of np.floating), but got {dt.name}. For holomorphic "
+                                f"differentiation, pass holomorphic=True. For differentiation of "
+                                f"non-holomorphic functions involving complex inputs or integer "
+                                f"inputs, use jax.jvp directly.")
+        elif not dtypes.is_inexact(dt) and not allow_int:
+            raise TypeError(f"{name} requires real- or complex-valued inputs (input dtype that "
+                            f"is a sub-dtype of np.inexact), but got {dt.name}. If you want to "
+                            f"use Boolean- or integer-valued inputs, use vjp or set allow_int "
+                            f"to True.")
+
+
+def check_output_dtype(name, out, holomorphic=False):
+    """jax's check of the output reverse mode starts from: real, or complex if holomorphic."""
+    dt = np.dtype(dtypes.dtype_and_weak(out)[0])
+    if holomorphic:
+        if dt.kind != "c":
+            raise TypeError(f"{name} with holomorphic=True requires outputs with complex dtype, "
+                            f"but got {dt.name}.")
+    elif dt.kind != "f":
+        how = ("For holomorphic differentiation, pass holomorphic=True. For differentiation of "
+               "non-holomorphic functions involving complex outputs, use jax.vjp directly."
+               if dt.kind == "c" else
+               "For differentiation of functions with integer outputs, use jax.vjp directly.")
+        raise TypeError(f"{name} requires real-valued outputs (output dtype that is a sub-dtype "
+                        f"of np.floating), but got {dt.name}. {how}")
+
+
+def seed_cotangent(out, ct=None, holomorphic=False):
+    """The cotangent the backward sweep starts from: ``ct``, or 1 for ``grad`` (a scalar
+    output, real unless ``holomorphic``)."""
     if ct is not None:
         return ct
     shape = shape_of(out)
     if shape != ():
         raise TypeError(f"Gradient only defined for scalar-output functions. Output had "
                         f"shape: {tuple(shape)}.")
-    dt = getattr(out, "dtype", None)
-    if dt is not None and not dtypes.is_inexact(dt):
-        raise TypeError(f"grad requires real- or complex-valued outputs (output dtype that is a "
-                        f"sub-dtype of np.inexact), but got {np.dtype(dt).name}. For holomorphic "
-                        f"differentiation, pass holomorphic=True. For differentiation of "
-                        f"non-holomorphic functions involving complex outputs, use jax.vjp "
-                        f"directly.")
+    check_output_dtype("grad", out, holomorphic)
     return jnp.ones_like(out) if isinstance(out, Array) else 1.0
 
 

@@ -354,7 +354,7 @@ def power_slope_(z, x1, x2):
 
 
 @tangent(seed_cotangent)
-def seed_cotangent_(z, out, ct):
+def seed_cotangent_(z, out, ct, holomorphic=False):
     d[z] = d[ct]
 
 
@@ -411,8 +411,8 @@ def at_add_(z, x, idx, values):
 linear(jnp.real, jnp.imag, real_adjoint, imag_adjoint, jnp.cumsum, jnp.ravel, jnp.transpose,
        materialize, unreduce, unbroadcast, item, field, entry_of, gathered_at, spread_items,
        unstack_like, split_like, jnp.split, jnp.array_split, concat_items, stack_items)
-linear(jnp.conj, jnp.swapaxes, jnp.flip, cleared_at, drop_entry, jnp.triu, jnp.tril,
-       self_adjoint=True)
+linear(jnp.conj, jnp.swapaxes, jnp.matrix_transpose, jnp.flip, cleared_at, drop_entry,
+       jnp.triu, jnp.tril, self_adjoint=True)
 linear(jnp.diagonal, jnp.diag, jnp.trace, jnp.take, jnp.take_along_axis, jnp.moveaxis)
 
 

@@ -1,0 +1,93 @@
+"""Edge semantics equal jax's: which dtypes grad/jacfwd/jacrev accept (holomorphic, allow_int),
+the errors of bad input (class and message), values at the edges."""
+import numpy as np
+import pytest
+
+import s2s
+import s2s.numpy as snp
+
+jax = pytest.importorskip("jax")
+jjnp = jax.numpy
+C = 1.0 + 1.0j
+
+
+def _cases(L, N):
+    """name -> thunk, the same program for s2s (L, N = s2s, s2s.numpy) and jax."""
+    vec = N.array([C, 2.0 - 1j])
+    return {
+        "int_output": lambda: L.grad(lambda x: 3)(1.0),
+        "complex_output": lambda: L.grad(lambda x: x * 1j)(1.0),
+        "complex_input_real_output": lambda: L.grad(lambda z: N.abs(z) * 2.0)(3.0 + 4.0j),
+        "complex_input_conj": lambda: L.grad(lambda z: (z * z.conj()).real)(C),
+        "holomorphic": lambda: L.grad(lambda z: z * z, holomorphic=True)(C),
+        "holomorphic_real_input": lambda: L.grad(lambda x: x, holomorphic=True)(1.0),
+        "holomorphic_real_output": lambda: L.grad(lambda x: x.real, holomorphic=True)(C),
+        "allow_int_int_output": lambda: L.grad(lambda x: 1, allow_int=True)(1),
+        "int_input": lambda: L.grad(lambda x: x * 2.0)(1),
+        "jacfwd_complex_input": lambda: L.jacfwd(lambda x: x)(C),
+        "jacrev_complex_output": lambda: L.jacrev(lambda x: x)(C),
+        "jacfwd_holomorphic_real_input": lambda: L.jacfwd(lambda x: x, holomorphic=True)(1.0),
+        "jacrev_holomorphic_real_output": lambda: L.jacrev(lambda x: x.real, holomorphic=True)(C),
+        "jacfwd_holomorphic_real_output": lambda: L.jacfwd(lambda x: x.real, holomorphic=True)(C),
+        "jacfwd_complex_output": lambda: L.jacfwd(lambda x: x * 1j)(1.0),
+        "jacrev_int_input": lambda: L.jacrev(lambda x: x)(1),
+        "jacfwd_int_input": lambda: L.jacfwd(lambda x: x)(1),
+        "jacrev_int_output": lambda: L.jacrev(lambda x: 3)(1.0),
+        "jacfwd_holomorphic": lambda: L.jacfwd(lambda x: x * x, holomorphic=True)(vec),
+        "jacrev_holomorphic": lambda: L.jacrev(lambda x: x * x, holomorphic=True)(vec),
+        "jacrev_complex_input": lambda: L.jacrev(lambda z: N.abs(z))(N.array([3.0 + 4.0j])),
+        "vmap_holomorphic": lambda: L.vmap(L.grad(lambda z: z * z, holomorphic=True))(vec),
+        "jit_holomorphic": lambda: L.jit(L.grad(lambda z: z * z, holomorphic=True))(C),
+        "second_order_holomorphic": lambda: L.grad(L.grad(lambda z: z * z * z, holomorphic=True),
+                                                   holomorphic=True)(C),
+        "jvp_of_holomorphic_grad": lambda: L.jvp(L.grad(lambda z: z ** 3, holomorphic=True),
+                                                 (C,), (C,))[1],
+        "jit_complex_output": lambda: L.jit(L.grad(lambda x: x * 1j))(1.0),
+        "vmap_complex_output": lambda: L.vmap(L.grad(lambda x: x * 1j))(N.ones(2)),
+        "value_and_grad_int_output": lambda: L.value_and_grad(lambda x: 3)(1.0),
+        "builtin_abs": lambda: (L.grad(abs)(0.0), L.grad(abs)(-2.0), L.jvp(abs, (-1.0,), (1.0,))),
+        "vmap_builtin_abs": lambda: L.vmap(abs)(N.array([-1.0, 2.0])),
+        "zeros_negative": lambda: N.zeros((-1,)),
+        "ones_negative": lambda: N.ones((2, -1)),
+        "float_index": lambda: N.ones(3)[1.5],
+        "float_array_index": lambda: N.ones(3)[N.array([1.5])],
+        "string_index": lambda: N.ones(3)["a"],
+        "vmap_not_callable": lambda: L.vmap("abc"),
+        "static_argnames_invalid": lambda: L.jit(lambda x: x, static_argnames=("y",)),
+        "while_loop_reverse": lambda: L.grad(lambda x: L.lax.while_loop(
+            lambda c: c < 3.0, lambda c: c * 2.0, x))(1.0),
+    }
+
+
+S, J = _cases(s2s, snp), _cases(jax, jjnp)
+
+
+def _outcome(thunk):
+    try:
+        return "value", jax.tree_util.tree_map(np.asarray, thunk())
+    except Exception as e:  # noqa: BLE001
+        return "error", e
+
+
+@pytest.mark.parametrize("name", sorted(S))
+def test_same_values_and_errors_as_jax(name):
+    (kind, ours), (ref_kind, ref) = _outcome(S[name]), _outcome(J[name])
+    if ref_kind == "error":
+        assert kind == "error", f"jax raised {ref!r}; s2s returned {ours!r}"
+        assert isinstance(ours, type(ref)) or type(ref).__name__ in (
+            "MLIRError", "JaxRuntimeError"), (ours, ref)
+        if type(ref) in (TypeError, ValueError):  # jax's message, word for word
+            assert str(ref).split("\n")[0] in str(ours), (str(ours), str(ref))
+        return
+    assert kind == "value", f"s2s raised {ours!r}; jax returned {ref!r}"
+    lo, lr = jax.tree_util.tree_leaves(ours), jax.tree_util.tree_leaves(ref)
+    assert len(lo) == len(lr)
+    for a, b in zip(lo, lr):
+        assert a.dtype == b.dtype and a.shape == b.shape, (a, b)
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_random_shape_must_be_nonnegative():
+    """jax's own error here is an MLIR parse error; s2s checks before lowering."""
+    with pytest.raises(TypeError, match="nonnegative"):
+        s2s.random.normal(s2s.random.PRNGKey(0), shape=(-1,))
