@@ -165,9 +165,17 @@ def bind(prim, *args, **params):
 
 
 _eager_cache = {}
+EAGER_CACHE_SIZE = 4096  # compiled eager ops kept (the oldest goes first): memory stays bounded
 # primitives whose params are sub-programs traced afresh on every call: their executables are
 # found by program text (``backend.compile``'s cache), not kept per params object here
 _SUBPROGRAMS = frozenset({"while", "cond"})
+
+
+def bounded_put(cache, key, value, size):
+    """``cache[key] = value``, first dropping the oldest entry of a full ``cache``."""
+    if len(cache) >= size:
+        del cache[next(iter(cache))]
+    cache[key] = value
 
 
 def _eager(prim, args, params):
@@ -187,7 +195,7 @@ def _eager(prim, args, params):
                                  f"device_put first.")
         exe = _compile_one(prim, tuple(a.aval for a in args), params, device)
         if key is not None:
-            _eager_cache[key] = exe
+            bounded_put(_eager_cache, key, exe, EAGER_CACHE_SIZE)
     elif len(args) > 1 and any(a._device is not device for a in args):
         raise ValueError(f"Received incompatible devices for {prim.name}: move arrays with "
                          f"device_put first.")

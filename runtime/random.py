@@ -23,7 +23,7 @@ from runtime import lax as _rlax
 from runtime import numpy as jnp
 from runtime.config import x64_enabled
 from lowering.core import PRIMITIVES, Eqn, Jaxpr, Literal, ShapedArray, Var
-from runtime.core import Array, bind, put, scalar
+from runtime.core import Array, bind, bounded_put, put, scalar
 from runtime.control import while_loop
 from runtime.tracing import compiled
 from runtime.tree_util import register_staged_leaf
@@ -91,7 +91,8 @@ def _fused(name, body, *args, **static):
         b = _Builder(avals)
         outs = body(b, *b.invars, **static)
         outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
-        jaxpr = _fused_cache[ckey] = Jaxpr([], b.invars, b.eqns, outs)
+        jaxpr = Jaxpr([], b.invars, b.eqns, outs)
+        bounded_put(_fused_cache, ckey, jaxpr, 1024)
     return bind("random_fused", *args, jaxpr=jaxpr)
 
 

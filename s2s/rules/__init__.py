@@ -97,6 +97,15 @@ def linear(*primals, self_adjoint=False):
                 f"def {name}({head}):\n    d[{first}] = {ref}(d[{result}]{rest})\n", primal)
 
 
+def unary_slope(primal, slope):
+    """Register both rules of an elementwise function of one argument from its slope
+    ``dz/dx``, an expression in ``x`` and the result ``z``: the tangent is ``d[x]`` times it,
+    the adjoint ``d[z]`` times it."""
+    name = f"{primal.__name__}_"
+    TANGENTS[primal] = Template(f"def {name}(z, x):\n    d[z] = d[x] * ({slope})\n", primal)
+    ADJOINTS[primal] = Template(f"def {name}(z, x):\n    d[x] = d[z] * ({slope})\n", primal)
+
+
 def product_adjoints(product, lhs, rhs):
     """Register the rules of ``lhs(g, x, y)`` and ``rhs(g, x, y)``, the cotangents of ``x``
     and ``y`` for ``z = product(x, y)`` with cotangent ``g`` (what second derivatives of a

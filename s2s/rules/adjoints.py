@@ -6,7 +6,7 @@ import builtins
 
 from runtime import numpy as jnp
 from runtime import lax
-from s2s.rules import ADJOINTS, adjoint, product_adjoints, share_with_lax_twins
+from s2s.rules import ADJOINTS, adjoint, product_adjoints, share_with_lax_twins, unary_slope
 from s2s.rules.adjoint_library import *  # noqa: F401,F403
 from s2s.rules.helpers import *  # noqa: F401,F403  (the names templates use)
 
@@ -541,34 +541,13 @@ def at_add_(z, x, idx, values):
 share_with_lax_twins(ADJOINTS)
 
 
-@adjoint(lax.logistic)
-def logistic(z, x):
-    d[x] = d[z] * (z * (1.0 - z))
-
-
-@adjoint(lax.rsqrt)
-def rsqrt(z, x):
-    d[x] = d[z] * (-0.5 * z / x)
-
-
-@adjoint(lax.erf)
-def erf(z, x):
-    d[x] = d[z] * (1.1283791670955126 * jnp.exp(-(x * x)))
-
-
-@adjoint(lax.erfc)
-def erfc(z, x):
-    d[x] = d[z] * (-1.1283791670955126 * jnp.exp(-(x * x)))
-
-
-@adjoint(lax.erf_inv)
-def erf_inv(z, x):
-    d[x] = d[z] * (0.886226925452758 * jnp.exp(z * z))
-
-
-@adjoint(lax.lgamma)
-def lgamma(z, x):
-    d[x] = d[z] * lgamma_slope(x)
+# (slopes in x and the result z; lgamma's is digamma)
+unary_slope(lax.logistic, "z * (1.0 - z)")
+unary_slope(lax.rsqrt, "-0.5 * z / x")
+unary_slope(lax.erf, "1.1283791670955126 * jnp.exp(-(x * x))")
+unary_slope(lax.erfc, "-1.1283791670955126 * jnp.exp(-(x * x))")
+unary_slope(lax.erf_inv, "0.886226925452758 * jnp.exp(z * z)")
+unary_slope(lax.lgamma, "lgamma_slope(x)")
 
 
 # ---- adjoints written as source (rules/adjoint_library.py) ------------------------------------

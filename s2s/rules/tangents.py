@@ -7,7 +7,6 @@ import builtins
 
 from runtime import numpy as jnp
 from s2s.custom import stop_gradient  # noqa: F401
-from runtime import lax
 from s2s.rules import TANGENTS, linear, share_with_lax_twins, tangent
 from s2s.rules.adjoint_library import *  # noqa: F401,F403
 from s2s.rules.helpers import *  # noqa: F401,F403  (the names templates use)
@@ -430,33 +429,3 @@ def slogdet(z, a, method=None):
 # ---- lax's elementwise functions ----------------------------------------------------------
 
 share_with_lax_twins(TANGENTS)
-
-
-@tangent(lax.logistic)
-def logistic(z, x):
-    d[z] = d[x] * (z * (1.0 - z))
-
-
-@tangent(lax.rsqrt)
-def rsqrt(z, x):
-    d[z] = d[x] * (-0.5 * z / x)
-
-
-@tangent(lax.erf)
-def erf(z, x):
-    d[z] = d[x] * (1.1283791670955126 * jnp.exp(-(x * x)))
-
-
-@tangent(lax.erfc)
-def erfc(z, x):
-    d[z] = d[x] * (-1.1283791670955126 * jnp.exp(-(x * x)))
-
-
-@tangent(lax.erf_inv)
-def erf_inv(z, x):
-    d[z] = d[x] * (0.886226925452758 * jnp.exp(z * z))
-
-
-@tangent(lax.lgamma)
-def lgamma(z, x):
-    d[z] = d[x] * lgamma_slope(x)
