@@ -20,7 +20,8 @@ import gast
 
 from runtime import numpy as rnp
 from runtime import tree_util
-from s2s import cache, codegen, custom, desugar, from_ir, lift, methods, parse as parse_mod, signature
+from s2s import cache, codegen, custom, desugar, from_ir, lift, methods, naming, parse as parse_mod, \
+    signature
 from s2s.errors import TransformError, TransformValueError
 from s2s.rules import ADJOINTS
 from s2s.rules import adjoints as _registered  # noqa: F401  (fills ADJOINTS)
@@ -149,6 +150,13 @@ class Reverse:
         self.parsed = parsed
         self.where_file = parsed.filename
         node, defaults = signature.bind_call_shape(parsed, *call)
+        keep = [a.id for a in node.args.kwonlyargs]
+        reserved = self.reserved_names()
+        if set(keep) & reserved:
+            raise TransformError(f"{parsed.where}: keyword arguments named "
+                                 f"{sorted(set(keep) & reserved)} are names s2s's generated "
+                                 f"code uses; pass them positionally or rename the parameter.")
+        node, _ = naming.rename_shadowing_locals(node, reserved, keep)
         self.node = node
         positional = [a.id for a in node.args.args]
         self.params = positional + [a.id for a in node.args.kwonlyargs]
@@ -159,7 +167,7 @@ class Reverse:
         # (and the names the generated function itself may take, which a name it binds
         # inside would shadow)
         self.user_names = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)} | set(
-            self.params) | {f"{node.name}_{s}"
+            self.params) | reserved | {f"{node.name}_{s}"
                             for s in ("vjp", "grad", "value_and_grad", "jvp", "vmap")}
         self.counter = 0
         # names assigned arrays / maybe other values / copies of other names (is_array)
@@ -176,6 +184,10 @@ class Reverse:
         self.extra.update(lifted)
 
     # ---- helpers -------------------------------------------------------------------------
+    def reserved_names(self):
+        """The names the generated code calls s2s's helpers by (user locals are renamed)."""
+        return set(helpers.namespace())
+
     def fail(self, node, what, error=TransformError):
         line = getattr(node, "lineno", None) or self.parsed.lineno
         origin = ""
@@ -1127,10 +1139,13 @@ class Reverse:
         template = self.rules.get(_key(fn))
         if template is not None:
             try:
-                bound = _bind(template, args, kwargs)
+                bound = dict(_bind(template, args, kwargs).arguments)
             except TypeError as e:
                 self.fail(node, f"this call of {getattr(fn, '__name__', fn)} ({e})")
-            steps.append((name, "call", (expr, template, dict(bound.arguments))))
+            for p, v in bound.items():
+                if isinstance(v, tuple):  # ``*operands``: one tuple, whose adjoint is a tuple
+                    bound[p] = self.operand(gast.Tuple(elts=list(v), ctx=gast.Load()), steps)
+            steps.append((name, "call", (expr, template, bound)))
             return None
         if _is_user_function(fn):
             args, kwargs = self.positional_call(node, fn, args, kwargs)

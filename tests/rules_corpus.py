@@ -16,6 +16,13 @@ def make(j):
         "solve_matrix": lambda a: j.sum(j.linalg.solve(a + 3 * eye, a) ** 2),
         "slogdet": lambda a: j.linalg.slogdet(a + 3 * eye)[1],
         "split": lambda a: j.sum(j.split(a, 3, axis=1)[1] ** 2),
+        "einsum_products": lambda a: j.sum(j.einsum("ij,jk->ik", a, a.T) ** 2)
+        + j.sum(j.einsum("ij,kj", a, eye * 2.0) * a) + j.einsum("ij,ij->", a, a),
+        "einsum_diagonals_and_sums": lambda a: j.einsum("ii->", a) * a[0, 1]
+        + j.sum(j.einsum("ii->i", a) ** 3) + j.einsum("ij->", a) ** 2,
+        "einsum_ellipsis_broadcast_three": lambda a: j.sum(j.einsum("...j,...j->...", a, a) ** 2)
+        + j.sum(j.einsum("i,j->ij", a[0], a[:, 1]) ** 2) + j.sum(j.einsum("ij,ij->i", a[:1], a))
+        + j.sum(j.einsum("ij,jk,kl->il", a, eye + a, a.T) ** 2),
         # array methods and attributes: the rules of the functions they mean
         "conj_real_imag_methods": lambda a: j.sum((a * (1 + 2j)).conj().real * a)
         + j.sum((a * (2 - 1j)).conjugate().imag ** 2),

@@ -496,7 +496,7 @@ def test_cached_call_check_is_cheap():
         return jnp.sin(x) * x
     grad_function(f, (0,), mode="grad", single=True, call=(1, ()))
     pins = []
-    key = (("reverse", (0,), False, "grad", True, (1, ())), cache.fingerprint(f, pins))
+    key = (("reverse", (0,), False, "grad", True, (1, ()), False), cache.fingerprint(f, pins))
     entry = cache._entries[key]
     assert entry.valid() and entry.dict_reads  # it recorded what it read (jnp, sin)
     assert grad_function(f, (0,), mode="grad", single=True, call=(1, ())) is entry.fn
@@ -768,3 +768,45 @@ def test_vmap_grad_of_a_read_at_a_per_example_index(tmp_path):
     close(s2s.jit(s2s.vmap(s2s.grad(ms.f)))(xs), jax.vmap(jax.grad(mj.f))(xs))
     idx = np.array([1, 0])
     close(s2s.vmap(s2s.grad(ms.g))(xs, idx), jax.vmap(jax.grad(mj.g))(xs, idx))
+
+
+def test_locals_named_like_generated_helpers(tmp_path):
+    """A user variable named ``items``, ``batched``, ``zero`` or ``unbroadcast`` shadowed the
+    helper of that name inside the generated code ('list' object is not callable, or a
+    helper taken for a user value); such locals are now renamed before transforming."""
+    ms, mj = both(tmp_path, """
+        def f(x):
+            items = [x * 2.0, x]
+            batched = jnp.stack(items)
+            zero = 1.0
+            unbroadcast = batched + zero
+            return jnp.sum(unbroadcast * x)
+
+        def rows(x):
+            total = 0.0
+            for row in x:
+                total = total + row * row
+            return total
+        """)
+    xs = np.array([[0.5, 1.0, -1.5], [1.5, -2.0, 0.25]], np.float32)
+    for name in ("f", "rows"):
+        fs, fj = getattr(ms, name), getattr(mj, name)
+        close(s2s.vmap(fs)(xs), jax.vmap(fj)(xs))
+        close(s2s.grad(fs)(xs[0]), jax.grad(fj)(xs[0]))
+        close(s2s.jvp(fs, (xs[0],), (xs[1],)), jax.jvp(fj, (xs[0],), (xs[1],)))
+        close(s2s.vmap(s2s.grad(fs))(xs), jax.vmap(jax.grad(fj))(xs))
+        close(s2s.jit(s2s.vmap(s2s.grad(fs)))(xs), jax.vmap(jax.grad(fj))(xs))
+
+
+def test_vmap_of_einsum_with_unmapped_operands(tmp_path):
+    ms, mj = both(tmp_path, """
+        def f(x, w):
+            return jnp.einsum("...j,jk->...k", x, w) + jnp.einsum("ij,ij->i", x, x)[:, None]
+        """)
+    xs = np.linspace(-1, 1, 24).astype(np.float32).reshape(2, 3, 4)
+    w = np.linspace(0, 1, 8).astype(np.float32).reshape(4, 2)
+    close(s2s.vmap(ms.f, in_axes=(0, None))(xs, w), jax.vmap(mj.f, in_axes=(0, None))(xs, w))
+    loss_s = lambda x, w: s2s.numpy.sum(ms.f(x, w) ** 2)  # noqa: E731
+    loss_j = lambda x, w: jax.numpy.sum(mj.f(x, w) ** 2)  # noqa: E731
+    close(s2s.vmap(s2s.grad(loss_s, argnums=1), in_axes=(0, None))(xs, w),
+          jax.vmap(jax.grad(loss_j, argnums=1), in_axes=(0, None))(xs, w))

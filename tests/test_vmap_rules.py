@@ -113,6 +113,9 @@ TABLE = [
     L("moveaxis_tuple", jnp.moveaxis, lambda x: jnp.moveaxis(x, (0, 1), (-1, 0)), [((2, 3, 4),)]),
     L("expand_dims_tuple", jnp.expand_dims, lambda x: jnp.expand_dims(x, (0, -1)), UNARY),
     L("squeeze_tuple", jnp.squeeze, lambda x: jnp.squeeze(x, (0, 2)), [((1, 3, 1),)]),
+    L("einsum", jnp.einsum, lambda x, y: jnp.einsum("ij,kj->ik", x, y), [(S2, S2)]),
+    L("einsum_ellipsis", jnp.einsum, lambda x, y: jnp.einsum("...j,...j", x, y),
+      [(S1, S1), (S2, S2)]),
     L("concatenate3", jnp.concatenate, lambda x, y, z: jnp.concatenate((x, y, z), axis=0),
       [(S1, S1, S1), (S2, S2, (1, 3))]),
     # ---- methods (the transform sends x.sum(...) etc. to the same rules) ----------------------

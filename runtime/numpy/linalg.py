@@ -170,6 +170,15 @@ def _parse_einsum(subscripts, operands):
         conv = lambda sl: "".join("..." if s is Ellipsis else _letter(s) for s in sl)
         subscripts = ",".join(conv(s) for s in subs) + ("" if out is None else "->" + conv(out))
         operands = ops
+    arrays = [to_array(o) for o in operands]
+    labels, out = einsum_labels(subscripts, [x.ndim for x in arrays])
+    return labels, out, arrays
+
+
+def einsum_labels(subscripts, ndims):
+    """Per-operand label strings and the output's for string ``subscripts`` and operand ranks
+    ``ndims``: ``...`` expanded into fresh labels (chr >= 0x100, never a user letter), the
+    implicit output made explicit."""
     subscripts = subscripts.replace(" ", "")
     if "->" in subscripts:
         lhs, out = subscripts.split("->")
@@ -178,27 +187,26 @@ def _parse_einsum(subscripts, operands):
     else:
         lhs, out = subscripts, None
     ins = lhs.split(",")
-    if len(ins) != len(operands):
-        raise ValueError(f"einsum: {len(ins)} operand subscripts for {len(operands)} operands")
+    if len(ins) != len(ndims):
+        raise ValueError(f"einsum: {len(ins)} operand subscripts for {len(ndims)} operands")
     for s in ins + ([out] if out is not None else []):
         bad = [c for c in s.replace("...", "") if not c.isalpha()]
         if bad or s.count("...") > 1:
             raise ValueError(f"einsum: invalid subscript {s!r}")
-    arrays = [to_array(o) for o in operands]
     # expand ellipses, right-aligned (they broadcast against each other)
     n_ell = 0
     expanded = []
-    for s, x in zip(ins, arrays):
+    for s, nd in zip(ins, ndims):
         named = len(s.replace("...", ""))
         if "..." in s:
-            k = x.ndim - named
+            k = nd - named
             if k < 0:
-                raise ValueError(f"einsum: operand has {x.ndim} dims, subscripts {s!r} need more")
+                raise ValueError(f"einsum: operand has {nd} dims, subscripts {s!r} need more")
             n_ell = n_ell if n_ell >= k else k
             expanded.append((s, k))
         else:
-            if named != x.ndim:
-                raise ValueError(f"einsum: operand has {x.ndim} dims but subscripts {s!r} name "
+            if named != nd:
+                raise ValueError(f"einsum: operand has {nd} dims but subscripts {s!r} name "
                                  f"{named}")
             expanded.append((s, 0))
     ell = [chr(0x100 + i) for i in range(n_ell)]
@@ -217,7 +225,7 @@ def _parse_einsum(subscripts, operands):
                 raise ValueError(f"einsum: output subscript {c!r} does not appear in the inputs")
         if len(set(out)) != len(out):
             raise ValueError("einsum: output subscripts repeat a label")
-    return labels, out, arrays
+    return labels, out
 
 
 def _letter(s):

@@ -4,7 +4,7 @@ source library, see ``s2s.nn``), so their own derivatives and batching need no r
 import numpy as np
 
 from runtime import numpy as jnp
-from s2s.rules.helpers import at_add
+from s2s.rules.helpers import at_add, einsum_adjoint_plan, einsum_items, unbroadcast, zero
 
 S2S_SOURCE_LIBRARY = True
 # (written with ``x.shape``, ``x.ndim``, ``x.dtype`` and ``at_add``: what vmap reads per
@@ -84,3 +84,44 @@ def solve_tangent_a(da, a, b, x):
 def slogdet_tangent(da, a, out):
     """The tangent of ``jnp.linalg.slogdet(a)``: ``(0, trace(a^{-1} da))``."""
     return (jnp.zeros_like(out[0]), jnp.trace(jnp.linalg.solve(a, da), axis1=-2, axis2=-1))
+
+
+def einsum_adjoints(g, subscripts, operands):
+    """The cotangents of all operands of ``jnp.einsum(subscripts, *operands)`` from that of
+    its result: for each operand an einsum of ``g`` with the others (see
+    ``einsum_adjoint_plan``), summed back over the axes where the operand broadcast."""
+    cotangents = []
+    if g is zero:  # (a derivative's cotangent that got nothing: nothing to send on)
+        for o in operands:
+            cotangents.append(zero)
+        return cotangents
+    shapes = [o.shape for o in operands]
+    for k in range(len(operands)):
+        spec, eyes, expand, full = einsum_adjoint_plan(subscripts, shapes, k)
+        parts = [g]
+        for j in range(len(operands)):
+            if j != k:
+                parts.append(operands[j])
+        for n in eyes:
+            parts.append(jnp.eye(n, dtype=g.dtype))
+        ct = einsum_items(spec, parts)
+        if expand:
+            ct = jnp.broadcast_to(jnp.expand_dims(ct, expand), full)
+        cotangents.append(unbroadcast(ct, operands[k]))
+    return cotangents
+
+
+def einsum_tangent(subscripts, operands, tangents):
+    """The tangent of ``jnp.einsum(subscripts, *operands)``: multilinear, one einsum per
+    operand with a tangent, that operand replaced by it."""
+    total = zero
+    for k in range(len(operands)):
+        if tangents[k] is not zero:
+            parts = []
+            for j in range(len(operands)):
+                if j == k:
+                    parts.append(tangents[j])
+                else:
+                    parts.append(operands[j])
+            total = total + einsum_items(subscripts, parts)
+    return total

@@ -584,6 +584,11 @@ def solve(z, a, b):
     d[b] = solve_adjoint_b(d[z], a, b)
 
 
+@adjoint(jnp.einsum, einsum_items)
+def einsum(z, subscripts, operands):
+    d[operands] = einsum_adjoints(d[z], subscripts, operands)
+
+
 @adjoint(jnp.linalg.slogdet)
 def slogdet(z, a, method=None):
     d[a] = slogdet_adjoint(item(d[z], 1), a)

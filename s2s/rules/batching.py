@@ -12,6 +12,7 @@ from runtime.core import Array
 from runtime.tree_util import for_staging, tree_flatten, tree_map, tree_unflatten
 
 RULES = {}
+_SCALARS = (int, float, complex, bool, type(None))
 
 
 def rule(*fns):
@@ -26,6 +27,11 @@ def batched(fn, mapped, *args, **kwargs):
     """``fn(*args, **kwargs)`` for every example, as one call where a rule allows. The
     symbolic zero cotangent has no batch axis, whatever the analysis said of the name holding
     it (an entry of a container cotangent that got nothing)."""
+    if any(m and isinstance(a, _SCALARS) for a, m in zip(args, mapped)):
+        # a Python number has no batch axis, whatever the analysis said of its name (the
+        # index of a loop over a list of mapped values)
+        mapped = tuple(m and not isinstance(a, _SCALARS) for a, m in zip(args, mapped)) + \
+            tuple(mapped[len(args):])
     zeros = [m and _is_symbolic_zero(a) for a, m in zip(args, mapped)]
     if any(zeros):
         unmapped = tuple(m and not z for m, z in zip(mapped, zeros))
@@ -132,8 +138,18 @@ def per_example_len(x):
 
 
 def items(x):
-    """``for row in x`` over a mapped ``x``: the rows, each still batched."""
+    """``for row in x`` over a mapped ``x``: the rows, each still batched (the entries, when
+    ``x`` is a container or iterator of mapped values)."""
+    if not isinstance(x, Array):
+        return list(x)
     return [x[:, i] for i in range(x.shape[1])]
+
+
+@rule(list, tuple, enumerate, reversed, zip)
+def python_iteration(fn, mapped, *args):
+    """``list``, ``enumerate``, ... of mapped values: of each mapped array's rows (each still
+    batched), or of a container's entries as they are."""
+    return fn(*[items(a) if m and isinstance(a, Array) else a for a, m in zip(args, mapped)])
 
 
 def _ndim(x, m):
@@ -215,6 +231,20 @@ def transpose(fn, mapped, a, axes=None):
     nd = a.ndim - 1
     axes = tuple(reversed(range(nd))) if axes is None else tuple(int(i) % nd for i in axes)
     return jnp.transpose(a, (0,) + tuple(i + 1 for i in axes))
+
+
+@rule(jnp.einsum)
+def einsum(fn, mapped, subscripts, *operands, **kwargs):
+    """One einsum: a fresh label for the batch axis, on the mapped operands and the result."""
+    flags = list(mapped[1:]) + [False] * (len(operands) - len(mapped) + 1)
+    if not isinstance(subscripts, str):  # the interleaved form
+        return loop(fn, mapped, subscripts, *operands, **kwargs)
+    from runtime.numpy.linalg import einsum_labels
+    from s2s.rules.helpers import fresh_labels
+    ins, out = einsum_labels(subscripts, [np.ndim(o) - bool(m) for o, m in zip(operands, flags)])
+    b = fresh_labels(1, set("".join(ins)))[0]
+    spec = ",".join(b + s if m else s for s, m in zip(ins, flags)) + "->" + b + out
+    return jnp.einsum(spec, *operands, **kwargs)
 
 
 @rule(jnp.swapaxes)
@@ -376,6 +406,13 @@ def _register_helper_rules():
 
     def size_of(mapped, args):
         return batch_size(mapped, args)
+
+    @rule(helpers.einsum_items)
+    def einsum_items(fn, mapped, subscripts, operands, preferred_element_type=None):
+        # (a list of operands that is mapped holds batched entries only)
+        flags = (False,) + (bool(len(mapped) > 1 and mapped[1]),) * len(operands)
+        return einsum(jnp.einsum, flags, subscripts, *operands,
+                      preferred_element_type=preferred_element_type)
 
     @rule(helpers.drop_entry)
     def drop_entry(fn, mapped, ct, k):

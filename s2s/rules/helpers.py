@@ -768,6 +768,56 @@ def unstack_like(g, arrays, axis=0):
     return list(jnp.unstack(g, axis=axis))
 
 
+def einsum_items(subscripts, operands, preferred_element_type=None):
+    """``jnp.einsum(subscripts, *operands)`` with the operands as one sequence: the form the
+    einsum rules write (a template cannot spread ``*operands``)."""
+    return jnp.einsum(subscripts, *operands, preferred_element_type=preferred_element_type)
+
+
+def fresh_labels(count, taken=()):
+    """``count`` einsum labels that are no user letter and not in ``taken``."""
+    out = []
+    code = 0x4E00  # (letters for str.isalpha, far from the ones subscripts are written with)
+    while len(out) < count:
+        if chr(code) not in taken:
+            out.append(chr(code))
+        code += 1
+    return out
+
+
+def einsum_adjoint_plan(subscripts, shapes, k):
+    """How ``einsum_adjoints`` computes the cotangent of operand ``k`` of
+    ``einsum(subscripts, *operands)`` (operand shapes ``shapes``): as one einsum, with
+    subscripts ``spec``, of the output's cotangent, the other operands and identity matrices of
+    sizes ``eyes`` (a label repeated in operand k is a diagonal: the identity puts the
+    cotangent on it); then ``expand`` axes inserted and a broadcast to ``full`` for the labels
+    only operand k has (summed in the forward pass: every element gets the cotangent)."""
+    from runtime.numpy.linalg import einsum_labels
+    ins, out = einsum_labels(subscripts, [len(s) for s in shapes])
+    sizes = {}
+    for labels, shape in zip(ins, shapes):
+        for c, n in zip(labels, shape):
+            if n != 1 or c not in sizes:  # (a size-1 axis broadcasts)
+                sizes[c] = n
+    mine = ins[k]
+    others = [s for j, s in enumerate(ins) if j != k]
+    fresh = iter(fresh_labels(len(mine), set("".join(ins))))
+    eyes, eye_labels, full = [], [], []
+    for p, c in enumerate(mine):
+        if c in mine[:p]:
+            f = next(fresh)
+            eyes.append(sizes[c])
+            eye_labels.append(c + f)
+            full.append(f)
+        else:
+            full.append(c)
+    available = set(out).union(*others, *eye_labels)
+    spec = ",".join([out] + others + eye_labels) + "->" + "".join(
+        c for c in full if c in available)
+    expand = tuple(p for p, c in enumerate(full) if c not in available)
+    return spec, tuple(eyes), expand, tuple(sizes[mine[p]] for p in range(len(mine)))
+
+
 def stack_items(ct, arrays, axis=0):
     """The cotangent of ``g`` from those of ``unstack_like(g, arrays, axis)``."""
     return jnp.stack([materialize(item(ct, i), a) for i, a in enumerate(arrays)], axis)

@@ -421,6 +421,11 @@ def solve(z, a, b):
     d[z] = jnp.linalg.solve(a, d[b])
 
 
+@tangent(jnp.einsum, einsum_items)
+def einsum(z, subscripts, operands):
+    d[z] = einsum_tangent(subscripts, operands, d[operands])
+
+
 @tangent(jnp.linalg.slogdet)
 def slogdet(z, a, method=None):
     d[z] = slogdet_tangent(d[a], a, z)
