@@ -810,3 +810,17 @@ def test_vmap_of_einsum_with_unmapped_operands(tmp_path):
     loss_j = lambda x, w: jax.numpy.sum(mj.f(x, w) ** 2)  # noqa: E731
     close(s2s.vmap(s2s.grad(loss_s, argnums=1), in_axes=(0, None))(xs, w),
           jax.vmap(jax.grad(loss_j, argnums=1), in_axes=(0, None))(xs, w))
+
+
+def test_vmap_grad_of_a_read_whose_cotangent_is_a_per_example_scalar(tmp_path):
+    """Fuzzer (seed 500045): in a loop, the adjoint of ``jnp.stack([y])[0]`` gets a per-example
+    scalar (a zero reset in the backward loop) to add into a row: the batched scatter-add
+    broadcast it against the batch axis (a shape error)."""
+    ms, mj = both(tmp_path, """
+        def f(x):
+            for i in range(2):
+                v = jnp.stack([x * 2.0])[0]
+            return jnp.sum(v[0] * x)
+        """)
+    xs = np.array([[1.05, 1.07, 0.95], [0.68, 1.37, 0.61]], np.float32)
+    close(s2s.vmap(s2s.grad(ms.f))(xs), jax.vmap(jax.grad(mj.f))(xs))

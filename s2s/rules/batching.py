@@ -551,6 +551,11 @@ def _register_helper_rules():
         zeros = jnp.zeros((size,) + shape, dtype=x.dtype)
         index = (slice(None),) + (index if isinstance(index, tuple) else (index,))
         g = g if mg else broadcast_batch(g, size)
+        if np.ndim(g) < zeros.ndim:  # g broadcasts into the region it is added to, its
+            # per-example axes lined up from the right, the batch axis staying in front
+            rank = np.ndim(zeros[index])
+            if np.ndim(g) < rank:
+                g = jnp.reshape(g, g.shape[:1] + (1,) * (rank - np.ndim(g)) + g.shape[1:])
         padded = helpers._pad_into(zeros, index, g)
         return padded if padded is not None else zeros.at[index].add(g)
 
