@@ -23,6 +23,8 @@ def make(j):
         "einsum_ellipsis_broadcast_three": lambda a: j.sum(j.einsum("...j,...j->...", a, a) ** 2)
         + j.sum(j.einsum("i,j->ij", a[0], a[:, 1]) ** 2) + j.sum(j.einsum("ij,ij->i", a[:1], a))
         + j.sum(j.einsum("ij,jk,kl->il", a, eye + a, a.T) ** 2),
+        "cumprod": lambda a: j.sum(j.cumprod(a, axis=1) ** 2) + j.sum(j.cumprod(a) * 0.5)
+        + j.sum(a.cumprod(axis=0) * a) + j.sum(j.cumprod(a * (a > 0.3), axis=1)),
         # array methods and attributes: the rules of the functions they mean
         "conj_real_imag_methods": lambda a: j.sum((a * (1 + 2j)).conj().real * a)
         + j.sum((a * (2 - 1j)).conjugate().imag ** 2),

@@ -4,6 +4,7 @@ source library, see ``s2s.nn``), so their own derivatives and batching need no r
 import numpy as np
 
 from runtime import numpy as jnp
+from runtime.control import scan
 from s2s.rules.helpers import at_add, einsum_adjoint_plan, einsum_items, unbroadcast, zero
 
 S2S_SOURCE_LIBRARY = True
@@ -125,3 +126,51 @@ def einsum_tangent(subscripts, operands, tangents):
                     parts.append(operands[j])
             total = total + einsum_items(subscripts, parts)
     return total
+
+
+def _along_front(x, axis):
+    """``x`` with ``axis`` first (flattened first when ``axis`` is None)."""
+    if axis is None:
+        return jnp.ravel(x)
+    return jnp.moveaxis(x, axis, 0)
+
+
+def cumprod_tangent(t, a, axis=None):
+    """The tangent of ``jnp.cumprod(a, axis)``: by the product rule on z_i = z_{i-1} a_i, the
+    running recurrence dz_i = dz_{i-1} a_i + z_{i-1} da_i (no division: exact at zeros)."""
+    x, dx = _along_front(a, axis), _along_front(t, axis)
+
+    def step(carry, xs):
+        z, dz = carry
+        ai, dai = xs
+        dz = dz * ai + z * dai
+        return (z * ai, dz), dz
+    init = (jnp.ones(x.shape[1:], x.dtype), jnp.zeros(x.shape[1:], dx.dtype))
+    out = scan(step, init, (x, dx))[1]
+    if axis is None:
+        return out
+    return jnp.moveaxis(out, 0, axis)
+
+
+def cumprod_adjoint(g, a, axis=None):
+    """The cotangent of ``a`` from that of ``jnp.cumprod(a, axis)``: entry k gets
+    E_k S_k, with E_k the product of the entries before it and S_k = g_k + a_{k+1} S_{k+1} a
+    running recurrence from the end (no division: exact at zeros)."""
+    if g is zero:
+        return zero
+    x, gs = _along_front(a, axis), _along_front(g, axis)
+    if x.shape[0] == 0:
+        return jnp.zeros(a.shape, a.dtype)
+    ones = jnp.ones((1,) + x.shape[1:], x.dtype)
+    before = jnp.cumprod(jnp.concatenate([ones, x[:-1]], 0), 0)
+    after = jnp.concatenate([x[1:], ones], 0)
+
+    def step(s, xs):
+        gk, nxt = xs
+        s = gk + nxt * s
+        return s, s
+    sums = scan(step, jnp.zeros(x.shape[1:], gs.dtype), (gs, after), reverse=True)[1]
+    out = before * sums
+    if axis is None:
+        return jnp.reshape(out, a.shape)
+    return jnp.moveaxis(out, 0, axis)

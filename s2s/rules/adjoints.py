@@ -584,6 +584,11 @@ def solve(z, a, b):
     d[b] = solve_adjoint_b(d[z], a, b)
 
 
+@adjoint(jnp.cumprod)
+def cumprod(z, a, axis=None, dtype=None):
+    d[a] = cumprod_adjoint(d[z], a, axis)
+
+
 @adjoint(jnp.einsum, einsum_items)
 def einsum(z, subscripts, operands):
     d[operands] = einsum_adjoints(d[z], subscripts, operands)

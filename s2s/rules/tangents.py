@@ -421,6 +421,11 @@ def solve(z, a, b):
     d[z] = jnp.linalg.solve(a, d[b])
 
 
+@tangent(jnp.cumprod)
+def cumprod(z, a, axis=None, dtype=None):
+    d[z] = cumprod_tangent(d[a], a, axis)
+
+
 @tangent(jnp.einsum, einsum_items)
 def einsum(z, subscripts, operands):
     d[z] = einsum_tangent(subscripts, operands, d[operands])
