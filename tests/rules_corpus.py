@@ -25,6 +25,13 @@ def make(j):
         + j.sum(j.einsum("ij,jk,kl->il", a, eye + a, a.T) ** 2),
         "cumprod": lambda a: j.sum(j.cumprod(a, axis=1) ** 2) + j.sum(j.cumprod(a) * 0.5)
         + j.sum(a.cumprod(axis=0) * a) + j.sum(j.cumprod(a * (a > 0.3), axis=1)),
+        "roll_tile_repeat": lambda a: j.sum(j.roll(a, (1, -1), (0, 1)) * a) + j.sum(j.roll(a, 2) ** 2)
+        + j.sum(j.tile(a, (2, 1, 2)) ** 2) + j.sum(j.repeat(a, 2, axis=0) * 3)
+        + j.sum(j.repeat(a, j.array([1, 0, 2]), axis=1) ** 2) + j.sum(j.repeat(a, 2) ** 3),
+        "pad_modes": lambda a: j.sum(j.pad(a, ((1, 0), (0, 2))) ** 2)
+        + j.sum(j.pad(a, 1, mode="edge") ** 2) + j.sum(j.pad(a, ((0, 2), (1, 1)), "reflect") * 3),
+        "nan_reductions": lambda a: j.nansum(j.where(a > 0.7, j.nan, a) ** 2)
+        + j.sum(j.nanmean(j.where(a < 0.0, j.nan, a), axis=0) ** 2),
         # array methods and attributes: the rules of the functions they mean
         "conj_real_imag_methods": lambda a: j.sum((a * (1 + 2j)).conj().real * a)
         + j.sum((a * (2 - 1j)).conjugate().imag ** 2),

@@ -87,7 +87,9 @@ def linear(*primals, self_adjoint=False):
         result = "z" if "z" not in {p.name for p in params} else "result"
         head = ", ".join([result] + [p.name if p.default is p.empty else f"{p.name}={p.default!r}"
                                      for p in params])
-        first, rest = params[0].name, "".join(f", {p.name}" for p in params[1:])
+        first, rest = params[0].name, "".join(
+            f", {p.name}={p.name}" if p.kind == p.KEYWORD_ONLY else f", {p.name}"
+            for p in params[1:])
         name = f"{primal.__name__.strip('_')}_linear"
         ref = _reference(primal)
         TANGENTS[primal] = Template(

@@ -5,7 +5,8 @@ import numpy as np
 
 from runtime import numpy as jnp
 from runtime.control import scan
-from s2s.rules.helpers import at_add, einsum_adjoint_plan, einsum_items, unbroadcast, zero
+from s2s.rules.helpers import at_add, einsum_adjoint_plan, einsum_items, unbroadcast, unreduce, \
+    zero
 
 S2S_SOURCE_LIBRARY = True
 # (written with ``x.shape``, ``x.ndim``, ``x.dtype`` and ``at_add``: what vmap reads per
@@ -174,3 +175,62 @@ def cumprod_adjoint(g, a, axis=None):
     if axis is None:
         return jnp.reshape(out, a.shape)
     return jnp.moveaxis(out, 0, axis)
+
+
+def roll_adjoint(g, a, shift, axis=None):
+    """``roll``'s transpose: the roll back."""
+    return jnp.roll(g, -np.asarray(shift), axis)
+
+
+def tile_adjoint(g, A, reps):
+    """The cotangent of ``A`` from that of ``jnp.tile(A, reps)``: the sum over the tiles."""
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    nd = max(len(reps), A.ndim)
+    reps = (1,) * (nd - len(reps)) + reps
+    shape = (1,) * (nd - A.ndim) + A.shape
+    pairs = []
+    for r, n in zip(reps, shape):
+        pairs.extend([r, n])
+    summed = jnp.sum(jnp.reshape(g, pairs), axis=tuple(range(0, 2 * nd, 2)))
+    return jnp.reshape(summed, A.shape)
+
+
+def repeat_adjoint(g, a, repeats, axis=None):
+    """The cotangent of ``a`` from that of ``jnp.repeat(a, repeats, axis)``: each entry gets
+    the sum over its copies."""
+    shape = a.shape
+    if axis is None:
+        shape = (a.size,)
+        axis = 0
+    axis = axis % len(shape)
+    if np.ndim(repeats) == 0:
+        split = shape[:axis] + (shape[axis], int(repeats)) + shape[axis + 1:]
+        return jnp.reshape(jnp.sum(jnp.reshape(g, split), axis=axis + 1), a.shape)
+    where = (slice(None),) * axis + (np.repeat(np.arange(shape[axis]), repeats),)
+    return jnp.reshape(at_add(jnp.zeros(shape, g.dtype), where, g), a.shape)
+
+
+def pad_adjoint(g, array, pad_width, mode="constant"):
+    """The cotangent of ``array`` from that of ``jnp.pad(array, pad_width, mode)``: constant
+    padding crops it back; the other modes (copies of entries) add each copy's cotangent to
+    the entry it copies."""
+    shape = array.shape
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (len(shape), 2))
+    if mode == "constant":
+        kept = []
+        for k in range(len(shape)):
+            kept.append(slice(int(widths[k][0]), int(widths[k][0]) + shape[k]))
+        return g[tuple(kept)]
+    size = array.size
+    source = np.pad(np.arange(size).reshape(shape), widths, mode)
+    flat = at_add(jnp.zeros((size,), g.dtype), source.ravel(), jnp.ravel(g))
+    return jnp.reshape(flat, shape)
+
+
+def nan_reduction_adjoint(g, a, axis=None, keepdims=False, mean=False):
+    """The cotangent of ``a`` from that of ``jnp.nansum`` (``mean``: ``jnp.nanmean``) over
+    ``axis``: NaN entries took no part and get none."""
+    missing = jnp.isnan(a)
+    if mean:
+        g = g / jnp.sum(~missing, axis=axis, keepdims=keepdims)
+    return jnp.where(missing, 0.0, unreduce(g, a, axis, keepdims))

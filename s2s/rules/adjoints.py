@@ -584,6 +584,36 @@ def solve(z, a, b):
     d[b] = solve_adjoint_b(d[z], a, b)
 
 
+@adjoint(jnp.roll)
+def roll(z, a, shift, axis=None):
+    d[a] = roll_adjoint(d[z], a, shift, axis)
+
+
+@adjoint(jnp.tile)
+def tile(z, A, reps):
+    d[A] = tile_adjoint(d[z], A, reps)
+
+
+@adjoint(jnp.repeat)
+def repeat(z, a, repeats, axis=None):
+    d[a] = repeat_adjoint(d[z], a, repeats, axis)
+
+
+@adjoint(jnp.pad)
+def pad(z, array, pad_width, mode="constant"):
+    d[array] = pad_adjoint(d[z], array, pad_width, mode)
+
+
+@adjoint(jnp.nansum)
+def nansum(z, a, axis=None, keepdims=False):
+    d[a] = nan_reduction_adjoint(d[z], a, axis, keepdims)
+
+
+@adjoint(jnp.nanmean)
+def nanmean(z, a, axis=None, keepdims=False):
+    d[a] = nan_reduction_adjoint(d[z], a, axis, keepdims, True)
+
+
 @adjoint(jnp.cumprod)
 def cumprod(z, a, axis=None, dtype=None):
     d[a] = cumprod_adjoint(d[z], a, axis)

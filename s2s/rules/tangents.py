@@ -412,7 +412,23 @@ linear(jnp.real, jnp.imag, real_adjoint, imag_adjoint, jnp.cumsum, jnp.ravel, jn
        unstack_like, split_like, jnp.split, jnp.array_split, concat_items, stack_items)
 linear(jnp.conj, jnp.swapaxes, jnp.matrix_transpose, jnp.flip, cleared_at, drop_entry,
        jnp.triu, jnp.tril, self_adjoint=True)
-linear(jnp.diagonal, jnp.diag, jnp.trace, jnp.take, jnp.take_along_axis, jnp.moveaxis)
+linear(jnp.diagonal, jnp.diag, jnp.trace, jnp.take, jnp.take_along_axis, jnp.moveaxis, jnp.roll,
+       jnp.tile, jnp.repeat)
+
+
+@tangent(jnp.pad)
+def pad(z, array, pad_width, mode="constant"):
+    d[z] = jnp.pad(d[array], pad_width, mode)  # (constant padding: with zeros)
+
+
+@tangent(jnp.nansum)
+def nansum(z, a, axis=None, keepdims=False):
+    d[z] = jnp.nansum(jnp.where(jnp.isnan(a), jnp.nan, d[a]), axis, keepdims=keepdims)
+
+
+@tangent(jnp.nanmean)
+def nanmean(z, a, axis=None, keepdims=False):
+    d[z] = jnp.nanmean(jnp.where(jnp.isnan(a), jnp.nan, d[a]), axis, keepdims=keepdims)
 
 
 @tangent(jnp.linalg.solve)
