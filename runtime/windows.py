@@ -96,6 +96,26 @@ def _operand(x):
     return x if isinstance(x, Array) else jnp.asarray(x)
 
 
+def conv_params(lhs_shape, rhs_shape, window_strides, padding, lhs_dilation=None,
+                rhs_dilation=None, dimension_numbers=None):
+    """``(window_strides, padding pairs, lhs_dilation, rhs_dilation, dimension numbers)`` of a
+    convolution of arrays of these shapes, as plain tuples (what the primitive takes)."""
+    dn = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)
+    n = max(len(lhs_shape) - 2, 0)
+    window_strides = _ints(window_strides, n)
+    lhs_dilation, rhs_dilation = _ints(lhs_dilation, n), _ints(rhs_dilation, n)
+    if isinstance(padding, str):
+        if any(d != 1 for d in lhs_dilation):
+            raise ValueError("String padding is not implemented for transposed convolution "
+                             "using this op. Please either exactly specify the required "
+                             "padding or use conv_transpose.")
+        kernel = [dilate_dim(rhs_shape[p], r) for p, r in zip(dn.rhs_spec[2:], rhs_dilation)]
+        padding = padtype_to_pads([lhs_shape[p] for p in dn.lhs_spec[2:]], kernel,
+                                  window_strides, padding)
+    dn = ConvDimensionNumbers(*(tuple(int(p) for p in spec) for spec in dn))
+    return window_strides, _pairs(padding), lhs_dilation, rhs_dilation, dn
+
+
 def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
                          rhs_dilation=None, dimension_numbers=None, feature_group_count=1,
                          batch_group_count=1, precision=None, preferred_element_type=None):
@@ -103,24 +123,14 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
     transposed convolution, ``rhs_dilation`` an atrous one; ``precision`` changes nothing on
     CPU."""
     lhs, rhs = _operand(lhs), _operand(rhs)
-    dn = conv_dimension_numbers(lhs.shape, rhs.shape, dimension_numbers)
-    n = max(lhs.ndim - 2, 0)
-    window_strides = _ints(window_strides, n)
-    lhs_dilation = _ints(lhs_dilation, n)
-    rhs_dilation = _ints(rhs_dilation, n)
-    if isinstance(padding, str):
-        if any(d != 1 for d in lhs_dilation):
-            raise ValueError("String padding is not implemented for transposed convolution "
-                             "using this op. Please either exactly specify the required "
-                             "padding or use conv_transpose.")
-        kernel = [dilate_dim(rhs.shape[p], r) for p, r in zip(dn.rhs_spec[2:], rhs_dilation)]
-        padding = padtype_to_pads([lhs.shape[p] for p in dn.lhs_spec[2:]], kernel,
-                                  window_strides, padding)
+    window_strides, padding, lhs_dilation, rhs_dilation, dn = conv_params(
+        lhs.shape, rhs.shape, window_strides, padding, lhs_dilation, rhs_dilation,
+        dimension_numbers)
     pet = None if preferred_element_type is None else dtypes.canonicalize(
         preferred_element_type)
     return bind("conv_general_dilated", lhs, rhs, window_strides=window_strides,
-                padding=_pairs(padding), lhs_dilation=lhs_dilation, rhs_dilation=rhs_dilation,
-                dimension_numbers=tuple(tuple(int(p) for p in s) for s in dn),
+                padding=padding, lhs_dilation=lhs_dilation, rhs_dilation=rhs_dilation,
+                dimension_numbers=dn,
                 feature_group_count=feature_group_count, batch_group_count=batch_group_count,
                 preferred_element_type=pet)
 
@@ -186,7 +196,7 @@ def conv_transpose(lhs, rhs, strides, padding, rhs_dilation=None, dimension_numb
                                 precision=precision, preferred_element_type=preferred_element_type)
 
 
-def _monoid(computation):
+def window_monoid(computation):
     """The reduction a ``computation`` names: lax's or s2s.numpy's add, max, min."""
     from runtime import lax
     from runtime import numpy as jnp
@@ -200,13 +210,28 @@ def _monoid(computation):
                               f"{getattr(computation, '__qualname__', computation)!r}.")
 
 
+def window_params(shape, window_dimensions, window_strides, padding, base_dilation=None,
+                  window_dilation=None):
+    """``(window_dimensions, window_strides, padding pairs, base_dilation, window_dilation)``
+    of a ``reduce_window`` over an array of ``shape``, as plain tuples; string padding is
+    worked out on the dilated operand and window."""
+    n = len(shape)
+    window_dimensions, window_strides = _ints(window_dimensions, n), _ints(window_strides, n)
+    base_dilation, window_dilation = _ints(base_dilation, n), _ints(window_dilation, n)
+    if isinstance(padding, str):
+        padding = padtype_to_pads(
+            [dilate_dim(d, b) for d, b in zip(shape, base_dilation)],
+            [dilate_dim(w, d) for w, d in zip(window_dimensions, window_dilation)],
+            window_strides, padding)
+    return window_dimensions, window_strides, _pairs(padding), base_dilation, window_dilation
+
+
 def reduce_window(operand, init_value, computation, window_dimensions, window_strides, padding,
                   base_dilation=None, window_dilation=None):
     """Reduce every window of ``operand`` (``computation``: add, max or min, starting from
     ``init_value``, which also fills the padding)."""
-    name = _monoid(computation)
+    name = window_monoid(computation)
     operand = _operand(operand)
-    n = operand.ndim
     if not isinstance(init_value, Array):
         init_value = np.asarray(init_value)
         if init_value.ndim:
@@ -214,16 +239,10 @@ def reduce_window(operand, init_value, computation, window_dimensions, window_st
                             f"{init_value.shape}.")
         from runtime import lax
         init_value = lax.convert_element_type(init_value, operand.dtype)
-    window_dimensions = tuple(int(w) for w in window_dimensions)
-    window_strides = tuple(int(s) for s in window_strides)
-    base_dilation = _ints(base_dilation, n)
-    window_dilation = _ints(window_dilation, n)
-    if isinstance(padding, str):
-        padding = padtype_to_pads(
-            [dilate_dim(d, b) for d, b in zip(operand.shape, base_dilation)],
-            [dilate_dim(w, d) for w, d in zip(window_dimensions, window_dilation)],
-            window_strides, padding)
+    window_dimensions, window_strides, padding, base_dilation, window_dilation = window_params(
+        operand.shape, window_dimensions, window_strides, padding, base_dilation,
+        window_dilation)
     return bind("reduce_window", operand, init_value, computation=name,
                 window_dimensions=window_dimensions, window_strides=window_strides,
-                padding=_pairs(padding), base_dilation=base_dilation,
+                padding=padding, base_dilation=base_dilation,
                 window_dilation=window_dilation)

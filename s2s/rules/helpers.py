@@ -953,10 +953,11 @@ def namespace():
            if callable(value) and getattr(value, "__module__", None) == __name__
            and not name.startswith("_") and not isinstance(value, type)
            and name not in ("namespace", "same_binding")}
-    from s2s.rules import adjoint_library
-    library = {name: value for name, value in vars(adjoint_library).items()
-               if callable(value) and getattr(value, "__module__", None) ==
-               adjoint_library.__name__}
+    from s2s.rules import adjoint_library, window_library
+    library = {name: value for module in (adjoint_library, window_library)
+               for name, value in vars(module).items()
+               if callable(value) and getattr(value, "__module__", None) == module.__name__
+               and not name.startswith("_")}
     return {**control.namespace(), **own, **library, "jnp": jnp, "zero": zero}
 
 
