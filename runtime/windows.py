@@ -135,20 +135,6 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
                 preferred_element_type=pet)
 
 
-def conv(lhs, rhs, window_strides, padding, precision=None, preferred_element_type=None):
-    """``conv_general_dilated`` in the NCHW/OIHW layout without dilation."""
-    return conv_general_dilated(lhs, rhs, window_strides, padding, precision=precision,
-                                preferred_element_type=preferred_element_type)
-
-
-def conv_with_general_padding(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
-                              precision=None, preferred_element_type=None):
-    """``conv_general_dilated`` in the NCHW/OIHW layout."""
-    return conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
-                                precision=precision,
-                                preferred_element_type=preferred_element_type)
-
-
 _TRANSPOSE_LAYOUTS = {2: ("NC", "IO", "NC"), 3: ("NHC", "HIO", "NHC"),
                       4: ("NHWC", "HWIO", "NHWC"), 5: ("NHWDC", "HWDIO", "NHWDC")}
 
@@ -167,33 +153,23 @@ def _transpose_pads(k, s, padding):
     return lo, total - lo
 
 
-def conv_transpose(lhs, rhs, strides, padding, rhs_dilation=None, dimension_numbers=None,
-                   transpose_kernel=False, precision=None, preferred_element_type=None):
-    """A transposed ("deconvolution") convolution: the input dilated by ``strides``; with
-    ``transpose_kernel`` the kernel is flipped and its feature axes swapped, which makes this
-    the gradient of ``conv_general_dilated``. Default layouts are NHWC / HWIO."""
-    lhs, rhs = _operand(lhs), _operand(rhs)
-    if lhs.ndim != rhs.ndim or lhs.ndim < 2:
+def conv_transpose_params(lhs_shape, rhs_shape, strides, padding, rhs_dilation=None,
+                          dimension_numbers=None):
+    """``(dimension numbers, padding pairs, rhs_dilation)`` of ``lax.conv_transpose``: the
+    default layouts are NHWC / HWIO, and a padding name pads the stride-dilated input."""
+    if len(lhs_shape) != len(rhs_shape) or len(lhs_shape) < 2:
         raise TypeError(f"conv_transpose requires lhs and rhs of equal ndim of at least 2, got "
-                        f"{lhs.ndim} and {rhs.ndim}.")
+                        f"{len(lhs_shape)} and {len(rhs_shape)}.")
     if dimension_numbers is None:
-        if lhs.ndim not in _TRANSPOSE_LAYOUTS:
+        if len(lhs_shape) not in _TRANSPOSE_LAYOUTS:
             raise ValueError("No 4+ dimensional dimension_number defaults.")
-        dimension_numbers = _TRANSPOSE_LAYOUTS[lhs.ndim]
-    dn = conv_dimension_numbers(lhs.shape, rhs.shape, dimension_numbers)
-    n = lhs.ndim - 2
-    rhs_dilation = _ints(rhs_dilation, n)
+        dimension_numbers = _TRANSPOSE_LAYOUTS[len(lhs_shape)]
+    dn = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)
+    rhs_dilation = _ints(rhs_dilation, len(lhs_shape) - 2)
     if isinstance(padding, str):
-        kernel = [dilate_dim(rhs.shape[p], r) for p, r in zip(dn.rhs_spec[2:], rhs_dilation)]
+        kernel = [dilate_dim(rhs_shape[p], r) for p, r in zip(dn.rhs_spec[2:], rhs_dilation)]
         padding = [_transpose_pads(k, s, padding) for k, s in zip(kernel, strides)]
-    if transpose_kernel:
-        from runtime import lax
-        rhs = lax.rev(rhs, dn.rhs_spec[2:])
-        perm = list(range(rhs.ndim))
-        perm[dn.rhs_spec[0]], perm[dn.rhs_spec[1]] = dn.rhs_spec[1], dn.rhs_spec[0]
-        rhs = lax.transpose(rhs, perm)
-    return conv_general_dilated(lhs, rhs, (1,) * n, padding, strides, rhs_dilation, dn,
-                                precision=precision, preferred_element_type=preferred_element_type)
+    return dn, padding, rhs_dilation
 
 
 def window_monoid(computation):
