@@ -52,12 +52,12 @@ def _check_groups(lhs_shape, rhs_shape, specs, fgc, bgc):
         raise ValueError(f"{pre} lhs feature dimension size divided by feature_group_count must "
                          f"equal the rhs input feature dimension size, but {c} // {fgc} != {i}.")
     for what, v in (("feature_group_count", fgc), ("batch_group_count", bgc)):
+        if what == "batch_group_count" and n % bgc:
+            raise ValueError(f"{pre} batch_group_count must divide lhs batch dimension size, "
+                             f"but {bgc} does not divide {n}.")
         if o % v:
             raise ValueError(f"{pre} rhs output feature dimension size must be a multiple of "
                              f"{what}, but {o} is not a multiple of {v}.")
-    if n % bgc:
-        raise ValueError(f"{pre} batch_group_count must divide lhs batch dimension size, but "
-                         f"{bgc} does not divide {n}.")
 
 
 def _conv_rule(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,

@@ -485,8 +485,12 @@ def check_output_dtype(name, out, holomorphic=False):
 
 def seed_cotangent(out, ct=None, holomorphic=False):
     """The cotangent the backward sweep starts from: ``ct``, or 1 for ``grad`` (a scalar
-    output, real unless ``holomorphic``)."""
+    output, real unless ``holomorphic``). A zero arriving for an array output (the
+    cotangent of an input nothing reached, read back by a second derivative) takes its shape:
+    the adjoints of shape operations (reshape) need one."""
     if ct is not None:
+        if isinstance(out, Array) and out.shape and (ct is zero or np.ndim(ct) == 0):
+            return materialize(ct, out)
         return ct
     shape = shape_of(out)
     if shape != ():
