@@ -145,11 +145,9 @@ def _transpose_pads(k, s, padding):
     if padding == "SAME":
         total = k + s - 2
         lo = k - 1 if s > k - 1 else -(-total // 2)
-    elif padding == "VALID":
+    else:
         total = k + s - 2 + max(k - s, 0)
         lo = k - 1
-    else:
-        raise ValueError("Padding mode must be `SAME` or `VALID`.")
     return lo, total - lo
 
 
@@ -166,7 +164,7 @@ def conv_transpose_params(lhs_shape, rhs_shape, strides, padding, rhs_dilation=N
         dimension_numbers = _TRANSPOSE_LAYOUTS[len(lhs_shape)]
     dn = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)
     rhs_dilation = _ints(rhs_dilation, len(lhs_shape) - 2)
-    if isinstance(padding, str):
+    if padding in ("SAME", "VALID"):  # (other strings: conv_general_dilated's error)
         kernel = [dilate_dim(rhs_shape[p], r) for p, r in zip(dn.rhs_spec[2:], rhs_dilation)]
         padding = [_transpose_pads(k, s, padding) for k, s in zip(kernel, strides)]
     return dn, padding, rhs_dilation
@@ -211,8 +209,8 @@ def reduce_window(operand, init_value, computation, window_dimensions, window_st
     if not isinstance(init_value, Array):
         init_value = np.asarray(init_value)
         if init_value.ndim:
-            raise TypeError(f"reduce_window init_value must be a scalar, got shape "
-                            f"{init_value.shape}.")
+            raise TypeError(f"reduce_window expected init_values to be scalars but init_values "
+                            f"have shapes [{init_value.shape}].")
         from runtime import lax
         init_value = lax.convert_element_type(init_value, operand.dtype)
     window_dimensions, window_strides, padding, base_dilation, window_dilation = window_params(

@@ -24,13 +24,16 @@ def window_out_dim(d, window, stride, lo, hi, base_dilation=1, window_dilation=1
     return max(0, span // stride + 1) if span >= 0 else 0
 
 
-def _check_positive(name, what, values, n):
+def _check_length(name, what, values, n):
     if len(values) != n:
         raise ValueError(f"{name} window and {what} must have the same number of dimensions, "
                          f"but got {n} and {len(values)}")
+
+
+def _check_positive(name, what, values, error=TypeError):
     if any(v <= 0 for v in values):
-        raise TypeError(f"{name} {what} must have every element be strictly positive, "
-                        f"got {tuple(values)}.")
+        raise error(f"{name} {what} must have every element be strictly positive, "
+                    f"got {tuple(values)}.")
 
 
 def _check_groups(lhs_shape, rhs_shape, specs, fgc, bgc):
@@ -71,7 +74,11 @@ def _conv_rule(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
     n = lhs.ndim - 2
     for what, v in (("window_strides", window_strides), ("lhs_dilation", lhs_dilation),
                     ("rhs_dilation", rhs_dilation)):
-        _check_positive(name, what, v, n)
+        _check_length(name, what, v, n)
+    _check_positive(name, "window_strides", window_strides, ValueError)
+    if any(d <= 0 for d in lhs_dilation + rhs_dilation):
+        bad = lhs_dilation if any(d <= 0 for d in lhs_dilation) else rhs_dilation
+        raise TypeError(f"All dilations must be positive, got {tuple(bad)}.")
     if len(padding) != n:
         raise TypeError(f"Wrong number of explicit pads for convolution: expected {n}, got "
                         f"{len(padding)}.")
@@ -126,7 +133,8 @@ def _reduce_window_rule(operand, init, *, computation, window_dimensions, window
     name = "reduce_window"
     n = operand.ndim
     if init.ndim:
-        raise TypeError(f"{name} init_value must be a scalar, got shape {init.shape}.")
+        raise TypeError(f"{name} expected init_values to be scalars but init_values have "
+                        f"shapes [{init.shape}].")
     if init.dtype != operand.dtype:
         raise TypeError(f"{name} init_value dtype {init.dtype.name} must match the operand "
                         f"dtype {operand.dtype.name}.")
@@ -134,9 +142,14 @@ def _reduce_window_rule(operand, init, *, computation, window_dimensions, window
         raise TypeError(f"{name} got the wrong number of window_dimensions for operand: got "
                         f"operand shape {operand.shape} with window_dimensions "
                         f"{tuple(window_dimensions)}.")
+    for what, v in (("window_strides", window_strides), ("base_dilation", base_dilation),
+                    ("window_dilation", window_dilation)):
+        if len(v) != n:
+            raise TypeError(f"{name} got inconsistent {what} and window_dimensions: got {what} "
+                            f"{tuple(v)} and window_dimensions {tuple(window_dimensions)}.")
     for what, v in (("window_dimensions", window_dimensions), ("window_strides", window_strides),
                     ("base_dilation", base_dilation), ("window_dilation", window_dilation)):
-        _check_positive(name, what, v, n)
+        _check_positive(name, what, v)
     if len(padding) != n:
         raise ValueError(f"{name} padding has wrong length: expected {n}, got {len(padding)}.")
     shape = [window_out_dim(d, w, s, lo, hi, b, wd) for d, w, s, (lo, hi), b, wd in zip(
