@@ -382,3 +382,14 @@ def test_cnn_grad_and_jit_grad_match_jax():
     step = s2s.jit(s2s.grad(cnn_loss(slax, snp)))
     assert_close(expect, step(params, images, labels))
     assert_close(expect, step(params, images, labels))  # the cached executable
+
+
+def test_traced_stand_in_writes_conv_and_reduce_window():
+    """A function without readable source (exec) is traced and written back as source."""
+    source = ("f = lambda x, w: N.sum(L.reduce_window(N.tanh(L.conv_general_dilated(\n"
+              "    x, w, (1, 1), 'SAME')), -np.inf, L.max, (1, 1, 2, 2), (1, 1, 2, 2), 'VALID'))")
+    fs, fj = {}, {}
+    exec(source, {"N": snp, "L": slax, "np": np}, fs)
+    exec(source, {"N": jjnp, "L": jlax, "np": np}, fj)
+    x, w = _normal(2, 3, 6, 6), _normal(4, 3, 3, 3) * 0.1
+    assert_close(jax.grad(fj["f"], (0, 1))(x, w), s2s.grad(fs["f"], (0, 1))(x, w))
