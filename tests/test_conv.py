@@ -393,3 +393,13 @@ def test_traced_stand_in_writes_conv_and_reduce_window():
     exec(source, {"N": jjnp, "L": jlax, "np": np}, fj)
     x, w = _normal(2, 3, 6, 6), _normal(4, 3, 3, 3) * 0.1
     assert_close(jax.grad(fj["f"], (0, 1))(x, w), s2s.grad(fs["f"], (0, 1))(x, w))
+
+
+def test_reduce_window_from_another_init_value_is_not_differentiable_as_in_jax():
+    def f(L, N):
+        return lambda x: N.sum(L.reduce_window(x, 2.5, L.max, (2, 2), (1, 1), "VALID"))
+    x = _normal(3, 4)
+    with pytest.raises(ValueError):
+        jax.grad(f(jlax, jjnp))(x)
+    with pytest.raises(ValueError, match="init_value 2.5 is not differentiable"):
+        s2s.grad(f(slax, snp))(x)

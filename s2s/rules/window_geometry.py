@@ -3,8 +3,12 @@ dilation and layout make the transpose of a windowed op another windowed op. Pla
 shapes (the source library ``window_library`` calls it with inactive values only)."""
 import itertools
 
+import numpy as np
+
+from lowering.ops.reductions import identity
 from lowering.ops.windows import dilate_dim, window_out_dim
-from runtime.windows import ConvDimensionNumbers, conv_params, window_params
+from runtime.core import Tracer
+from runtime.windows import ConvDimensionNumbers, conv_params, window_monoid, window_params
 
 
 def _spatial(shape, spec):
@@ -112,3 +116,17 @@ def place_configs(index, padded):
             config.append((sl.start, p - sl.start - used, sl.step - 1))
         configs.append(tuple(config))
     return configs
+
+
+def differentiable_kind(computation, init_value, dtype):
+    """``'sum'``, ``'max'`` or ``'min'``; as in jax, only a reduction from its identity (0,
+    -inf, inf) has a derivative (a known other ``init_value`` is a ValueError)."""
+    kind = window_monoid(computation)
+    if not isinstance(init_value, Tracer):
+        value = np.asarray(init_value).astype(dtype)
+        start = identity(kind, dtype)
+        if value != start:
+            raise ValueError(f"reduce_window with init_value {value} is not differentiable: "
+                             f"jax differentiates a windowed {kind} only from {start} (the "
+                             f"identity of the computation).")
+    return kind

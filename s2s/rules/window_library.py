@@ -4,10 +4,10 @@ slice per window offset). s2s transforms these functions like user code (a sourc
 so grad of grad, jvp of grad and vmap of grad need no rule of their own."""
 from runtime import lax
 from runtime import numpy as jnp
-from runtime.windows import window_monoid
 from s2s.rules.helpers import pad_with
-from s2s.rules.window_geometry import (conv_lhs_transpose, conv_rhs_transpose, place_configs,
-                                       sum_window_transpose, window_slices)
+from s2s.rules.window_geometry import (conv_lhs_transpose, conv_rhs_transpose,
+                                       differentiable_kind, place_configs, sum_window_transpose,
+                                       window_slices)
 
 S2S_SOURCE_LIBRARY = True
 
@@ -78,11 +78,11 @@ def _patches(x, fill, config, index):
     return jnp.stack([padded[i] for i in index])
 
 
-def _chosen(operand, init_value, computation, config, index):
+def _chosen(operand, init_value, kind, config, index):
     """Which window entry ``max`` / ``min`` picks (the first of equal ones), one-hot along
     the window-offset axis."""
     patches = _patches(operand, init_value, config, index)
-    if window_monoid(computation) == "max":
+    if kind == "max":
         pick = jnp.argmax(patches, axis=0)
     else:
         pick = jnp.argmin(patches, axis=0)
@@ -94,12 +94,13 @@ def reduce_window_tangent(t, operand, init_value, computation, window_dimensions
                           window_strides, padding, base_dilation=None, window_dilation=None):
     """The tangent of ``reduce_window``: the windowed sum of ``t``, or the tangent of the
     entry ``max`` / ``min`` picked."""
-    if window_monoid(computation) == "sum":
+    kind = differentiable_kind(computation, init_value, operand.dtype)
+    if kind == "sum":
         return window_sum(t, window_dimensions, window_strides, padding, base_dilation,
                           window_dilation)
     config, index, _, _ = window_slices(operand.shape, window_dimensions, window_strides,
                                         padding, base_dilation, window_dilation)
-    chosen = _chosen(operand, init_value, computation, config, index)
+    chosen = _chosen(operand, init_value, kind, config, index)
     return jnp.sum(jnp.where(chosen, _patches(t, 0, config, index), 0), axis=0)
 
 
@@ -107,7 +108,8 @@ def reduce_window_adjoint(g, operand, init_value, computation, window_dimensions
                           window_strides, padding, base_dilation=None, window_dilation=None):
     """The cotangent of ``operand``: for a sum, the windowed sum of the padded, stride-dilated
     cotangent; for ``max`` / ``min``, each window's cotangent added at the entry it picked."""
-    if window_monoid(computation) == "sum":
+    kind = differentiable_kind(computation, init_value, operand.dtype)
+    if kind == "sum":
         config, dims, strides, pads, wdil = sum_window_transpose(
             operand.shape, g.shape, window_dimensions, window_strides, padding, base_dilation,
             window_dilation)
@@ -115,7 +117,7 @@ def reduce_window_adjoint(g, operand, init_value, computation, window_dimensions
     config, index, padded, inner = window_slices(operand.shape, window_dimensions,
                                                  window_strides, padding, base_dilation,
                                                  window_dilation)
-    chosen = _chosen(operand, init_value, computation, config, index)
+    chosen = _chosen(operand, init_value, kind, config, index)
     picked = jnp.where(chosen, jnp.expand_dims(g, 0), 0)
     places = place_configs(index, padded)
     spread = jnp.sum(jnp.stack([pad_with(picked[k], 0, places[k])
