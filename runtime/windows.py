@@ -96,6 +96,11 @@ def _operand(x):
     return x if isinstance(x, Array) else jnp.asarray(x)
 
 
+def _integral(v):
+    """A group count given as an integral float (``2.0``) is that integer, as in jax."""
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
 def conv_params(lhs_shape, rhs_shape, window_strides, padding, lhs_dilation=None,
                 rhs_dilation=None, dimension_numbers=None):
     """``(window_strides, padding pairs, lhs_dilation, rhs_dilation, dimension numbers)`` of a
@@ -131,8 +136,8 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
     return bind("conv_general_dilated", lhs, rhs, window_strides=window_strides,
                 padding=padding, lhs_dilation=lhs_dilation, rhs_dilation=rhs_dilation,
                 dimension_numbers=dn,
-                feature_group_count=feature_group_count, batch_group_count=batch_group_count,
-                preferred_element_type=pet)
+                feature_group_count=_integral(feature_group_count),
+                batch_group_count=_integral(batch_group_count), preferred_element_type=pet)
 
 
 _TRANSPOSE_LAYOUTS = {2: ("NC", "IO", "NC"), 3: ("NHC", "HIO", "NHC"),

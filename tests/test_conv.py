@@ -96,7 +96,14 @@ def test_conv_dtypes_and_empty():
         x, w, (1,), "VALID", preferred_element_type=np.float32)
     assert_close(g(jlax)(*ints), g(slax)(*ints))
     small = np.ones((1, 3, 2), np.float32), np.ones((2, 3, 5), np.float32)
-    assert_close(f(jlax)(small[0], small[1]), f(slax)(small[0], small[1]))
+    v = lambda L: lambda x, w: L.conv_general_dilated(x, w, (1,), "VALID")  # noqa: E731
+    assert_close(v(jlax)(*small), v(slax)(*small))  # no window fits: an empty output
+    assert_close(jax.grad(lambda x, w: jjnp.sum(v(jlax)(x, w)), (0, 1))(*small),
+                 s2s.grad(lambda x, w: snp.sum(v(slax)(x, w)), (0, 1))(*small))
+    assert_close(jax.vmap(jax.grad(lambda x, w: jjnp.sum(v(jlax)(x, w)), (0, 1)))(
+        np.stack([small[0]] * 2), np.stack([small[1]] * 2)),
+        s2s.vmap(s2s.grad(lambda x, w: snp.sum(v(slax)(x, w)), (0, 1)))(
+        np.stack([small[0]] * 2), np.stack([small[1]] * 2)))
 
 
 def _loss(L, N, f):

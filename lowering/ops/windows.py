@@ -63,6 +63,20 @@ def _check_groups(lhs_shape, rhs_shape, specs, fgc, bgc):
                              f"{what}, but {o} is not a multiple of {v}.")
 
 
+def _check_spatial(lhs_shape, rhs_shape, specs, padding, lhs_dilation):
+    """An empty kernel window, or padding cropping more than the (dilated) input, is
+    something XLA rejects late: rejected here with JAX's ValueErrors."""
+    lhs_spec, rhs_spec, _ = specs
+    window = tuple(rhs_shape[p] for p in rhs_spec[2:])
+    if 0 in window:
+        raise ValueError(f"conv_general_dilated kernel spatial dimensions must be positive, "
+                         f"got {window}.")
+    spatial = tuple(dilate_dim(lhs_shape[p], d) for p, d in zip(lhs_spec[2:], lhs_dilation))
+    if any(lo < -d or hi < -d for (lo, hi), d in zip(padding, spatial)):
+        raise ValueError(f"Negative padding is larger than the size of the corresponding "
+                         f"dimension: got padding={tuple(padding)} for lhs_shape[2:]={spatial}")
+
+
 def _conv_rule(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
                dimension_numbers, feature_group_count, batch_group_count,
                preferred_element_type=None):
@@ -85,6 +99,7 @@ def _conv_rule(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
     _check_groups(lhs.shape, rhs.shape, dimension_numbers, feature_group_count,
                   batch_group_count)
     lhs_spec, rhs_spec, out_spec = dimension_numbers
+    _check_spatial(lhs.shape, rhs.shape, dimension_numbers, padding, lhs_dilation)
     spatial = [window_out_dim(lhs.shape[a], rhs.shape[b], s, lo, hi, ld, rd)
                for a, b, s, (lo, hi), ld, rd in zip(lhs_spec[2:], rhs_spec[2:], window_strides,
                                                     padding, lhs_dilation, rhs_dilation)]

@@ -7,6 +7,8 @@ a window of size 1.
 """
 import inspect
 
+import numpy as np
+
 from runtime import lax
 from runtime import numpy as jnp
 from runtime.windows import conv_params, window_params
@@ -19,28 +21,32 @@ def _arguments(fn, args, kwargs):
     return bound.arguments
 
 
+def _merge(x, dim, count):
+    """Merge axes ``dim .. dim + count - 1`` into one (major to minor)."""
+    shape = x.shape
+    size = int(np.prod(shape[dim:dim + count], dtype=np.int64))
+    return jnp.reshape(x, shape[:dim] + (size,) + shape[dim + count:])
+
+
+def _split(x, dim, sizes):
+    """Split axis ``dim`` into ``sizes`` (the last one what remains)."""
+    shape, lead = x.shape, int(np.prod(sizes, dtype=np.int64))
+    return jnp.reshape(x, shape[:dim] + tuple(sizes) + (shape[dim] // lead,) + shape[dim + 1:])
+
+
 def _fold(x, dim, groups, outer):
     """Merge the batch axis (in front) into per-example axis ``dim`` of size ``groups * k``:
     as ``(batch, groups, k)`` when ``outer``, else as ``(groups, batch, k)``."""
     if outer:
-        moved = jnp.moveaxis(x, 0, dim)
-        return jnp.reshape(moved, moved.shape[:dim] + (-1,) + moved.shape[dim + 2:])
-    shape = x.shape
-    split = jnp.reshape(x, shape[:dim + 1] + (groups, shape[dim + 1] // groups) +
-                        shape[dim + 2:])
-    moved = jnp.moveaxis(split, 0, dim + 1)
-    return jnp.reshape(moved, moved.shape[:dim] + (-1,) + moved.shape[dim + 3:])
+        return _merge(jnp.moveaxis(x, 0, dim), dim, 2)
+    return _merge(jnp.moveaxis(_split(x, dim + 1, (groups,)), 0, dim + 1), dim, 3)
 
 
 def _unfold(y, dim, size, groups, outer):
     """The inverse of ``_fold`` on a result: the batch axis of ``size`` back in front."""
-    shape = y.shape
     if outer:
-        split = jnp.reshape(y, shape[:dim] + (size, -1) + shape[dim + 1:])
-        return jnp.moveaxis(split, dim, 0)
-    split = jnp.reshape(y, shape[:dim] + (groups, size, -1) + shape[dim + 1:])
-    moved = jnp.moveaxis(split, dim + 1, 0)
-    return jnp.reshape(moved, moved.shape[:dim + 1] + (-1,) + moved.shape[dim + 3:])
+        return jnp.moveaxis(_split(y, dim, (size,)), dim, 0)
+    return _merge(jnp.moveaxis(_split(y, dim, (groups, size)), dim + 1, 0), dim + 1, 2)
 
 
 @rule(lax.conv_general_dilated)

@@ -58,7 +58,10 @@ def conv_lhs_adjoint(g, lhs, rhs, window_strides, padding, lhs_dilation=None,
 def conv_rhs_adjoint(g, lhs, rhs, window_strides, padding, lhs_dilation=None,
                      rhs_dilation=None, dimension_numbers=None, feature_group_count=1,
                      batch_group_count=1):
-    """The cotangent of ``rhs``: ``lhs`` convolved with the cotangent."""
+    """The cotangent of ``rhs``: ``lhs`` convolved with the cotangent (none when the output
+    is empty, which would make an empty window)."""
+    if 0 in g.shape:
+        return jnp.zeros(rhs.shape, rhs.dtype)
     strides, pads, lhs_dil, rhs_dil, dn, fgc, bgc = conv_rhs_transpose(
         lhs.shape, rhs.shape, g.shape, window_strides, padding, lhs_dilation, rhs_dilation,
         dimension_numbers, feature_group_count, batch_group_count)
