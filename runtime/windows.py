@@ -210,6 +210,9 @@ def reduce_window(operand, init_value, computation, window_dimensions, window_st
     """Reduce every window of ``operand`` (``computation``: add, max or min, starting from
     ``init_value``, which also fills the padding)."""
     name = window_monoid(computation)
+    if isinstance(operand, (tuple, list, dict)):
+        raise NotImplementedError("reduce_window of several operands (a pytree) is not "
+                                  "supported: reduce each array on its own.")
     operand = _operand(operand)
     if not isinstance(init_value, Array):
         init_value = np.asarray(init_value)
