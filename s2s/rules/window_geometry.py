@@ -47,7 +47,7 @@ def conv_lhs_transpose(lhs_shape, rhs_shape, out_shape, window_strides, padding,
                           _spatial(out_shape, out_spec), pads, lhs_dil, rhs_dil)
     params = (lhs_dil, pads, strides, rhs_dil,
               ConvDimensionNumbers(out_spec, _swap(rhs_spec), lhs_spec),
-              max(feature_group_count, batch_group_count), 1)
+              max(feature_group_count, batch_group_count))
     return tuple(rhs_spec[2:]), rhs_spec[:2], params, (lhs_spec[1], lhs_spec[0])
 
 

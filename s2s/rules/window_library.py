@@ -49,7 +49,7 @@ def conv_lhs_adjoint(g, lhs, rhs, window_strides, padding, lhs_dilation=None,
     flip, (o, i), params, (f, b) = conv_lhs_transpose(
         lhs.shape, rhs.shape, g.shape, window_strides, padding, lhs_dilation, rhs_dilation,
         dimension_numbers, feature_group_count, batch_group_count)
-    strides, pads, lhs_dil, rhs_dil, dn, groups, _ = params
+    strides, pads, lhs_dil, rhs_dil, dn, groups = params
     kernel = _regroup(jnp.flip(rhs, flip), o, i, groups)
     out = lax.conv_general_dilated(g, kernel, strides, pads, lhs_dil, rhs_dil, dn, groups)
     return _regroup(out, f, b, batch_group_count)
