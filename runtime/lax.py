@@ -242,3 +242,6 @@ scatter, scatter_add, scatter_mul, scatter_min, scatter_max = map(
 
 
 from runtime.control import cond, fori_loop, map, scan, switch, while_loop  # noqa: E402,F401
+from runtime.windows import (ConvDimensionNumbers, conv_dimension_numbers,  # noqa: E402,F401
+                             conv_general_dilated, conv_general_permutations, padtype_to_pads,
+                             reduce_window)

@@ -120,6 +120,8 @@ _BINARY = {"add": "{} + {}", "sub": "{} - {}", "mul": "{} * {}", "div": "{} / {}
            "eq": "{} == {}", "ne": "{} != {}", "lt": "{} < {}", "le": "{} <= {}",
            "gt": "{} > {}", "ge": "{} >= {}", "and": "{} & {}", "or": "{} | {}",
            "xor": "{} ^ {}", "atan2": "jnp.arctan2({}, {})", "rem": "jnp.fmod({}, {})"}
+
+
 def _broadcast_in_dim(a, p):
     shape, dims = tuple(p["shape"]), tuple(p["broadcast_dimensions"])
     new = tuple(i for i in range(len(shape)) if i not in dims)
@@ -140,6 +142,21 @@ def _cumsum(a, p):
     return f"jnp.cumsum({a[0]}, {axis})"
 
 
+def _conv(a, p):
+    pet = p.get("preferred_element_type")
+    return (f"lax.conv_general_dilated({a[0]}, {a[1]}, {p['window_strides']}, {p['padding']}, "
+            f"{p['lhs_dilation']}, {p['rhs_dilation']}, lax.{p['dimension_numbers']!r}, "
+            f"{p['feature_group_count']}, {p['batch_group_count']}, preferred_element_type="
+            f"{None if pet is None else 'jnp.' + np.dtype(pet).name})")
+
+
+def _reduce_window(a, p):
+    op = {"sum": "add", "max": "max", "min": "min"}[p["computation"]]
+    return (f"lax.reduce_window({a[0]}, {a[1]}, lax.{op}, {p['window_dimensions']}, "
+            f"{p['window_strides']}, {p['padding']}, {p['base_dilation']}, "
+            f"{p['window_dilation']})")
+
+
 # primitive -> its line, from the operand names ``a`` and the equation's params ``p``
 _FORMS = {
     "neg": lambda a, p: f"-{a[0]}",
@@ -157,6 +174,8 @@ _FORMS = {
     "broadcast_in_dim": _broadcast_in_dim,
     "slice": _slice,
     "cumsum": _cumsum,
+    "conv_general_dilated": _conv,
+    "reduce_window": _reduce_window,
 }
 _REDUCE = {"reduce_sum": "jnp.sum", "reduce_max": "jnp.max", "reduce_min": "jnp.min",
            "reduce_prod": "jnp.prod", "argmax": "jnp.argmax", "argmin": "jnp.argmin"}

@@ -255,6 +255,52 @@ def _dot_params(rng, shape, dtype):
     return {"dimension_numbers": (contract, ((), ()))}
 
 
+def _conv_ref(x, w, *, window_strides, padding):
+    """A 1-D cross-correlation, NCW x OIW -> NCW, one output position at a time."""
+    xp = np.pad(x, ((0, 0), (0, 0), padding[0]))
+    k, s = w.shape[2], window_strides[0]
+    n = max(0, (xp.shape[2] - k) // s + 1)
+    outs = [np.einsum("ncw,ocw->no", xp[:, :, i * s:i * s + k], w) for i in range(n)]
+    return np.stack(outs, -1) if n else np.zeros((x.shape[0], w.shape[0], 0))
+
+
+def _conv_params(rng, shape, dtype):
+    return {"window_strides": (int(rng.integers(1, 3)),),
+            "padding": ((int(rng.integers(0, 2)), int(rng.integers(0, 2))),)}
+
+
+_WINDOW_OPS = {"sum": (lax.add, np.sum), "max": (lax.max, np.max), "min": (lax.min, np.min)}
+
+
+def _window_call(x, *, computation, window_dimensions, window_strides, padding):
+    from lowering.ops.reductions import identity
+    return lax.reduce_window(x, identity(computation, x.dtype), _WINDOW_OPS[computation][0],
+                             window_dimensions, window_strides, padding)
+
+
+def _window_ref(x, *, computation, window_dimensions, window_strides, padding):
+    from lowering.ops.reductions import identity
+    if x.ndim == 0:  # the one window holds the one entry
+        return x
+    init = identity(computation, x.dtype)
+    xp = np.pad(x, np.array(padding, int).reshape(-1, 2), constant_values=init)
+    out = tuple(max(0, (p - w) // s + 1) for p, w, s in zip(xp.shape, window_dimensions,
+                                                            window_strides))
+    if 0 in out:
+        return np.zeros(out, x.dtype)
+    views = np.lib.stride_tricks.sliding_window_view(xp, window_dimensions)
+    views = views[tuple(slice(None, None, s) for s in window_strides)]
+    return _WINDOW_OPS[computation][1](views, axis=tuple(range(x.ndim, 2 * x.ndim)))
+
+
+def _window_params(rng, shape, dtype):
+    padding = tuple((int(rng.integers(0, 2)), int(rng.integers(0, 2))) for _ in shape)
+    return {"computation": str(rng.choice(list(_WINDOW_OPS))),
+            "window_dimensions": tuple(int(rng.integers(1, 3)) for _ in shape),
+            "window_strides": tuple(int(rng.integers(1, 3)) for _ in shape),
+            "padding": padding}
+
+
 def _indices(rng, shape, dtype, oob=True):
     k = 4
     hi = shape[0] + (1 if oob else 0)
@@ -701,6 +747,12 @@ TABLE = {
     # linalg, sort, indexing
     "dot_general": Line(lax.dot_general, _dot_ref, [arg("small"), _dot_rhs],
                         [F32, BF16, F16, I32, C64], _dot_params),
+    "conv_general_dilated": Line(
+        lambda x, w, *, window_strides, padding: lax.conv_general_dilated(
+            x, w, window_strides, padding), _conv_ref, [arg("small"), arg("small")],
+        [F32, BF16, F16, I32], _conv_params, shapes=lambda s: len(s) >= 1,
+        shape_of=[lambda s: (s[0], 1, s[-1]), lambda s: (2, 1, 2)], tol_scale=4),
+    "reduce_window": Line(_window_call, _window_ref, [arg("small")], NUMBERS, _window_params),
     "sort": Line(_sort_call, _sort_ref, [arg("special"), _iota_like], FLOATS + INTS + [BOOL],
                  lambda rng, shape, dtype: {"dimension": int(rng.integers(0, len(shape)))},
                  shapes=lambda s: len(s) >= 1, exact=True),

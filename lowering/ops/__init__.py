@@ -3,3 +3,4 @@ from lowering.ops import elementwise, structural, reductions, indexing, linalg  
 from lowering.ops import random  # noqa: F401,E402 (register threefry2x32)
 from lowering.ops import lapack  # noqa: F401,E402 (LAPACK custom calls)
 from lowering.ops import control  # noqa: F401,E402 (register while, cond)
+from lowering.ops import windows  # noqa: F401,E402 (convolution, reduce_window)

@@ -3,3 +3,5 @@ from runtime.numpy import *  # noqa: F401,F403
 from runtime.numpy import __dict__ as _ns
 
 globals().update({k: v for k, v in _ns.items() if not k.startswith("__")})
+
+from s2s.convolutions import convolve, correlate  # noqa: E402,F401

@@ -8,6 +8,7 @@ from runtime import numpy as jnp
 from runtime import lax
 from s2s.rules import ADJOINTS, adjoint, product_adjoints, share_with_lax_twins, unary_slope
 from s2s.rules.adjoint_library import *  # noqa: F401,F403
+from s2s.rules.window_library import *  # noqa: F401,F403
 from s2s.rules.helpers import *  # noqa: F401,F403  (the names templates use)
 
 d = None  # the templates' cotangent notation; never evaluated
@@ -627,3 +628,25 @@ def einsum(z, subscripts, operands):
 @adjoint(jnp.linalg.slogdet)
 def slogdet(z, a, method=None):
     d[a] = slogdet_adjoint(item(d[z], 1), a)
+
+
+# ---- convolutions and reduce_window (rules/window_library.py) ---------------------------------
+
+@adjoint(lax.conv_general_dilated)
+def conv_general_dilated(z, lhs, rhs, window_strides, padding, lhs_dilation=None,
+                         rhs_dilation=None, dimension_numbers=None, feature_group_count=1,
+                         batch_group_count=1, precision=None, preferred_element_type=None):
+    d[lhs] = conv_lhs_adjoint(materialize(d[z], z), lhs, rhs, window_strides, padding,
+                              lhs_dilation, rhs_dilation, dimension_numbers,
+                              feature_group_count, batch_group_count)
+    d[rhs] = conv_rhs_adjoint(materialize(d[z], z), lhs, rhs, window_strides, padding,
+                              lhs_dilation, rhs_dilation, dimension_numbers,
+                              feature_group_count, batch_group_count)
+
+
+@adjoint(lax.reduce_window)
+def reduce_window(z, operand, init_value, computation, window_dimensions, window_strides,
+                  padding, base_dilation=None, window_dilation=None):
+    d[operand] = reduce_window_adjoint(materialize(d[z], z), operand, init_value, computation,
+                                       window_dimensions, window_strides, padding,
+                                       base_dilation, window_dilation)

@@ -628,3 +628,4 @@ def _register_helper_rules():
 
 
 _register_helper_rules()
+from s2s.rules import window_batching  # noqa: E402,F401 (registers its rules)

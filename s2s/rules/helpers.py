@@ -485,8 +485,12 @@ def check_output_dtype(name, out, holomorphic=False):
 
 def seed_cotangent(out, ct=None, holomorphic=False):
     """The cotangent the backward sweep starts from: ``ct``, or 1 for ``grad`` (a scalar
-    output, real unless ``holomorphic``)."""
+    output, real unless ``holomorphic``). A zero arriving for an array output (the
+    cotangent of an input nothing reached, read back by a second derivative) takes its shape:
+    the adjoints of shape operations (reshape) need one."""
     if ct is not None:
+        if isinstance(out, Array) and out.shape and (ct is zero or np.ndim(ct) == 0):
+            return materialize(ct, out)
         return ct
     shape = shape_of(out)
     if shape != ():
@@ -1003,10 +1007,11 @@ def namespace():
            if callable(value) and getattr(value, "__module__", None) == __name__
            and not name.startswith("_") and not isinstance(value, type)
            and name not in ("namespace", "same_binding")}
-    from s2s.rules import adjoint_library
-    library = {name: value for name, value in vars(adjoint_library).items()
-               if callable(value) and getattr(value, "__module__", None) ==
-               adjoint_library.__name__}
+    from s2s.rules import adjoint_library, window_library
+    library = {name: value for module in (adjoint_library, window_library)
+               for name, value in vars(module).items()
+               if callable(value) and getattr(value, "__module__", None) == module.__name__
+               and not name.startswith("_")}
     return {**control.namespace(), **own, **library, "jnp": jnp, "zero": zero}
 
 

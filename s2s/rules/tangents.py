@@ -6,9 +6,11 @@ reads; contributions of inputs that are not active are left out.
 import builtins
 
 from runtime import numpy as jnp
+from runtime import lax
 from s2s.custom import stop_gradient  # noqa: F401
 from s2s.rules import TANGENTS, linear, share_with_lax_twins, tangent
 from s2s.rules.adjoint_library import *  # noqa: F401,F403
+from s2s.rules.window_library import *  # noqa: F401,F403
 from s2s.rules.helpers import *  # noqa: F401,F403  (the names templates use)
 
 d = None  # the templates' tangent notation; never evaluated
@@ -455,3 +457,23 @@ def slogdet(z, a, method=None):
 # ---- lax's elementwise functions ----------------------------------------------------------
 
 share_with_lax_twins(TANGENTS)
+# ---- convolutions and reduce_window (rules/window_library.py) ---------------------------------
+
+@tangent(lax.conv_general_dilated)
+def conv_general_dilated(z, lhs, rhs, window_strides, padding, lhs_dilation=None,
+                         rhs_dilation=None, dimension_numbers=None, feature_group_count=1,
+                         batch_group_count=1, precision=None, preferred_element_type=None):
+    d[z] = conv_apply(d[lhs], rhs, window_strides, padding, lhs_dilation, rhs_dilation,
+                      dimension_numbers, feature_group_count, batch_group_count,
+                      preferred_element_type)
+    d[z] = conv_apply(lhs, d[rhs], window_strides, padding, lhs_dilation, rhs_dilation,
+                      dimension_numbers, feature_group_count, batch_group_count,
+                      preferred_element_type)
+
+
+@tangent(lax.reduce_window)
+def reduce_window(z, operand, init_value, computation, window_dimensions, window_strides,
+                  padding, base_dilation=None, window_dilation=None):
+    d[z] = reduce_window_tangent(d[operand], operand, init_value, computation,
+                                 window_dimensions, window_strides, padding, base_dilation,
+                                 window_dilation)
