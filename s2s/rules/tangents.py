@@ -457,6 +457,8 @@ def slogdet(z, a, method=None):
 # ---- lax's elementwise functions ----------------------------------------------------------
 
 share_with_lax_twins(TANGENTS)
+
+
 # ---- convolutions and reduce_window (rules/window_library.py) ---------------------------------
 
 @tangent(lax.conv_general_dilated)
