@@ -46,6 +46,13 @@ class _Derivative:
         return ("grad", self.argnums, self.has_aux, self.value, self.holomorphic,
                 fingerprint(self.fun, pins))
 
+    def s2s_at_call(self, nargs, kwnames=()):
+        """The generated derivative a transform of this one reads, for calls with ``nargs``
+        positional arguments and keywords ``kwnames``."""
+        if not readable(self.fun):
+            return self.__wrapped__
+        return self._generated(nargs, kwnames)
+
     @property
     def __wrapped__(self):
         import inspect

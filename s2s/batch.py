@@ -20,7 +20,7 @@ from s2s import cache, codegen, from_ir, methods
 from s2s.errors import TransformError
 from s2s.reverse import Reverse, _assign, _at_update, _call, _control_flow, \
     _index_value, _is_record, _is_user_function, _key, _name, load_generated, \
-    parse_for_transform, ruled_function_as_source, unbind
+    parse_for_transform, ruled_function_as_source, unbind, SHAPE_QUERIES, for_call
 from s2s.rules import batching, helpers
 
 _OPS = {gast.Add: rnp.add, gast.Sub: rnp.subtract, gast.Mult: rnp.multiply,
@@ -73,14 +73,14 @@ class Batch(Reverse):
             return False
         if isinstance(node, gast.Name):
             return node.id in self.active or self.is_active_def(node.id)
-        if isinstance(node, gast.Constant):
+        if isinstance(node, gast.Constant) or isinstance(node, gast.Compare) and all(
+                isinstance(op, (gast.Is, gast.IsNot)) for op in node.ops):  # (identity)
             return False
         if isinstance(node, gast.Lambda):  # a lambda closing over mapped values
             return super().is_active(node)
         if isinstance(node, gast.Attribute) and node.attr in ("shape", "ndim", "dtype", "size"):
             return False
-        if isinstance(node, gast.Call) and self.static_value(node.func) in (len, type,
-                                                                           isinstance):
+        if isinstance(node, gast.Call) and _key(self.static_value(node.func)) in SHAPE_QUERIES:
             return False
         return any(self.is_active(c) for c in gast.iter_child_nodes(node))
 
@@ -381,6 +381,11 @@ class Batch(Reverse):
                 gast.keyword(arg=k, value=bring(v, m)) for k, (v, m) in kws]), True
         if fn is len and mapped[0]:
             return _call("per_example_len", values[0]), False
+        if _key(fn) in SHAPE_QUERIES and mapped[0] and len(values) == 1:  # of one example
+            query = {"ndim": "per_example_ndim", "shape": "per_example_shape",
+                     "size": "per_example_size"}.get(getattr(fn, "__name__", None))
+            if query is not None:
+                return _call(query, values[0]), False
         if fn in _UNARY and len(values) == 1 and not new_kw:
             return gast.Call(func=func, args=values, keywords=[]), True
         if fn is not None and _is_user_function(fn) and not isinstance(fn, type):
@@ -508,7 +513,7 @@ def _generate_batch(fun, mapped, call):
             flags = tuple(i in mapped for i in range(len(args)))
             return batching.loop(fun, flags, *args, **kwargs), True
         return per_example
-    fun = ruled_function_as_source(fun)
+    fun = for_call(ruled_function_as_source(fun), call)
     bound = unbind(fun, mapped, call)
     if bound is not None:  # a bound method or partial: the function's batched code, bound
         plain, args, kwargs, mapped, call = bound
@@ -528,6 +533,7 @@ def _namespace():
             "broadcast_batch": batching.broadcast_batch,
             "per_example_shape": batching.per_example_shape,
             "per_example_size": batching.per_example_size, "items": batching.items,
+            "per_example_ndim": batching.per_example_ndim,
             "per_example_len": batching.per_example_len, "call_vmap": call_vmap,
             "batched_result": batched_result, "branch_error": batching.branch_error,
             "jnp": rnp, **control_rules.namespace()}

@@ -18,7 +18,7 @@ from s2s.codegen import to_source
 from s2s.reverse import (Reverse, _Substitute, _assign, _call, _is_user_function, _name,
                          _returns_array,
                          _ifexp_as_if, comment, load_generated, parse_for_transform,
-                         ruled_function_as_source, unbind)
+                         ruled_function_as_source, unbind, for_call)
 from s2s.rules import TANGENTS
 from s2s.rules import helpers
 from s2s.rules import tangents as _registered  # noqa: F401  (fills TANGENTS)
@@ -343,7 +343,7 @@ def jvp_function(fun, wrt, has_aux=False, call=(None, ())):
 
 
 def _generate_forward(fun, wrt, has_aux, call):
-    fun = ruled_function_as_source(fun)
+    fun = for_call(ruled_function_as_source(fun), call)
     bound = unbind(fun, wrt, call)
     if bound is not None:  # a bound method or partial: the function's jvp, bound
         plain, args, kwargs, wrt, call = bound

@@ -46,11 +46,10 @@ def sourceless_wrapped(transformed):
 
 
 def sourceless_signature(transformed):
-    """``__signature__`` of ``grad(f)`` / ``vmap(f)``: ``f``'s, for an ``f`` s2s cannot read
-    (``inspect.signature`` must not need its source); otherwise absent."""
+    """``__signature__`` of ``grad(f)`` / ``vmap(f)``: ``f``'s, as jax's (the parameters a
+    caller passes; the generated code's own extras, ``batch_size``, are not among them), and
+    without reading ``f``'s source."""
     import inspect
-    if readable(transformed.fun):
-        raise AttributeError("__signature__")
     return inspect.signature(transformed.fun)
 
 

@@ -17,6 +17,7 @@ import sys
 import types
 
 import gast
+import numpy as np
 
 from runtime import numpy as rnp
 from runtime import tree_util
@@ -36,9 +37,12 @@ _INACTIVE_ATTRS = {"shape", "ndim", "dtype", "size", "weak_type"}
 COMMENT = "__s2s_comment__"
 _UNKNOWN = object()  # a value the transform cannot know before running
 # functions whose results carry no derivative (shapes, indices, signs, fresh constants)
-_NONDIFFERENTIABLE = {len, int, range, bool, isinstance, type, print, rnp.shape, rnp.ndim,
+SHAPE_QUERIES = {len, type, isinstance, rnp.shape, rnp.ndim, rnp.size, np.shape, np.ndim, np.size}
+_NONDIFFERENTIABLE = SHAPE_QUERIES | {
+                      int, range, bool, print,
                       rnp.argmax, rnp.argmin, rnp.sign, rnp.floor, rnp.ceil, rnp.round,
-                      rnp.isnan, rnp.isfinite, rnp.isinf, rnp.zeros_like, rnp.ones_like,
+                      rnp.isnan, rnp.isfinite, rnp.isinf, rnp.signbit, rnp.zeros_like,
+                      rnp.ones_like,
                       rnp.arange, rnp.zeros, rnp.ones, rnp.equal, rnp.not_equal, rnp.less,
                       rnp.argsort, rnp.searchsorted,
                       rnp.less_equal, rnp.greater, rnp.greater_equal, helpers.vjp_function_for,
@@ -1856,7 +1860,7 @@ def grad_function(fun, wrt, has_aux=False, mode="vjp", single=False, call=(None,
 
 
 def _generate_reverse(fun, wrt, has_aux, mode, single, call, holomorphic):
-    fun = ruled_function_as_source(fun)
+    fun = for_call(ruled_function_as_source(fun), call)
     bound = unbind(fun, wrt, call)
     if bound is not None:  # a bound method or partial: the function's derivative, bound
         plain, args, kwargs, wrt, call = bound
@@ -1877,6 +1881,13 @@ def _generate_reverse(fun, wrt, has_aux, mode, single, call, holomorphic):
               f"returns {what} with respect to {', '.join(rev.wrt)}"
               f"{' (and aux)' if has_aux else ''}.")
     return load_generated(parsed, fdef, rev.free, helpers.namespace(), header, fun)
+
+
+def for_call(fun, call):
+    """The function to transform for calls of shape ``call``: a transformed function
+    (``grad(f)``) has generated code per call shape (an optional argument passed or not)."""
+    at = getattr(fun, "s2s_at_call", None)
+    return at(*call) if at is not None and call[0] is not None else fun
 
 
 def unbind(fun, positions, call):

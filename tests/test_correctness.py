@@ -824,3 +824,26 @@ def test_vmap_grad_of_a_read_whose_cotangent_is_a_per_example_scalar(tmp_path):
         """)
     xs = np.array([[1.05, 1.07, 0.95], [0.68, 1.37, 0.61]], np.float32)
     close(s2s.vmap(s2s.grad(ms.f))(xs), jax.vmap(jax.grad(mj.f))(xs))
+
+
+def test_shape_queries_and_identity_tests_are_not_mapped(tmp_path):
+    """``jnp.ndim(x)``, ``np.shape(x)`` and ``b is None`` under vmap are the same for every
+    example (were taken as mapped: a branch on them raised TracerBoolConversionError), and
+    ``np.shape`` is not differentiated (was refused)."""
+    ms, mj = both(tmp_path, """
+        import numpy as np
+
+        def f(x, b=None):
+            has_b = b is not None
+            if jnp.ndim(x) > 1 or np.ndim(x) > 1:
+                x = x[0]
+            if has_b:
+                x = x * b
+            if np.shape(x)[0] == 3 and jnp.size(x) == 3:
+                x = x * 2.0
+            return jnp.sum(jnp.sin(x))
+        """)
+    xs = np.array([[0.5, 1.0, -1.5], [1.5, -2.0, 0.25]], np.float32)
+    close(s2s.vmap(ms.f)(xs), jax.vmap(mj.f)(xs))
+    close(s2s.vmap(s2s.grad(ms.f))(xs), jax.vmap(jax.grad(mj.f))(xs))
+    close(s2s.vmap(s2s.grad(ms.f))(xs, xs), jax.vmap(jax.grad(mj.f))(xs, xs))

@@ -5,3 +5,4 @@ from runtime.numpy import __dict__ as _ns
 globals().update({k: v for k, v in _ns.items() if not k.startswith("__")})
 
 from s2s.convolutions import convolve, correlate  # noqa: E402,F401
+from s2s.numpy.composite import *  # noqa: F401,F403,E402  (functions written as source)

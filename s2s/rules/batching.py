@@ -127,6 +127,10 @@ def per_example_shape(x):
     return tuple(x.shape[1:])
 
 
+def per_example_ndim(x):
+    return np.ndim(x) - 1
+
+
 def per_example_size(x):
     return int(np.prod(x.shape[1:], dtype=np.int64))
 
