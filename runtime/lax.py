@@ -161,18 +161,32 @@ def slice(x, start_indices, limit_indices, strides=None):
                 strides=ints(strides))
 
 
-def _index_scalars(indices):
-    return [_as_operand(i) if isinstance(i, Array) else put(np.asarray(i, dtypes.default_int()))
-            for i in indices]
+def _index_scalars(indices, shape):
+    """Start indices as rank-0 operands, negative ones counted from the end of their axis (as
+    JAX's ``allow_negative_indices=True``); XLA then clamps them so the window fits."""
+    out = []
+    for i, dim in zip(indices, shape):
+        if isinstance(i, Array):
+            i = _as_operand(i)
+            if np.dtype(i.dtype).kind == "i":
+                i = select(lt(i, _as_operand(0, i)), add(i, _as_operand(dim, i)), i)
+            out.append(i)
+        else:
+            i = int(i)
+            out.append(put(np.asarray(i + dim if i < 0 else i, dtypes.default_int())))
+    return out
 
 
 def dynamic_slice(x, start_indices, slice_sizes):
-    return bind("dynamic_slice", x, *_index_scalars(start_indices),
+    x = _as_operand(x)
+    return bind("dynamic_slice", x, *_index_scalars(start_indices, x.shape),
                 slice_sizes=tuple(int(s) for s in slice_sizes))
 
 
 def dynamic_update_slice(x, update, start_indices):
-    return bind("dynamic_update_slice", x, update, *_index_scalars(start_indices))
+    x = _as_operand(x)
+    return bind("dynamic_update_slice", x, _as_operand(update, x),
+                *_index_scalars(start_indices, x.shape))
 
 
 def _reducer(name):

@@ -6,3 +6,4 @@ globals().update({k: v for k, v in _ns.items() if not k.startswith("__")})
 
 from s2s.custom import stop_gradient  # noqa: E402,F401
 from s2s.convolutions import conv, conv_transpose, conv_with_general_padding  # noqa: E402,F401
+from s2s.lax_composite import *  # noqa: E402,F401,F403  (functions written as source)

@@ -736,7 +736,7 @@ class Reverse:
         return push + [s], bwd
 
     def unpack(self, s, target, value, in_loop):
-        if not all(isinstance(e, (gast.Name, gast.Tuple)) for e in target.elts):
+        if any(isinstance(e, gast.Starred) for e in target.elts):
             self.fail(s, "starred unpacking")
         pieces = []
         if isinstance(value, gast.Tuple) and len(value.elts) == len(target.elts):

@@ -556,6 +556,16 @@ def test_functions_without_source_are_traced():
     assert "jnp.sin" in inspect.getsource(s2s.from_ir.stand_in(fs, (x, w)))
 
 
+def test_traced_function_splits_a_logaddexp_tie_as_jax():
+    """A function without source is differentiated primitive by primitive: logaddexp's
+    primitives must give a tie half to each side, as jax's rule does (it gave 0 and 1)."""
+    ns = {"jnp": jnp}
+    exec("f = lambda x, y: jnp.logaddexp(x, y) + jnp.logaddexp(x, x)", ns)
+    close(s2s.grad(ns["f"], (0, 1))(2.0, 2.0),
+          jax.grad(lambda x, y: jjnp.logaddexp(x, y) + jjnp.logaddexp(x, x), (0, 1))(2.0, 2.0),
+          rtol=1e-6)
+
+
 @pytest.mark.parametrize("case", ["prod_with_zero", "abs_at_zero", "power_zero_at_zero",
                                   "index_past_the_end", "index_before_the_start",
                                   "at_add_out_of_range", "integer_power", "prod_axis"])

@@ -57,6 +57,18 @@ def take_along_axis_adjoint(g, arr, indices, axis):
     return at_add(jnp.zeros(arr.shape, arr.dtype), where, g)
 
 
+def sort_adjoint(g, a, axis=-1):
+    """The cotangent of ``a`` from that of ``jnp.sort(a, axis)``: each entry goes back to
+    where its value came from (the stable order's inverse permutation)."""
+    if g is zero:
+        return zero
+    if axis is None:
+        order = jnp.argsort(jnp.ravel(a))
+        return jnp.reshape(jnp.take_along_axis(g, jnp.argsort(order), axis=0), a.shape)
+    order = jnp.argsort(a, axis=axis)
+    return jnp.take_along_axis(g, jnp.argsort(order, axis=axis), axis=axis)
+
+
 def solve_adjoint_b(g, a, b):
     """The cotangent of ``b`` from that of ``x = jnp.linalg.solve(a, b)``: ``solve(a^T, g)``."""
     return jnp.linalg.solve(jnp.swapaxes(a, -1, -2), g)

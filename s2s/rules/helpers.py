@@ -489,15 +489,26 @@ def seed_cotangent(out, ct=None, holomorphic=False):
     cotangent of an input nothing reached, read back by a second derivative) takes its shape:
     the adjoints of shape operations (reshape) need one."""
     if ct is not None:
-        if isinstance(out, Array) and out.shape and (ct is zero or np.ndim(ct) == 0):
-            return materialize(ct, out)
-        return ct
+        return _shaped_zeros(ct, out)
     shape = shape_of(out)
     if shape != ():
         raise TypeError(f"Gradient only defined for scalar-output functions. Output had "
                         f"shape: {tuple(shape)}.")
     check_output_dtype("grad", out, holomorphic)
     return jnp.ones_like(out) if isinstance(out, Array) else 1.0
+
+
+def _shaped_zeros(ct, out):
+    """``ct`` with each zero that arrived for an array of ``out`` with a shape made an array of
+    that shape, in containers too (a second derivative reads back the cotangent of a vjp's
+    ``(value, grads)`` pair with the value's entry missing)."""
+    if isinstance(out, Array):
+        return materialize(ct, out) if out.shape and (ct is zero or np.ndim(ct) == 0) else ct
+    if (ct is zero or isinstance(ct, Sparse)) and isinstance(out, (tuple, list, dict)):
+        keys = out.keys() if isinstance(out, dict) else range(len(out))
+        entries = {k: v for k in keys if (v := _shaped_zeros(item(ct, k), out[k])) is not zero}
+        return Sparse(entries) if entries else ct
+    return ct
 
 
 def _materialize_attributes(ct, primal):
@@ -868,16 +879,6 @@ def cumsum_adjoint(g, a, axis=None):
         flat = jnp.flip(jnp.cumsum(jnp.flip(jnp.ravel(g))))
         return jnp.reshape(flat, np.shape(a))
     return jnp.flip(jnp.cumsum(jnp.flip(g, axis), axis), axis)
-
-
-def sort_adjoint(g, a, axis=-1):
-    """Cotangent of ``sort(a)``: each entry goes back to where its value came from."""
-    if g is zero:
-        return zero
-    if axis is None:
-        return jnp.reshape(sort_adjoint(g, jnp.ravel(a), 0), np.shape(a))
-    order = jnp.argsort(a, axis=axis)
-    return jnp.take_along_axis(g, jnp.argsort(order, axis=axis), axis=axis)
 
 
 def norm_adjoint(g, x, z, ord=None, axis=None, keepdims=False):
