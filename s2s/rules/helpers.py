@@ -491,6 +491,8 @@ def seed_cotangent(out, ct=None, holomorphic=False):
     if ct is not None:
         if isinstance(out, Array) and out.shape and (ct is zero or np.ndim(ct) == 0):
             return materialize(ct, out)
+        if type(out) is tuple and _zero_for_shaped_entry(ct, out):  # (value, grads) of a vjp
+            return tuple(seed_cotangent(out[i], _tuple_entry(ct, i)) for i in range(len(out)))
         return ct
     shape = shape_of(out)
     if shape != ():
@@ -498,6 +500,30 @@ def seed_cotangent(out, ct=None, holomorphic=False):
                         f"shape: {tuple(shape)}.")
     check_output_dtype("grad", out, holomorphic)
     return jnp.ones_like(out) if isinstance(out, Array) else 1.0
+
+
+def _tuple_entry(ct, i):
+    if ct is zero or (isinstance(ct, Array) and ct.ndim == 0):
+        return zero
+    if isinstance(ct, Sparse):
+        return ct.get(i, zero)
+    return ct[i]
+
+
+def _zero_for_shaped_entry(ct, out):
+    """Whether a zero arrives for an array entry with a shape of the tuple ``out`` (at any
+    depth of plain tuples): the output of a generated vjp, ``(value, cotangents)``, whose
+    value a second derivative reads back with a zero cotangent."""
+    if not (ct is zero or isinstance(ct, (tuple, Sparse)) or (isinstance(ct, Array)
+                                                              and ct.ndim == 0)):
+        return False
+    for i, entry in enumerate(out):
+        c = _tuple_entry(ct, i)
+        if isinstance(entry, Array) and entry.shape and (c is zero or np.ndim(c) == 0):
+            return True
+        if type(entry) is tuple and _zero_for_shaped_entry(c, entry):
+            return True
+    return False
 
 
 def _materialize_attributes(ct, primal):
