@@ -250,7 +250,7 @@ def fft(x, fft_type, fft_lengths):
     last ``len(fft_lengths)`` axes (one to three). Real input of FFT, IFFT and IRFFT is made
     complex, integer input of RFFT real (64-bit types to 64-bit ones, others to 32 bits)."""
     fft_type = FftType[_fft_type_name(fft_type)]
-    lengths = tuple(fft_lengths)
+    lengths = tuple(fft_lengths[i] for i in range(len(fft_lengths)))
     if not builtins.all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
                         for n in lengths):
         raise TypeError(f"Shapes must be 1D sequences of concrete values of integer type, got "

@@ -28,11 +28,11 @@ _REAL_OF = {c: r for r, c in _COMPLEX_OF.items()}
 
 def _fft_rule(x, *, fft_type, fft_lengths):
     fft_type, lengths = FftType(fft_type), tuple(fft_lengths)
-    if not 1 <= len(lengths) <= 3:
-        raise ValueError(f"FFT rank must be between 1 and 3, but got {len(lengths)}.")
     if len(lengths) > x.ndim:
         raise ValueError(f"FFT input shape {x.shape} must have at least as many input "
                          f"dimensions as fft_lengths {lengths}.")
+    if not 1 <= len(lengths) <= 3:
+        raise ValueError(f"FFT rank must be between 1 and 3, but got {len(lengths)}.")
     minor = x.shape[x.ndim - len(lengths):]
     if fft_type == FftType.RFFT:
         if x.dtype not in _COMPLEX_OF:

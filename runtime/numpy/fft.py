@@ -12,7 +12,7 @@ import operator
 
 import numpy as np
 
-from runtime import lax
+from runtime import dtypes, lax
 from runtime import numpy as jnp
 from runtime.core import Array
 
@@ -96,8 +96,8 @@ def irfftn(a, s=None, axes=None, norm=None):
 def fftfreq(n, d=1.0, *, dtype=None, device=None):
     """The frequencies of ``fft``'s outputs for ``n`` samples spaced ``d`` apart."""
     n = operator.index(n)
-    dtype = jnp.float32 if dtype is None else dtype
-    work = dtype if jnp.issubdtype(dtype, np.inexact) else jnp.float32
+    dtype = dtypes.default_float() if dtype is None else dtype
+    work = dtype if jnp.issubdtype(dtype, np.inexact) else dtypes.default_float()
     k = np.concatenate([np.arange(0, (n - 1) // 2 + 1), np.arange(-(n // 2), 0)])
     out = jnp.asarray(k, work) / jnp.asarray(d * n, work)
     return _placed(jnp.asarray(out, dtype), device)
@@ -106,7 +106,7 @@ def fftfreq(n, d=1.0, *, dtype=None, device=None):
 def rfftfreq(n, d=1.0, *, dtype=None, device=None):
     """The frequencies of ``rfft``'s outputs for ``n`` samples spaced ``d`` apart."""
     n = operator.index(n)
-    dtype = jnp.float32 if dtype is None else dtype
+    dtype = dtypes.default_float() if dtype is None else dtype
     k = jnp.asarray(np.arange(0, max(n // 2 + 1, 0)), dtype)
     return _placed(k / jnp.asarray(d * n, dtype), device)
 
@@ -214,7 +214,7 @@ def _plan(name, kind, shape, s, axes, count):
     if axes is None:
         given = tuple(range(ndim)) if s is None else tuple(range(ndim - len(s), ndim))
     else:
-        given = tuple(operator.index(ax) for ax in axes)
+        given = tuple(operator.index(axes[i]) for i in range(len(axes)))
     if s is not None and len(s) != len(given):
         raise ValueError("Shape and axes have different lengths.")
     if len(set(given)) != len(given):
