@@ -8,7 +8,6 @@ import s2s
 import s2s.lax as slax
 import s2s.numpy as snp
 from conftest import x64_in_both
-from corpus import assert_trees_close
 
 jax = pytest.importorskip("jax")
 jjnp, jlax = jax.numpy, jax.lax
@@ -91,12 +90,12 @@ def test_frequencies_and_shifts():
               1e-3)
     d = np.array([1.0, 2.0, 3.0, 4.0], np.float32)
     close(snp.fft.fftfreq(4, snp.asarray(d)), jjnp.fft.fftfreq(4, d))
-    for x, all_axes in ((np.arange(7), (None, (-1,))), (X, (None, 1, (0, -1))),
-                        (np.float32(3.0), (None,))):
+    for x, all_axes in ((np.arange(7, dtype=np.int32), (None,)), (X, (None, (0, -1)))):
         for axes in all_axes:
             close(snp.fft.fftshift(x, axes), np.fft.fftshift(x, axes))
             close(snp.fft.ifftshift(x, axes), np.fft.ifftshift(x, axes))
     close(snp.fft.fftshift(X, 1), jjnp.fft.fftshift(X, 1))
+    close(snp.fft.ifftshift(np.float32(3.0)), jjnp.fft.ifftshift(np.float32(3.0)))
 
 
 def test_lax_fft():
@@ -129,8 +128,8 @@ ERRORS = [
     lambda m, x: m.fft.rfftn(x + 1j), lambda m, x: m.fft.rfft(x.astype(np.float16)),
     lambda m, x: m.fft.irfft(x, n=0), lambda m, x: m.fft.fftn(x, axes=(0, 0)),
     lambda m, x: m.fft.fftn(x, axes=(2, -1)), lambda m, x: m.fft.fftn(x[0], s=(2, 2, 2)),
-    lambda m, x: m.fft.irfftn(x[0], s=(5, 6, 7)), lambda m, x: m.fft.fftn(x, s=(2, 2),
-                                                                      axes=(0,)),
+    lambda m, x: m.fft.irfftn(x[0], s=(5, 6, 7)),
+    lambda m, x: m.fft.fftn(x, s=(2, 2), axes=(0,)),
     lambda m, x: m.fft.fftn(x, s=2), lambda m, x: m.fft.fftn(x, axes=1),
     lambda m, x: m.fft.fftn(x, s=(2, 0)), lambda m, x: m.fft.fft2(x, axes=()),
     lambda m, x: m.fft.fft2(x, s=(1, 2, 3)), lambda m, x: m.fft.fft2(x[0, 0]),
