@@ -239,6 +239,8 @@ def nan_reduction_adjoint(g, a, axis=None, keepdims=False, mean=False):
 
 def fft_tangent(t, fft_type, fft_lengths):
     """``lax.fft`` (the name a tangent template calls it by: the transform is linear)."""
+    if t is zero:
+        return zero
     return lax.fft(t, fft_type, fft_lengths)
 
 
@@ -248,6 +250,8 @@ def fft_adjoint(g, x, fft_type, fft_lengths):
     of ``g`` zero-padded to the full length; IRFFT's the conjugated RFFT of the real ``g`` over
     the transform's size, doubled at the frequencies that stand for two (all but the first
     and, for an even length, the last). Real ``x`` of a complex transform gets the real part."""
+    if g is zero:
+        return zero
     kind = lax._fft_type_name(fft_type)
     n = fft_lengths[-1]
     if kind == "RFFT":
