@@ -3,6 +3,7 @@
 A primitive is declared once with its shape/dtype rule and its StableHLO emitter
 (see ``lowering/ops/``); everything else finds it by name in ``PRIMITIVES``.
 """
+import enum
 import itertools
 
 import numpy as np
@@ -199,6 +200,8 @@ def _pp_eqn(e, names, col):
 def _param_str(v):
     if isinstance(v, np.dtype):
         return v.name
+    if isinstance(v, enum.IntEnum):  # (FftType: jaxprs print the value)
+        return str(int(v))
     return repr(v)
 
 

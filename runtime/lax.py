@@ -5,6 +5,7 @@ import builtins
 import numpy as np
 
 from lowering.core import PRIMITIVES
+from lowering.ops.fft import FftType
 from runtime import dtypes
 from runtime.core import Array, bind, put, scalar
 
@@ -253,6 +254,57 @@ def _scatter(name):
 
 scatter, scatter_add, scatter_mul, scatter_min, scatter_max = map(
     _scatter, ["scatter", "scatter_add", "scatter_mul", "scatter_min", "scatter_max"])
+
+
+_FFT_NAMES = {**{t.name: t for t in FftType}, **{t.name.lower(): t for t in FftType}}
+
+
+def fft(x, fft_type, fft_lengths):
+    """The discrete Fourier transform of ``fft_type`` (an ``FftType`` or its name) over the
+    last ``len(fft_lengths)`` axes (one to three). Real input of FFT, IFFT and IRFFT is made
+    complex, integer input of RFFT real (64-bit types to 64-bit ones, others to 32 bits)."""
+    fft_type = FftType[_fft_type_name(fft_type)]
+    lengths = tuple(fft_lengths[i] for i in range(len(fft_lengths)))
+    if not builtins.all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
+                        for n in lengths):
+        raise TypeError(f"Shapes must be 1D sequences of concrete values of integer type, got "
+                        f"{lengths}.")
+    lengths = tuple(int(n) for n in lengths)
+    x = _as_operand(x)
+    if fft_type == FftType.RFFT:
+        if x.dtype.kind == "c":
+            raise ValueError("only real valued inputs supported for rfft")
+        if x.dtype.kind in "biu":
+            x = convert_element_type(x, _fft_real_dtype(x.dtype))
+    else:
+        x = convert_element_type(x, _fft_complex_dtype(x.dtype))
+    if not lengths:
+        return x
+    return bind("fft", x, fft_type=fft_type, fft_lengths=lengths)
+
+
+def _fft_type_name(fft_type):
+    """'FFT', 'IFFT', 'RFFT' or 'IRFFT' for an ``FftType`` or such a name (or in lower case)."""
+    if isinstance(fft_type, str):
+        if fft_type not in _FFT_NAMES:
+            raise ValueError(f"Unknown FFT type '{fft_type}'")
+        return _FFT_NAMES[fft_type].name
+    if not isinstance(fft_type, FftType):
+        raise TypeError(f"Unknown FFT type value '{fft_type}'")
+    return fft_type.name
+
+
+def _fft_wide(dtype):
+    return dtype in (dtypes.int64, dtypes.uint64, dtypes.float64, dtypes.complex128)
+
+
+def _fft_complex_dtype(dtype):
+    """The complex type a transform computes ``dtype`` in (64-bit types in complex128)."""
+    return dtypes.canonicalize(dtypes.complex128 if _fft_wide(dtype) else dtypes.complex64)
+
+
+def _fft_real_dtype(dtype):
+    return dtypes.canonicalize(dtypes.float64 if _fft_wide(dtype) else dtypes.float32)
 
 
 from runtime.control import cond, fori_loop, map, scan, switch, while_loop  # noqa: E402,F401

@@ -386,6 +386,8 @@ class Batch(Reverse):
                      "size": "per_example_size"}.get(getattr(fn, "__name__", None))
             if query is not None:
                 return _call(query, values[0]), False
+        if fn in (type, isinstance):  # the same for every example (and for the batch)
+            return gast.Call(func=func, args=values, keywords=new_kw), False
         if fn in _UNARY and len(values) == 1 and not new_kw:
             return gast.Call(func=func, args=values, keywords=[]), True
         if fn is not None and _is_user_function(fn) and not isinstance(fn, type):
@@ -408,7 +410,7 @@ class Batch(Reverse):
             self.fail(node, f"calling `{codegen.to_source(func).strip()}`, a function that "
                             f"differs between examples")
         if fn is None:  # self.forward, a function passed in: batched when it runs
-            kwargs = {k.arg: v for k, (v, m) in kws}
+            kwargs = {k: v for k, (v, m) in kws}
             wrt = gast.Tuple(elts=[gast.Constant(value=i, kind=None)
                                    for i, m in enumerate(mapped) if m], ctx=gast.Load())
             return _call("batched_result", _call("call_vmap", func, wrt, _name(

@@ -32,6 +32,14 @@ def make(j):
         + j.sum(j.pad(a, 1, mode="edge") ** 2) + j.sum(j.pad(a, ((0, 2), (1, 1)), "reflect") * 3),
         "nan_reductions": lambda a: j.nansum(j.where(a > 0.7, j.nan, a) ** 2)
         + j.sum(j.nanmean(j.where(a < 0.0, j.nan, a), axis=0) ** 2),
+        "fft_complex": lambda a: j.sum(j.abs(j.fft.fft(a * (1 + 0.5j), n=4)) ** 2)
+        + j.sum(j.real(j.fft.ifft2(a * 1j + a, s=(2, 3), axes=(1, 0)) * a[:, :2]))
+        + j.sum(j.fft.hfft(a * (1 - 1j), axis=0) * 0.3) + j.sum(j.abs(j.fft.ifftn(a.T)) ** 2)
+        + j.sum(j.real(j.fft.fftshift(j.fft.fftn(a, norm="ortho"), 0)) * a),
+        "fft_real": lambda a: j.sum(j.abs(j.fft.rfft(a, axis=0, norm="forward")) ** 2)
+        + j.sum(j.fft.irfft(a * (1 + 1j), n=5) ** 2) + j.sum(j.abs(j.fft.rfft2(a, s=(3, 4))) ** 2)
+        + j.sum(j.fft.irfftn(a * 2j + a, norm="ortho") * 0.4) + j.sum(j.fft.rfftn(a).imag ** 2)
+        + j.sum(j.abs(j.fft.ihfft(j.fft.ifftshift(a, 1))) ** 2) + j.sum(j.fft.irfft2(a) * 0.2),
         # array methods and attributes: the rules of the functions they mean
         "conj_real_imag_methods": lambda a: j.sum((a * (1 + 2j)).conj().real * a)
         + j.sum((a * (2 - 1j)).conjugate().imag ** 2),

@@ -18,6 +18,7 @@ from runtime.numpy.util import broadcast_shapes as _broadcast_shapes, broadcast_
 
 from runtime.numpy.creation import empty, full, zeros, ones  # noqa: F401
 from runtime.numpy import linalg_namespace as linalg  # noqa: E402
+from runtime.numpy import fft  # noqa: E402,F401  (the jnp.fft namespace)
 
 
 class _ScalarMeta(type):

@@ -3,6 +3,7 @@ few lines of s2s.numpy. s2s transforms them from this source like user code (the
 source library, see ``s2s.nn``), so their own derivatives and batching need no rule."""
 import numpy as np
 
+from runtime import lax
 from runtime import numpy as jnp
 from runtime.control import scan
 from s2s.rules.helpers import at_add, einsum_adjoint_plan, einsum_items, unbroadcast, unreduce, \
@@ -246,3 +247,38 @@ def nan_reduction_adjoint(g, a, axis=None, keepdims=False, mean=False):
     if mean:
         g = g / jnp.sum(~missing, axis=axis, keepdims=keepdims)
     return jnp.where(missing, 0.0, unreduce(g, a, axis, keepdims))
+
+
+def fft_tangent(t, fft_type, fft_lengths):
+    """``lax.fft`` (the name a tangent template calls it by: the transform is linear)."""
+    if t is zero:
+        return zero
+    return lax.fft(t, fft_type, fft_lengths)
+
+
+def fft_adjoint(g, x, fft_type, fft_lengths):
+    """The cotangent of ``x`` from that of ``lax.fft(x, fft_type, fft_lengths)``. FFT and IFFT
+    are symmetric matrices, their own transposes. RFFT's transpose is the real part of the FFT
+    of ``g`` zero-padded to the full length; IRFFT's the conjugated RFFT of the real ``g`` over
+    the transform's size, doubled at the frequencies that stand for two (all but the first
+    and, for an even length, the last). Real ``x`` of a complex transform gets the real part."""
+    if g is zero:
+        return zero
+    kind = lax._fft_type_name(fft_type)
+    n = fft_lengths[-1]
+    if kind == "RFFT":
+        widths = [(0, 0)] * (g.ndim - 1) + [(0, n - g.shape[-1])]
+        return jnp.real(lax.fft(jnp.pad(g, widths), "FFT", fft_lengths))
+    if kind == "IRFFT":
+        size = int(np.prod(fft_lengths))
+        if size == 0:
+            out = jnp.zeros(x.shape, lax._fft_complex_dtype(x.dtype))
+        else:
+            k = np.arange(n // 2 + 1)
+            weights = np.where((k == 0) | (2 * k == n), 1.0, 2.0) / size
+            out = jnp.conj(lax.fft(g, "RFFT", fft_lengths)) * jnp.asarray(weights, g.dtype)
+    else:
+        out = lax.fft(g, kind, fft_lengths)
+    if x.dtype.kind != "c":
+        return jnp.real(out)
+    return out

@@ -650,3 +650,10 @@ def reduce_window(z, operand, init_value, computation, window_dimensions, window
     d[operand] = reduce_window_adjoint(materialize(d[z], z), operand, init_value, computation,
                                        window_dimensions, window_strides, padding,
                                        base_dilation, window_dilation)
+
+
+# ---- lax.fft (rules/adjoint_library.py) --------------------------------------------------------
+
+@adjoint(lax.fft)
+def lax_fft(z, x, fft_type, fft_lengths):
+    d[x] = fft_adjoint(materialize(d[z], z), x, fft_type, fft_lengths)

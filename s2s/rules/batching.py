@@ -7,6 +7,7 @@ results (always right, just slower).
 """
 import numpy as np
 
+from runtime import lax
 from runtime import numpy as jnp
 from runtime.core import Array
 from runtime.tree_util import for_staging, tree_flatten, tree_map, tree_unflatten
@@ -632,4 +633,14 @@ def _register_helper_rules():
 
 
 _register_helper_rules()
+
+
+@rule(lax.fft)
+def _fft(fn, mapped, x, *args, **kwargs):
+    """A transform of the last axes: the batch axis in front is one more axis it maps over."""
+    if mapped[0] and not any(mapped[1:]):
+        return fn(x, *args, **kwargs)
+    return loop(fn, mapped, x, *args, **kwargs)
+
+
 from s2s.rules import window_batching  # noqa: E402,F401 (registers its rules)

@@ -504,10 +504,14 @@ def _shaped_zeros(ct, out):
     ``(value, grads)`` pair with the value's entry missing)."""
     if isinstance(out, Array):
         return materialize(ct, out) if out.shape and (ct is zero or np.ndim(ct) == 0) else ct
-    if (ct is zero or isinstance(ct, Sparse)) and isinstance(out, (tuple, list, dict)):
+    if not isinstance(out, (tuple, list, dict)):
+        return ct
+    if ct is zero or isinstance(ct, Sparse) or (isinstance(ct, Array) and ct.ndim == 0):
         keys = out.keys() if isinstance(out, dict) else range(len(out))
         entries = {k: v for k in keys if (v := _shaped_zeros(item(ct, k), out[k])) is not zero}
         return Sparse(entries) if entries else ct
+    if type(ct) in (tuple, list) and len(ct) == len(out):
+        return type(ct)(_shaped_zeros(c, o) for c, o in zip(ct, out))
     return ct
 
 

@@ -479,3 +479,10 @@ def reduce_window(z, operand, init_value, computation, window_dimensions, window
     d[z] = reduce_window_tangent(d[operand], operand, init_value, computation,
                                  window_dimensions, window_strides, padding, base_dilation,
                                  window_dilation)
+
+
+# ---- lax.fft (rules/adjoint_library.py) --------------------------------------------------------
+
+@tangent(lax.fft)
+def lax_fft(z, x, fft_type, fft_lengths):
+    d[z] = fft_tangent(d[x], fft_type, fft_lengths)
