@@ -40,7 +40,7 @@ _UNKNOWN = object()  # a value the transform cannot know before running
 SHAPE_QUERIES = {len, type, isinstance, rnp.shape, rnp.ndim, rnp.size, np.shape, np.ndim, np.size}
 _NONDIFFERENTIABLE = SHAPE_QUERIES | {
                       int, range, bool, print,
-                      rnp.argmax, rnp.argmin, rnp.sign, rnp.floor, rnp.ceil, rnp.round,
+                      rnp.argmax, rnp.argmin, rnp.sign, rnp.floor, rnp.ceil, rnp.round, rnp.trunc,
                       rnp.isnan, rnp.isfinite, rnp.isinf, rnp.signbit, rnp.zeros_like,
                       rnp.ones_like,
                       rnp.arange, rnp.zeros, rnp.ones, rnp.equal, rnp.not_equal, rnp.less,

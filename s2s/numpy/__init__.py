@@ -6,3 +6,5 @@ globals().update({k: v for k, v in _ns.items() if not k.startswith("__")})
 
 from s2s.convolutions import convolve, correlate  # noqa: E402,F401
 from s2s.numpy.composite import *  # noqa: F401,F403,E402  (functions written as source)
+from s2s.numpy.elementwise import *  # noqa: F401,F403,E402
+from s2s.numpy.windows import *  # noqa: F401,F403,E402
