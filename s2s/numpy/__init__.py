@@ -8,3 +8,4 @@ from s2s.convolutions import convolve, correlate  # noqa: E402,F401
 from s2s.numpy.composite import *  # noqa: F401,F403,E402  (functions written as source)
 from s2s.numpy.elementwise import *  # noqa: F401,F403,E402
 from s2s.numpy.windows import *  # noqa: F401,F403,E402
+from s2s.numpy.index_tricks import *  # noqa: F401,F403,E402
