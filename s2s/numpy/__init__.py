@@ -9,3 +9,4 @@ from s2s.numpy.composite import *  # noqa: F401,F403,E402  (functions written as
 from s2s.numpy.elementwise import *  # noqa: F401,F403,E402
 from s2s.numpy.windows import *  # noqa: F401,F403,E402
 from s2s.numpy.index_tricks import *  # noqa: F401,F403,E402
+from s2s.numpy.sets import *  # noqa: F401,F403,E402
