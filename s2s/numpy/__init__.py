@@ -13,3 +13,4 @@ from s2s.numpy.sets import *  # noqa: F401,F403,E402
 from s2s.numpy.polynomials import *  # noqa: F401,F403,E402
 from s2s.numpy.editing import *  # noqa: F401,F403,E402
 from s2s.numpy.calculus import *  # noqa: F401,F403,E402
+from s2s.numpy.functional import *  # noqa: F401,F403,E402

@@ -8,10 +8,13 @@ import numpy as np
 
 from runtime import dtypes
 from runtime import numpy as jnp
+from runtime.core import Tracer
+from runtime.errors import ConcretizationTypeError
+from s2s.numpy.elementwise import divmod as _divmod
 
 S2S_SOURCE_LIBRARY = True
 __all__ = ["interp", "gradient", "unwrap", "piecewise", "digitize", "bincount", "histogram",
-           "histogram_bin_edges", "fromfunction", "apply_over_axes"]
+           "histogram_bin_edges", "histogram2d", "histogramdd", "fromfunction", "apply_over_axes"]
 
 
 def _inexact(x):
@@ -29,8 +32,8 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         if left is not None or right is not None:
             raise ValueError("left/right argument not supported when period argument given")
         period = jnp.abs(period)
-        x = jnp.remainder(x, period)
-        xp = jnp.remainder(xp, period)
+        x = _divmod(x, period)[1]
+        xp = _divmod(xp, period)[1]
         order = jnp.argsort(xp)
         xp, fp = jnp.take(xp, order), jnp.take(fp, order)
         xp = jnp.concatenate([xp[-1:] - period, xp, xp[:1] + period])
@@ -43,8 +46,12 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     t = (x - x0) / jnp.where(same, 1.0, dx)
     y = jnp.where(same, f1, f0 + t * (f1 - f0))
     if period is None:
-        y = jnp.where(x < xp[0], fp[0] if left is None else left, y)
-        y = jnp.where(x > xp[-1], fp[-1] if right is None else right, y)
+        if left is None:
+            left = fp[0]
+        if right is None:
+            right = fp[-1]
+        y = jnp.where(x < xp[0], left, y)
+        y = jnp.where(x > xp[-1], right, y)
     return y
 
 
@@ -111,17 +118,25 @@ def unwrap(p, discont=None, axis=-1, period=2 * np.pi):
     d = p[..., 1:] - p[..., :-1]
     half = period / 2.0
     discont = half if discont is None else jnp.maximum(discont, half)
-    dd = jnp.remainder(d + half, period) - half
+    dd = _divmod(d + half, period)[1] - half
     dd = jnp.where((dd == -half) & (d > 0), half, dd)
     correction = jnp.where(jnp.abs(d) < discont, 0.0, dd - d)
     out = jnp.concatenate([p[..., :1], p[..., 1:] + jnp.cumsum(correction, axis=-1)], axis=-1)
     return jnp.moveaxis(out, -1, axis)
 
 
+def _conditions(condlist, ndim):
+    """``piecewise``'s conditions as a list (one array of ``x``'s rank is one condition)."""
+    if isinstance(condlist, (list, tuple)):
+        return list(condlist)
+    if jnp.ndim(condlist) == ndim:
+        return [condlist]
+    return [condlist[k] for k in range(jnp.shape(condlist)[0])]
+
+
 def piecewise(x, condlist, funclist, *args, **kw):
     x = jnp.asarray(x)
-    conds = [condlist] if jnp.ndim(condlist) == x.ndim and not isinstance(condlist, list) \
-        else list(condlist)
+    conds = _conditions(condlist, x.ndim)
     n = len(conds)
     if len(funclist) not in (n, n + 1):
         raise ValueError(f"with {n} condition(s), either {n} or {n + 1} functions are expected; "
@@ -129,10 +144,16 @@ def piecewise(x, condlist, funclist, *args, **kw):
     out = jnp.zeros_like(x)
     if len(funclist) == n + 1:
         other = funclist[n]
-        out = (other(x, *args, **kw) if callable(other) else other) + out
+        if callable(other):
+            out = other(x, *args, **kw) + out
+        else:
+            out = other + out
     for k in range(n):
         f = funclist[k]
-        value = f(x, *args, **kw) if callable(f) else f
+        if callable(f):
+            value = f(x, *args, **kw)
+        else:
+            value = f
         out = jnp.where(conds[k], jnp.asarray(value, x.dtype), out)
     return out
 
@@ -157,9 +178,7 @@ def bincount(x, weights=None, minlength=0, *, length=None):
         raise ValueError("only 1-dimensional input supported for bincount.")
     minlength = operator.index(minlength)
     if length is None:
-        from runtime.core import Tracer
         if isinstance(x, Tracer):
-            from runtime.errors import ConcretizationTypeError
             raise ConcretizationTypeError(
                 "The error arose for the length argument of jnp.bincount: an explicit length is "
                 "required for jnp.bincount to be used under a transformation")
@@ -193,6 +212,50 @@ def histogram(a, bins=10, range=None, weights=None, density=None):
     if density:
         counts = counts / (edges[1:] - edges[:-1]) / jnp.sum(counts)
     return counts, edges
+
+
+def histogramdd(sample, bins=10, range=None, weights=None, density=None):
+    sample = jnp.asarray(sample)
+    if sample.ndim != 2:
+        raise ValueError(f"histogramdd: sample must be a 2-D array; got shape {sample.shape}")
+    n, d = sample.shape
+    if isinstance(bins, int):
+        bins = [bins] * d
+    if len(bins) != d:
+        raise ValueError("should be a bin for each dimension.")
+    ranges = [None] * d if range is None else list(range)
+    edges, index = [], jnp.zeros((n,), dtypes.default_int())
+    for k in builtins_range(d):
+        e = histogram_bin_edges(sample[:, k], bins[k], ranges[k])
+        i = jnp.searchsorted(e, sample[:, k], side="right")
+        i = jnp.where(sample[:, k] == e[-1], e.shape[0] - 1, i)
+        # 0 and len(e) are outside; kept apart by one extra slot at each end
+        index = index * (e.shape[0] + 1) + i
+        edges.append(e)
+    w = jnp.ones((n,), dtypes.default_int()) if weights is None else jnp.asarray(weights)
+    shape = tuple(e.shape[0] + 1 for e in edges)
+    total = int(np.prod(shape))
+    hit = index[:, None] == jnp.arange(total)
+    counts = jnp.sum(jnp.where(hit, w[:, None], jnp.zeros((), w.dtype)), axis=0)
+    counts = jnp.reshape(counts, shape)[tuple(slice(1, -1) for _ in edges)]
+    if density:
+        counts = counts / jnp.sum(counts)
+        for k in builtins_range(d):
+            widths = edges[k][1:] - edges[k][:-1]
+            counts = counts / jnp.reshape(widths, tuple(-1 if j == k else 1
+                                                        for j in builtins_range(d)))
+    return counts, edges
+
+
+def histogram2d(x, y, bins=10, range=None, weights=None, density=None):
+    sample = jnp.stack([jnp.asarray(x), jnp.asarray(y)], axis=1)
+    if not isinstance(bins, int) and jnp.ndim(bins) == 1 and len(bins) != 2:
+        bins = [bins, bins]
+    counts, edges = histogramdd(sample, bins, range, weights, density)
+    return counts, edges[0], edges[1]
+
+
+builtins_range = range
 
 
 def fromfunction(function, shape, *, dtype=float, **kwargs):

@@ -6,10 +6,11 @@ import operator
 import numpy as np
 
 from runtime import numpy as jnp
+from runtime.core import Tracer
 
 S2S_SOURCE_LIBRARY = True
 __all__ = ["delete", "insert", "compress", "extract", "choose", "place", "put", "put_along_axis",
-           "fill_diagonal", "block", "copy", "resize", "trim_zeros", "dsplit"]
+           "fill_diagonal", "copy", "resize", "trim_zeros", "dsplit"]
 
 
 def _not_inplace(name, inplace):
@@ -31,10 +32,14 @@ def delete(arr, obj, axis=None, *, assume_unique_indices=False):
         a = jnp.ravel(a)
         axis = 0
     axis = axis % a.ndim
-    n = a.shape[axis]
-    drop = {i % n for i in _positions(obj, n)}
-    keep = [i for i in range(n) if i not in drop]
-    return jnp.take(a, jnp.asarray(keep, int), axis=axis)
+    return jnp.take(a, jnp.asarray(_kept(obj, a.shape[axis]), int), axis=axis)
+
+
+def _kept(obj, n):
+    drop = set()
+    for i in _positions(obj, n):
+        drop.add(i % n)
+    return [i for i in range(n) if i not in drop]
 
 
 def insert(arr, obj, values, axis=None):
@@ -55,9 +60,11 @@ def insert(arr, obj, values, axis=None):
         where = where * shape[axis]
     else:
         shape = a.shape[:axis] + (len(where),) + a.shape[axis + 1:]
-        v = jnp.broadcast_to(jnp.moveaxis(v, 0, axis) if v.ndim == a.ndim and v.ndim > 1 else
-                             (jnp.reshape(v, (-1,) + (1,) * (a.ndim - axis - 1))
-                              if v.ndim == 1 else v), shape)
+        if v.ndim == a.ndim and v.ndim > 1:
+            v = jnp.moveaxis(v, 0, axis)
+        elif v.ndim == 1:
+            v = jnp.reshape(v, (-1,) + (1,) * (a.ndim - axis - 1))
+        v = jnp.broadcast_to(v, shape)
     # stable order: original entries at 2 * i + 1, inserted ones at 2 * position
     keys = [2 * i + 1 for i in range(n)] + [2 * w for w in where]
     order = [int(k) for k in np.argsort(np.asarray(keys), kind="stable")]
@@ -82,7 +89,7 @@ def compress(condition, a, axis=None, *, size=None, fill_value=0, out=None):
     if size is None:
         out = a[cond.astype(bool)]
     else:
-        if not 0 < size <= a.shape[0]:
+        if size <= 0 or size > a.shape[0]:
             raise ValueError(f"size must be positive and not greater than the size of the array "
                              f"axis; got size={size} for a.shape[axis]={a.shape[0]}")
         order = jnp.argsort(jnp.where(cond.astype(bool), 0, 1), stable=True)
@@ -104,10 +111,6 @@ def choose(a, choices, out=None, mode="raise"):
     a = jnp.asarray(a)
     n = len(choices)
     if mode == "raise":
-        from runtime.core import Tracer
-        if isinstance(a, Tracer):
-            raise ValueError("The error occurred because jnp.choose was jit-compiled with "
-                             "mode='raise'. Use mode='wrap' or mode='clip' instead.")
         if bool(jnp.any((a < 0) | (a >= n))):
             raise ValueError("invalid entry in choice array")
     elif mode == "wrap":
@@ -119,7 +122,7 @@ def choose(a, choices, out=None, mode="raise"):
     out = choices[n - 1] * jnp.ones_like(a)
     for k in range(n - 2, -1, -1):
         out = jnp.where(a == k, choices[k], out)
-    return jnp.broadcast_to(out, jnp.broadcast_shapes(a.shape, *[jnp.shape(c) for c in choices]))
+    return out
 
 
 def place(arr, mask, vals, *, inplace=True):
@@ -144,7 +147,7 @@ def put(a, ind, v, mode=None, *, inplace=True):
         ind = jnp.clip(ind, 0, a.size - 1)
     elif mode not in (None, "fill", "drop"):
         raise ValueError(f"mode should be one of 'wrap' or 'clip'; got mode={mode!r}")
-    return jnp.reshape(jnp.ravel(a).at[ind].set(v, mode=mode), a.shape)
+    return jnp.reshape(jnp.ravel(a).at[ind].set(v), a.shape)
 
 
 def put_along_axis(arr, indices, values, axis, inplace=True, *, mode=None):
@@ -161,7 +164,7 @@ def put_along_axis(arr, indices, values, axis, inplace=True, *, mode=None):
         d if k == j else 1 for k in range(a.ndim))), shape) if j != axis else idx
         for j, d in enumerate(a.shape))
     v = jnp.broadcast_to(jnp.asarray(values, a.dtype), shape)
-    return a.at[full].set(v, mode=mode)
+    return a.at[full].set(v)
 
 
 def fill_diagonal(a, val, wrap=False, *, inplace=True):
@@ -180,30 +183,6 @@ def fill_diagonal(a, val, wrap=False, *, inplace=True):
     return jnp.reshape(jnp.ravel(a).at[jnp.asarray(flat, int)].set(v), a.shape)
 
 
-def block(arrays):
-    def depth(x):
-        return 1 + depth(x[0]) if isinstance(x, list) and x else (1 if isinstance(x, list)
-                                                                  else 0)
-    d = depth(arrays)
-    if not isinstance(arrays, list):
-        return jnp.asarray(arrays)
-    return _block(arrays, d, max([jnp.ndim(x) for x in _leaves(arrays)] + [d]))
-
-
-def _leaves(x):
-    if isinstance(x, list):
-        return [leaf for item in x for leaf in _leaves(item)]
-    return [x]
-
-
-def _block(x, depth, nd):
-    if not isinstance(x, list):
-        a = jnp.asarray(x)
-        return jnp.reshape(a, (1,) * (nd - a.ndim) + a.shape)
-    parts = [_block(item, depth - 1, nd) for item in x]
-    return jnp.concatenate(parts, axis=-depth)
-
-
 def copy(a, order=None):
     return jnp.array(a, copy=True)
 
@@ -218,7 +197,7 @@ def resize(a, new_shape):
     if a.size == 0 or total == 0:
         return jnp.zeros(new_shape, a.dtype)
     reps = -(-total // a.size)
-    return jnp.reshape(jnp.concatenate([a] * reps)[:total], new_shape)
+    return jnp.reshape(jnp.tile(a, reps)[:total], new_shape)
 
 
 def trim_zeros(filt, trim="fb", axis=None):

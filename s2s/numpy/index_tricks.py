@@ -11,7 +11,7 @@ from runtime import numpy as jnp
 
 __all__ = ["index_exp", "s_", "mgrid", "ogrid", "r_", "c_", "ix_", "indices", "diag_indices",
            "diag_indices_from", "tril_indices", "tril_indices_from", "triu_indices",
-           "triu_indices_from", "mask_indices", "ravel_multi_index", "unravel_index"]
+           "triu_indices_from", "mask_indices", "ravel_multi_index", "unravel_index", "block"]
 
 index_exp, s_ = np.index_exp, np.s_
 
@@ -222,3 +222,27 @@ def unravel_index(indices, shape):
         out.append(jnp.remainder(idx, d) if d else idx * 0)
         idx = jnp.floor_divide(idx, d) if d else idx
     return tuple(out[::-1])
+
+
+def block(arrays):
+    def depth(x):
+        return 1 + depth(x[0]) if isinstance(x, list) and x else (1 if isinstance(x, list)
+                                                                  else 0)
+    d = depth(arrays)
+    if not isinstance(arrays, list):
+        return jnp.asarray(arrays)
+    return _block(arrays, d, max([jnp.ndim(x) for x in _leaves(arrays)] + [d]))
+
+
+def _leaves(x):
+    if isinstance(x, list):
+        return [leaf for item in x for leaf in _leaves(item)]
+    return [x]
+
+
+def _block(x, depth, nd):
+    if not isinstance(x, list):
+        a = jnp.asarray(x)
+        return jnp.reshape(a, (1,) * (nd - a.ndim) + a.shape)
+    parts = [_block(item, depth - 1, nd) for item in x]
+    return jnp.concatenate(parts, axis=-depth)

@@ -38,10 +38,11 @@ def _float(p):
 
 def polymul(a1, a2, *, trim_leading_zeros=False):
     a, b = _float(_as_1d(a1, "polymul")), _float(_as_1d(a2, "polymul"))
+    dtype = jnp.promote_types(a.dtype, b.dtype)
     if a.shape[0] == 0 or b.shape[0] == 0:
-        return jnp.zeros((1,), jnp.result_type(a, b))
+        return jnp.zeros((1,), dtype)
     n = a.shape[0] + b.shape[0] - 1
-    out = jnp.zeros((n,), jnp.result_type(a, b))
+    out = jnp.zeros((n,), dtype)
     for k in range(a.shape[0]):
         out = out + jnp.concatenate([jnp.zeros((k,), out.dtype), a[k] * b,
                                      jnp.zeros((n - k - b.shape[0],), out.dtype)])
@@ -50,7 +51,8 @@ def polymul(a1, a2, *, trim_leading_zeros=False):
 
 def polydiv(u, v, *, trim_leading_zeros=False):
     u, v = _float(_as_1d(u, "polydiv")), _float(_as_1d(v, "polydiv"))
-    m, n = u.shape[0] - 1, v.shape[0] - 1
+    m = u.shape[0] - 1
+    n = v.shape[0] - 1
     scale = 1.0 / v[0]
     q = []
     r = u
@@ -59,8 +61,9 @@ def polydiv(u, v, *, trim_leading_zeros=False):
         q.append(d)
         r = r - jnp.concatenate([jnp.zeros((k,), r.dtype), d * v,
                                  jnp.zeros((m - n - k,), r.dtype)])
-    quotient = jnp.stack(q) if q else jnp.zeros((1,), u.dtype)
-    return quotient, r
+    if m - n + 1 > 0:
+        return jnp.stack(q), r
+    return jnp.zeros((1,), u.dtype), r
 
 
 def polyder(p, m=1):
@@ -101,7 +104,7 @@ def poly(seq_of_zeros):
 
 
 def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
-    """Least squares through a QR factorisation of the column-scaled Vandermonde matrix."""
+    """Least squares through the normal equations of the column-scaled Vandermonde matrix."""
     deg = operator.index(deg)
     if deg < 0:
         raise ValueError("expected deg >= 0")
@@ -124,6 +127,6 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
         rhs = rhs * (w if y.ndim == 1 else w[:, None])
     scale = jnp.sqrt(jnp.sum(lhs * lhs, axis=0))
     scale = jnp.where(scale == 0, 1.0, scale)
-    q, r = jnp.linalg.qr(lhs / scale)
-    c = jnp.linalg.solve(r, q.T @ rhs)
+    a = lhs / scale
+    c = jnp.linalg.solve(a.T @ a, a.T @ rhs)
     return c / scale if y.ndim == 1 else c / scale[:, None]
