@@ -9,7 +9,7 @@ import numpy as np
 from runtime import dtypes
 from runtime import numpy as jnp
 from runtime.core import Tracer
-from runtime.errors import ConcretizationTypeError
+from runtime.errors import abstract_value_error
 from s2s.numpy.elementwise import divmod as _divmod
 
 S2S_SOURCE_LIBRARY = True
@@ -179,9 +179,9 @@ def bincount(x, weights=None, minlength=0, *, length=None):
     minlength = operator.index(minlength)
     if length is None:
         if isinstance(x, Tracer):
-            raise ConcretizationTypeError(
-                "The error arose for the length argument of jnp.bincount: an explicit length is "
-                "required for jnp.bincount to be used under a transformation")
+            raise abstract_value_error(
+                x.dtype, x.shape, "The error occurred because of argument 'x' of jnp.bincount. "
+                "To avoid this error, pass a static `length` argument.")
         length = max(minlength, int(np.max(np.asarray(x), initial=-1)) + 1)
     w = jnp.ones(x.shape, dtypes.default_int()) if weights is None else jnp.asarray(weights)
     hit = x[:, None] == jnp.arange(length)

@@ -7,6 +7,7 @@ import numpy as np
 
 from runtime import numpy as jnp
 from runtime.core import Tracer
+from runtime.errors import TracerBoolConversionError, abstract_value_error
 
 S2S_SOURCE_LIBRARY = True
 __all__ = ["delete", "insert", "compress", "extract", "choose", "place", "put", "put_along_axis",
@@ -87,6 +88,9 @@ def compress(condition, a, axis=None, *, size=None, fill_value=0, out=None):
     if cond.shape[0] < a.shape[0]:
         a = a[:cond.shape[0]]
     if size is None:
+        if isinstance(cond, Tracer):
+            raise TracerBoolConversionError(
+                "Attempted boolean conversion of traced array with shape bool[].")
         out = a[cond.astype(bool)]
     else:
         if size <= 0 or size > a.shape[0]:
@@ -201,6 +205,9 @@ def resize(a, new_shape):
 
 
 def trim_zeros(filt, trim="fb", axis=None):
+    if isinstance(filt, Tracer):
+        raise abstract_value_error(filt.dtype, filt.shape,
+                                   "Error arose in the `filt` argument of trim_zeros()")
     f = np.asarray(filt)
     if f.ndim != 1:
         raise ValueError(f"trim_zeros requires a 1-D input, got shape {f.shape}")

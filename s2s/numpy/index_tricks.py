@@ -8,6 +8,8 @@ import numpy as np
 
 from runtime import dtypes
 from runtime import numpy as jnp
+from runtime.core import Tracer
+from runtime.errors import abstract_value_error
 
 __all__ = ["index_exp", "s_", "mgrid", "ogrid", "r_", "c_", "ix_", "indices", "diag_indices",
            "diag_indices_from", "tril_indices", "tril_indices_from", "triu_indices",
@@ -190,10 +192,11 @@ def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
         if not jnp.issubdtype(i.dtype, jnp.integer):
             raise TypeError("only int indices permitted")
     if mode == "raise":
-        from runtime.core import Tracer
         if any(isinstance(i, Tracer) for i in index):
-            raise ValueError("The error occurred because ravel_multi_index was jit-compiled with "
-                             "mode='raise'. Use mode='wrap' or mode='clip' instead.")
+            t = next(i for i in index if isinstance(i, Tracer))
+            raise abstract_value_error(t.dtype, t.shape, "The error occurred because "
+                                       "ravel_multi_index was jit-compiled with mode='raise'. Use "
+                                       "mode='wrap' or mode='clip' instead.")
         if any(bool(jnp.any((i < 0) | (i >= d))) for i, d in zip(index, dims)):
             raise ValueError("invalid entry in coordinates array")
     elif mode == "clip":

@@ -3,6 +3,8 @@ the values: concrete inputs, or ``size=`` (padded with ``fill_value``) under a t
 from typing import NamedTuple
 
 from runtime import numpy as jnp
+from runtime.core import Tracer
+from runtime.errors import abstract_value_error
 
 __all__ = ["isin", "union1d", "intersect1d", "setdiff1d", "setxor1d", "unique_all",
            "unique_counts", "unique_inverse"]
@@ -44,6 +46,9 @@ def _select(values, keep, size, fill_value, default_fill=None):
     """``values[keep]`` (``values`` sorted); with ``size``: the first ``size`` of them, padded
     with ``fill_value`` (default: ``default_fill``, else the smallest kept value)."""
     if size is None:
+        if isinstance(values, Tracer) or isinstance(keep, Tracer):
+            from runtime.numpy.sorting import _UNIQUE_NEEDS_SIZE
+            raise abstract_value_error(values.dtype, values.shape, _UNIQUE_NEEDS_SIZE)
         return values[keep]
     order = jnp.argsort(jnp.where(keep, 0, 1), stable=True)
     picked = jnp.take(values, order) if values.size else values
@@ -56,7 +61,16 @@ def _select(values, keep, size, fill_value, default_fill=None):
     return jnp.where(inside, picked, jnp.asarray(fill_value, picked.dtype))
 
 
+def _need_concrete(name, *arrays):
+    for a in arrays:
+        a = jnp.asarray(a)
+        if isinstance(a, Tracer):
+            raise abstract_value_error(a.dtype, a.shape, f"The error arose in {name}()")
+
+
 def union1d(ar1, ar2, *, size=None, fill_value=None):
+    if size is None:
+        _need_concrete("union1d", ar1, ar2)
     joined = jnp.concatenate([jnp.ravel(jnp.asarray(ar1)), jnp.ravel(jnp.asarray(ar2))])
     return jnp.unique(joined, size=size, fill_value=fill_value)
 
@@ -79,6 +93,8 @@ def intersect1d(ar1, ar2, assume_unique=False, return_indices=False, *, size=Non
 
 
 def setdiff1d(ar1, ar2, assume_unique=False, *, size=None, fill_value=None):
+    if size is None:
+        _need_concrete("setdiff1d", ar1)
     a, keep = _distinct(ar1, assume_unique, size)
     return _select(a, keep & isin(a, ar2, invert=True), size, fill_value, 0)
 
