@@ -128,5 +128,8 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     scale = jnp.sqrt(jnp.sum(lhs * lhs, axis=0))
     scale = jnp.where(scale == 0, 1.0, scale)
     a = lhs / scale
-    c = jnp.linalg.solve(a.T @ a, a.T @ rhs)
+    gram = a.T @ a
+    c = jnp.linalg.solve(gram, a.T @ rhs)
+    for _ in range(2):  # iterative refinement: the normal equations square the conditioning
+        c = c + jnp.linalg.solve(gram, a.T @ (rhs - a @ c))
     return c / scale if y.ndim == 1 else c / scale[:, None]
