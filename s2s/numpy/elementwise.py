@@ -4,7 +4,7 @@ quotients are integer-valued and carry no derivative; mantissas, fractional part
 remainders carry the input's."""
 import numpy as np
 
-from runtime import control, dtypes, lax
+from runtime import control, lax
 from runtime import numpy as jnp
 from s2s.custom import stop_gradient
 
@@ -98,8 +98,8 @@ def _check_integers(name, x1, x2):
 def _gcd_step(carry):
     a, b = carry
     nonzero = b != 0
-    return jnp.where(nonzero, b, a), jnp.where(nonzero, jnp.remainder(a, jnp.where(nonzero, b, 1)),
-                                              0)
+    rest = jnp.remainder(a, jnp.where(nonzero, b, 1))
+    return jnp.where(nonzero, b, a), jnp.where(nonzero, rest, 0)
 
 
 def _gcd_pending(carry):

@@ -82,8 +82,10 @@ def polyint(p, m=1, k=None):
     if m < 0:
         raise ValueError("Order of integral must be positive (see polyder)")
     p = _float(_as_1d(p, "polyint"))
-    ks = jnp.zeros((m,), p.dtype) if k is None else jnp.broadcast_to(jnp.asarray(k, p.dtype),
-                                                                      (m,))
+    if k is None:
+        ks = jnp.zeros((m,), p.dtype)
+    else:
+        ks = jnp.broadcast_to(jnp.asarray(k, p.dtype), (m,))
     for j in range(m):
         n = p.shape[0]
         p = jnp.concatenate([p / jnp.arange(n, 0, -1, dtype=p.dtype), ks[j:j + 1]])
