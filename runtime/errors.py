@@ -33,3 +33,11 @@ class KeyReuseError(RuntimeError):
 
 
 from runtime.numpy.indexing import NonConcreteBooleanIndexError  # noqa: E402,F401
+
+
+def abstract_value_error(dtype, shape, context):
+    """JAX's ConcretizationTypeError for a traced value where a concrete one is needed."""
+    import numpy as np
+    return ConcretizationTypeError(
+        f"Abstract tracer value encountered where concrete value is expected: traced array with "
+        f"shape {np.dtype(dtype).name}[{','.join(map(str, shape))}]\n{context}")

@@ -28,6 +28,7 @@ from s2s.rules import ADJOINTS
 from s2s.rules import adjoints as _registered  # noqa: F401  (fills ADJOINTS)
 from s2s.rules import helpers
 
+_DISPLAYS = (gast.List, gast.Tuple, gast.ListComp)
 _BINOPS = {gast.Add: rnp.add, gast.Sub: rnp.subtract, gast.Mult: rnp.multiply,
            gast.Div: rnp.true_divide, gast.Pow: rnp.power, gast.MatMult: rnp.matmul}
 _OPNAME = {gast.Add: "add", gast.Sub: "subtract", gast.Mult: "multiply", gast.Div: "true_divide",
@@ -40,7 +41,7 @@ _UNKNOWN = object()  # a value the transform cannot know before running
 SHAPE_QUERIES = {len, type, isinstance, rnp.shape, rnp.ndim, rnp.size, np.shape, np.ndim, np.size}
 _NONDIFFERENTIABLE = SHAPE_QUERIES | {
                       int, range, bool, print,
-                      rnp.argmax, rnp.argmin, rnp.sign, rnp.floor, rnp.ceil, rnp.round,
+                      rnp.argmax, rnp.argmin, rnp.sign, rnp.floor, rnp.ceil, rnp.round, rnp.trunc,
                       rnp.isnan, rnp.isfinite, rnp.isinf, rnp.signbit, rnp.zeros_like,
                       rnp.ones_like,
                       rnp.arange, rnp.zeros, rnp.ones, rnp.equal, rnp.not_equal, rnp.less,
@@ -352,6 +353,9 @@ class Reverse:
                  and n.func.value.id in self.local_names]
         self.stacks = {n.func.value.id for n in calls if n.func.attr == "pop" and not n.args}
         self.lists = self.stacks | {n.func.value.id for n in calls if n.func.attr == "append"}
+        self.displayed = self.lists | {  # names bound to list or tuple displays
+            t.id for n in _walk_outside_defs(body) if isinstance(n, gast.Assign)
+            and isinstance(n.value, _DISPLAYS) for t in n.targets if isinstance(t, gast.Name)}
         self.restoring = self.save_restore_lists(body)
         self.active = set(self.wrt)
         changed = True
@@ -1009,6 +1013,11 @@ class Reverse:
             if fn is None:
                 self.fail(node, f"the `{_OPNAME.get(type(node.op), type(node.op).__name__)}` "
                                 f"operator on differentiated values")
+            if isinstance(node.op, gast.Add) and any(
+                    isinstance(o, _DISPLAYS) or isinstance(o, gast.Name) and o.id in
+                    self.displayed for o in (node.left, node.right)):
+                self.fail(node, "joining lists or tuples of differentiated values with `+` "
+                                "(append to the list instead: `parts.append(v)`)")
             left, right = self.operand(node.left, steps), self.operand(node.right, steps)
             expr = gast.BinOp(left=left, op=node.op, right=right)
             steps.append((name, "call", (expr, self.rules[fn], {"x1": left, "x2": right}

@@ -556,6 +556,33 @@ def test_functions_without_source_are_traced():
     assert "jnp.sin" in inspect.getsource(s2s.from_ir.stand_in(fs, (x, w)))
 
 
+def test_joining_lists_with_plus_is_refused_not_wrong():
+    """``parts = parts + [v]`` gave all-zero (in a loop) or doubled gradients with no error:
+    the adjoint of ``+`` treated the joined list as a sum. Refused, with the rewrite."""
+    def f(x):
+        parts = [x, x * 2.0]
+        for i in range(2):
+            parts = parts + [parts[i] * parts[i + 1]]
+        return jnp.sum(parts[-1])
+
+    def g(x):
+        parts = [x]
+        parts = parts + [x * 3.0]
+        return jnp.sum(parts[1] * parts[0])
+    x = np.array([1.0, 2.0], np.float32)
+    for fn in (f, g):
+        with pytest.raises(TransformError, match="parts.append"):
+            s2s.grad(fn)(x)
+        with pytest.raises(TransformError, match="parts.append"):
+            s2s.jvp(fn, (x,), (x,))
+
+    def h(x):  # the rewrite the message suggests
+        parts = [x]
+        parts.append(x * 3.0)
+        return jnp.sum(parts[1] * parts[0])
+    close(s2s.grad(h)(x), jax.grad(lambda x: jjnp.sum(x * 3.0 * x))(x))
+
+
 def test_traced_function_splits_a_logaddexp_tie_as_jax():
     """A function without source is differentiated primitive by primitive: logaddexp's
     primitives must give a tie half to each side, as jax's rule does (it gave 0 and 1)."""

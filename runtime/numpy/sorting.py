@@ -3,6 +3,7 @@
 import numpy as np
 
 from runtime import dtypes, lax
+from runtime.core import Tracer
 from runtime.numpy.util import broadcast_to, normalize_axis, to_array
 
 __all__ = ["sort", "argsort", "lexsort", "searchsorted", "unique", "unique_values", "partition",
@@ -103,6 +104,12 @@ def searchsorted(a, v, side="left", sorter=None, *, method="scan"):
     return sum(before, axis=-1, dtype=dtypes.default_int())
 
 
+_UNIQUE_NEEDS_SIZE = ("The error arose for the first argument of jnp.unique(). To make "
+                      "jnp.unique() compatible with JIT and other transforms, you can specify a "
+                      "concrete value for the size argument, which will determine the output "
+                      "size.")
+
+
 def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *,
            equal_nan=True, size=None, fill_value=None, sorted=True):
     """Sorted unique elements of the flattened array. With ``size`` the result is padded with
@@ -112,6 +119,9 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     if axis is not None:
         raise NotImplementedError("jnp.unique with axis= is not supported")
     x = to_array(ar)
+    if size is None and isinstance(x, Tracer):
+        from runtime.errors import abstract_value_error
+        raise abstract_value_error(x.dtype, x.shape, _UNIQUE_NEEDS_SIZE)
     x = lax.reshape(x, (x.size,))
     n = x.size
     itype = dtypes.default_int()

@@ -97,7 +97,7 @@ def _floor_divide(a, b):
     zero = lax.convert_element_type(0, a.dtype)
     # (the signs of a and b, as JAX compares them: a // 0 is then -2 for a != 0, as in JAX)
     fix = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.sign(a), lax.sign(b)))
-    return lax.select(fix, lax.sub(q, lax.convert_element_type(1, a.dtype)), q)
+    return lax.select(fix, lax.sub(q, lax.convert_element_type(1, a.dtype, a.weak_type)), q)
 
 
 def _mod(a, b):
@@ -115,6 +115,20 @@ def _mod(a, b):
 
 floor_divide = _binary("floor_divide", _floor_divide)
 remainder = mod = _binary("remainder", _mod)
+
+
+def _fmod(a, b):
+    """The remainder of truncated division (the sign of ``a``); ``x % 0`` is 0 for integers.
+    Bools count as int32, as in JAX."""
+    if a.dtype == np.bool_:
+        a, b = (lax.convert_element_type(v, np.int32) for v in (a, b))
+    r = lax.rem(a, b)
+    if dtypes.is_inexact(a.dtype):
+        return r
+    return lax.select(lax.eq(b, lax.convert_element_type(0, a.dtype)), lax.sub(r, r), r)
+
+
+fmod = _binary("fmod", _fmod)
 
 
 def _int_power(a, b):

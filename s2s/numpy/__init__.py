@@ -7,3 +7,11 @@ globals().update({k: v for k, v in _ns.items() if not k.startswith("__")})
 from s2s.convolutions import convolve, correlate  # noqa: E402,F401
 from s2s.numpy.composite import *  # noqa: F401,F403,E402  (functions written as source)
 from s2s.numpy.statistics import *  # noqa: F401,F403,E402
+from s2s.numpy.elementwise import *  # noqa: F401,F403,E402
+from s2s.numpy.windows import *  # noqa: F401,F403,E402
+from s2s.numpy.index_tricks import *  # noqa: F401,F403,E402
+from s2s.numpy.sets import *  # noqa: F401,F403,E402
+from s2s.numpy.polynomials import *  # noqa: F401,F403,E402
+from s2s.numpy.editing import *  # noqa: F401,F403,E402
+from s2s.numpy.calculus import *  # noqa: F401,F403,E402
+from s2s.numpy.functional import *  # noqa: F401,F403,E402

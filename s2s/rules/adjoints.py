@@ -212,6 +212,12 @@ def minimum(z, x1, x2):
     d[x2] = unbroadcast(d[z] * jnp.where(x2 < x1, 1.0, jnp.where(x1 == x2, 0.5, 0.0)), x2)
 
 
+@adjoint(jnp.fmod)
+def fmod(z, x1, x2):
+    d[x1] = unbroadcast(d[z], x1)
+    d[x2] = unbroadcast(-d[z] * jnp.trunc(x1 / x2), x2)
+
+
 @adjoint(jnp.logaddexp)
 def logaddexp(z, x1, x2):
     d[x1] = unbroadcast(d[z] * jnp.exp(x1 - z), x1)

@@ -183,9 +183,9 @@ def elementwise(fn, mapped, *args, **kwargs):
 
 rule(jnp.add, jnp.subtract, jnp.multiply, jnp.divide, jnp.true_divide, jnp.power,
      jnp.maximum, jnp.minimum, jnp.arctan2, jnp.logaddexp, jnp.hypot, jnp.floor_divide, jnp.mod,
-     jnp.equal, jnp.not_equal, jnp.less, jnp.less_equal, jnp.greater, jnp.greater_equal,
-     jnp.logical_and, jnp.logical_or, jnp.logical_xor, jnp.bitwise_and, jnp.bitwise_or,
-     jnp.bitwise_xor, jnp.where, jnp.fmax, jnp.fmin, jnp.clip)(elementwise)
+     jnp.fmod, jnp.equal, jnp.not_equal, jnp.less, jnp.less_equal, jnp.greater,
+     jnp.greater_equal, jnp.logical_and, jnp.logical_or, jnp.logical_xor, jnp.bitwise_and,
+     jnp.bitwise_or, jnp.bitwise_xor, jnp.where, jnp.fmax, jnp.fmin, jnp.clip)(elementwise)
 
 
 # ---- reductions: per-example axes move one to the right ---------------------------------------

@@ -182,6 +182,12 @@ def absolute(z, x):
     d[z] = jnp.real(d[x] * abs_slope(x))
 
 
+@tangent(jnp.fmod)
+def fmod(z, x1, x2):
+    d[z] = unbroadcast(d[x1], z)
+    d[z] = unbroadcast(-d[x2] * jnp.trunc(x1 / x2), z)
+
+
 @tangent(jnp.maximum)
 def maximum(z, x1, x2):
     d[z] = unbroadcast(d[x1] * jnp.where(x1 > x2, 1.0, jnp.where(x1 == x2, 0.5, 0.0)), z)
