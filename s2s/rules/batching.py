@@ -10,6 +10,7 @@ import numpy as np
 from runtime import numpy as jnp
 from runtime.core import Array
 from runtime.tree_util import for_staging, tree_flatten, tree_map, tree_unflatten
+from s2s.rules.helpers import triangular_solve
 
 RULES = {}
 _SCALARS = (int, float, complex, bool, type(None))
@@ -359,6 +360,23 @@ def solve(fn, mapped, a, b):
 
     out = fn(lift(a, ma, ra), lift(b, mb, rb))
     return out[..., 0] if vector else out
+
+
+@rule(triangular_solve)
+def triangular_solve_(fn, mapped, a, b, *args, **kwargs):
+    """``a`` (..., m, m) and ``b`` (..., m, k) per example: both get the same rank with the
+    vmapped axis in front (the helper broadcasts batch dimensions)."""
+    ma, mb = (list(mapped) + [False, False])[:2]
+    if any(mapped[2:]) or np.ndim(a) < 2 + ma or np.ndim(b) < 2 + mb:
+        return loop(fn, mapped, a, b, *args, **kwargs)
+    a, b = jnp.asarray(a), jnp.asarray(b)
+    rank = max(_ndim(a, ma), _ndim(b, mb))
+
+    def lift(x, m):
+        lead = (x.shape[0],) if m else (1,)
+        return jnp.reshape(x, lead + (1,) * (rank - _ndim(x, m)) + tuple(x.shape[1 if m else 0:]))
+
+    return fn(lift(a, ma), lift(b, mb), *args, **kwargs)
 
 
 # ---- indexing --------------------------------------------------------------------------------
