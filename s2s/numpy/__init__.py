@@ -6,3 +6,7 @@ globals().update({k: v for k, v in _ns.items() if not k.startswith("__")})
 
 from s2s.convolutions import convolve, correlate  # noqa: E402,F401
 from s2s.numpy.composite import *  # noqa: F401,F403,E402  (functions written as source)
+import importlib as _importlib  # noqa: E402
+
+# ``linalg`` is s2s.numpy.linalg: runtime's namespace plus the source library
+linalg = _importlib.import_module("s2s.numpy.linalg")  # noqa: F811

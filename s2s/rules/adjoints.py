@@ -546,6 +546,11 @@ def triangular_solve_(z, a, b, left_side=False, lower=False, transpose_a=False,
                                                   conjugate_a, unit_diagonal), b)
 
 
+@adjoint(lu_matrix)
+def lu_matrix_(z, a):
+    d[a] = lu_adjoint(d[z], a, z)
+
+
 @adjoint(at_set)
 def at_set_(z, x, idx, values):
     d[x] = cleared_at(d[z], idx)

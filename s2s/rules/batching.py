@@ -10,7 +10,7 @@ import numpy as np
 from runtime import numpy as jnp
 from runtime.core import Array
 from runtime.tree_util import for_staging, tree_flatten, tree_map, tree_unflatten
-from s2s.rules.helpers import triangular_solve
+from s2s.rules.helpers import lu_matrix, lu_pivots, lu_pivots_to_permutation, triangular_solve
 
 RULES = {}
 _SCALARS = (int, float, complex, bool, type(None))
@@ -120,8 +120,19 @@ def _array_leaves(x):
 
 
 def broadcast_batch(x, size):
-    """An unmapped value, repeated for every example (batch axis in front)."""
+    """An unmapped value, repeated for every example (batch axis in front); the symbolic zero
+    stays itself (it has no batch axis, see ``batched``)."""
+    if _is_symbolic_zero(x):
+        return x
     return tree_map(lambda v: jnp.broadcast_to(jnp.asarray(v), (size,) + np.shape(v)), x)
+
+
+def broadcast_entry(x, size):
+    """An unmapped entry of a container that has mapped ones: repeated for every example,
+    except a Python bool, which stays a static flag (``cho_factor``'s ``(c, lower)``)."""
+    if isinstance(x, bool):
+        return x
+    return broadcast_batch(x, size)
 
 
 def per_example_shape(x):
@@ -329,7 +340,8 @@ def outer(fn, mapped, a, b):
 # ---- linear algebra: leading dimensions are batch dimensions already -------------------------
 
 @rule(jnp.linalg.cholesky, jnp.linalg.qr, jnp.linalg.eigh, jnp.linalg.eigvalsh, jnp.linalg.svd,
-      jnp.linalg.inv, jnp.linalg.det, jnp.linalg.slogdet)
+      jnp.linalg.inv, jnp.linalg.det, jnp.linalg.slogdet, lu_matrix, lu_pivots,
+      lu_pivots_to_permutation)
 def stacked_matrices(fn, mapped, a, *args, **kwargs):
     """Functions of a (batch of) matrix ``a`` (..., m, n): the vmapped axis in front is one more
     batch dimension; their outputs carry the batch dimensions in front too."""
@@ -591,7 +603,8 @@ def _register_helper_rules():
                                        helpers.item(ct, i), v, mapped_primal, size)
                      for i, v in enumerate(primal)]
             return type(primal)(*items) if fields else type(primal)(items)
-        if not isinstance(ct, Array) and not mapped_primal:  # the same for every example
+        if not isinstance(ct, Array) and (not mapped_primal or isinstance(primal, bool)):
+            # the same for every example (a bool entry of a mapped container is a static flag)
             return broadcast_batch(helpers.materialize(ct, primal), size)
         return materialize(helpers.materialize, (isinstance(ct, Array), mapped_primal), ct,
                            primal)

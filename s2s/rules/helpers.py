@@ -890,6 +890,15 @@ def norm_adjoint(g, x, z, ord=None, axis=None, keepdims=False):
         return svd_norm_adjoint(g, x, ord, axis, keepdims)
     back = unreduce(g, x, axis, keepdims)
     zb = unreduce(z, x, axis, keepdims)
+    axes = None if axis is None else tuple(np.atleast_1d(axis))
+    if ord in (1, -1, np.inf, -np.inf) and (np.ndim(x) == 2 if axis is None else
+                                            len(axes) == 2):
+        # matrix norms: the extreme column (1) or row (inf) sum of |x|; ties share
+        r, c = (0, 1) if axis is None else (axes[0] % np.ndim(x), axes[1] % np.ndim(x))
+        along = r if ord in (1, -1) else c
+        sums = jnp.sum(jnp.abs(x), axis=along, keepdims=True)
+        hit = sums == zb
+        return back * jnp.sign(x) * hit / jnp.sum(hit, axis=(r, c), keepdims=True)
     if ord in (None, 2, "fro"):
         return back * jnp.where(zb == 0, 0.0, x / jnp.where(zb == 0, 1.0, zb))
     if ord == 1:
@@ -927,6 +936,27 @@ def triangular_solve(a, b, left_side=False, lower=False, transpose_a=False, conj
     b = jnp.broadcast_to(b.astype(dtype), batch + tuple(b.shape[-2:]))
     return _triangular_solve(a, b, left_side=left_side, lower=lower, transpose_a=transpose_a,
                              conjugate_a=conjugate_a, unit_diagonal=unit_diagonal)
+
+
+def lu_matrix(a):
+    """The packed ``L`` and ``U`` factors of ``a[perm] = L U`` (``lax.linalg.lu``'s first
+    result, partial pivoting); it has rules, ``lu_pivots`` the integer results."""
+    from runtime.core import bind
+    return bind("lu", jnp.asarray(a))[0]
+
+
+def lu_pivots(a):
+    """``(pivots, permutation)`` of ``a``'s LU factorisation (no derivative)."""
+    from runtime.core import bind
+    out = bind("lu", jnp.asarray(a))
+    return out[1], out[2]
+
+
+def lu_pivots_to_permutation(pivots, permutation_size):
+    """``lax.linalg.lu_pivots_to_permutation``: the row order LAPACK's swaps produce."""
+    from runtime.core import bind
+    return bind("lu_pivots_to_permutation", jnp.asarray(pivots),
+                permutation_size=permutation_size)
 
 
 def field(ct, i, name):

@@ -12,7 +12,8 @@ in JAX.
 import numpy as np
 
 from runtime import numpy as jnp
-from s2s.rules.helpers import field, triangular_solve, zero
+from s2s import linalg_checks as checks
+from s2s.rules.helpers import field, lu_pivots, triangular_solve, zero
 
 S2S_SOURCE_LIBRARY = True
 
@@ -130,15 +131,6 @@ def eigh_adjoint(gw, gv, a, z, symmetrize_input=True):
 
 # ---- svd: a = u diag(s) v^H; dP = u^H da v ---------------------------------------------------
 
-def _check_svd_derivative(a, full_matrices, compute_uv):
-    if np.dtype(a.dtype).kind == "c":
-        raise NotImplementedError("s2s: derivatives of the SVD of complex matrices are not "
-                                  "implemented")
-    if compute_uv and full_matrices and a.shape[-2] != a.shape[-1]:
-        raise NotImplementedError(
-            "Singular value decomposition JVP not implemented for full matrices")
-
-
 def _svd_factors(a, z, compute_uv, hermitian):
     if compute_uv:
         return z[0], z[1], z[2]
@@ -150,10 +142,12 @@ def svd_tangent(da, a, z, full_matrices=True, compute_uv=True, hermitian=False):
     """The tangent of ``svd(a, ...)`` (result ``z``) for ``da`` (Townsend's formulas):
     ``ds = diag(dP)``, ``du = u (F * (dP S + S dP^T)) + (I - u u^T) da v / s``,
     ``dv = v (F * (S dP + dP^T S)) + (I - v v^T) da^T u / s``, ``F[i, j] = 1/(s_j^2 - s_i^2)``."""
-    _check_svd_derivative(a, full_matrices, compute_uv)
+    checks.svd_derivative(a.dtype, a.shape, full_matrices, compute_uv)
     u, s, vh = _svd_factors(a, z, compute_uv, hermitian)
     v = _mT(vh)
     da = jnp.asarray(da).astype(a.dtype)
+    if hermitian:  # (the decomposition of the symmetrised input)
+        da = _sym(da)
     dav = jnp.matmul(da, v)
     dp = jnp.matmul(_mT(u), dav)
     ds = _diag(dp)
@@ -181,7 +175,7 @@ def svd_adjoint(ct, a, z, full_matrices=True, compute_uv=True, hermitian=False):
         gu, gs, gvh = field(ct, 0, "U"), field(ct, 1, "S"), field(ct, 2, "Vh")
     if gu is zero and gs is zero and gvh is zero:
         return zero
-    _check_svd_derivative(a, full_matrices, compute_uv)
+    checks.svd_derivative(a.dtype, a.shape, full_matrices, compute_uv)
     u, s, vh = _svd_factors(a, z, compute_uv, hermitian)
     v = _mT(vh)
     k = s.shape[-1]
@@ -206,18 +200,13 @@ def svd_adjoint(ct, a, z, full_matrices=True, compute_uv=True, hermitian=False):
         if a.shape[-1] > k:
             off = (gv - jnp.matmul(v, vt_gv)) / jnp.expand_dims(s, -2)
             ga = ga + jnp.matmul(u, _mT(off))
-    return ga + jnp.matmul(jnp.matmul(u, gp), vh)
+    ga = ga + jnp.matmul(jnp.matmul(u, gp), vh)
+    if hermitian:
+        return _sym(ga)
+    return ga
 
 
 # ---- qr: a = q r ----------------------------------------------------------------------------
-
-def _check_qr_derivative(a, mode):
-    if mode == "raw":
-        raise NotImplementedError("Differentiation rule for 'geqrf' not implemented")
-    if mode == "complete" and a.shape[-2] > a.shape[-1]:
-        raise NotImplementedError("s2s: the derivative of qr(mode='complete') of a tall "
-                                  "matrix is not implemented (mode='reduced' is)")
-
 
 def _qr_factors(a, z, mode):
     if mode == "r":
@@ -244,7 +233,7 @@ def _thin_qr_tangent(q, r, dx):
 def qr_tangent(da, a, z, mode="reduced"):
     """The tangent of ``qr(a, mode)`` (result ``z``) for ``da``. A wide ``a = [a1 a2]`` has
     ``q r1 = a1`` and ``r2 = q^H a2``."""
-    _check_qr_derivative(a, mode)
+    checks.qr_derivative(a.shape, mode)
     q, r = _qr_factors(a, z, mode)
     da = jnp.asarray(da).astype(a.dtype)
     m, n = a.shape[-2], a.shape[-1]
@@ -282,10 +271,8 @@ def qr_adjoint(ct, a, z, mode="reduced"):
         gq, gr = field(ct, 0, "Q"), field(ct, 1, "R")
     if gq is zero and gr is zero:
         return zero
-    _check_qr_derivative(a, mode)
-    if np.dtype(a.dtype).kind == "c":
-        raise NotImplementedError("s2s: reverse-mode derivatives of the QR decomposition of "
-                                  "complex matrices are not implemented")
+    checks.qr_derivative(a.shape, mode)
+    checks.qr_adjoint(a.dtype)
     q, r = _qr_factors(a, z, mode)
     if gq is not zero:
         gq = jnp.asarray(gq).astype(a.dtype)
@@ -396,3 +383,38 @@ def svd_norm_adjoint(g, x, ord, axis=None, keepdims=False):
         u, vh = u[..., :, -1:], vh[..., -1:, :]
     gy = jnp.matmul(u, vh) * jnp.expand_dims(jnp.expand_dims(g, -1), -1)
     return jnp.moveaxis(gy, (-2, -1), (r, c))
+
+
+# ---- lu: a[perm] = L U, packed as tril(L, -1) + U ---------------------------------------------
+
+def _rows(x, perm):
+    """``x[..., perm, :]`` for a (batch of) permutation(s)."""
+    return jnp.take_along_axis(x, jnp.expand_dims(perm, -1), axis=-2)
+
+
+def lu_tangent(da, a, lu):
+    """With ``X = L^-1 da[perm] U^-1``: ``dL = L tril(X, -1)``, ``dU = triu(X) U``."""
+    checks.lu_derivative(a.shape)
+    perm = lu_pivots(a)[1]
+    da = _rows(jnp.asarray(da).astype(lu.dtype), perm)
+    y = triangular_solve(lu, da, left_side=True, lower=True, unit_diagonal=True)
+    x = triangular_solve(lu, y, left_side=False, lower=False)
+    ltri = jnp.tril(lu, -1) + jnp.eye(lu.shape[-1], dtype=lu.dtype)
+    return jnp.matmul(ltri, jnp.tril(x, -1)) + jnp.matmul(jnp.triu(x), jnp.triu(lu))
+
+
+def lu_adjoint(g, a, lu):
+    """The transpose of ``lu_tangent``: ``gX = tril(L^T g, -1) + triu(g U^T)`` (each on the
+    factor's own triangle), then ``L^-T gX U^-T`` with its rows put back in place."""
+    if g is zero:
+        return zero
+    checks.lu_derivative(a.shape)
+    perm = lu_pivots(a)[1]
+    g = jnp.asarray(g).astype(lu.dtype)
+    ltri = jnp.tril(lu, -1) + jnp.eye(lu.shape[-1], dtype=lu.dtype)
+    gx = jnp.tril(jnp.matmul(_mT(ltri), jnp.tril(g, -1)), -1) + jnp.triu(
+        jnp.matmul(jnp.triu(g), _mT(jnp.triu(lu))))
+    y = triangular_solve(lu, gx, left_side=True, lower=True, transpose_a=True,
+                         unit_diagonal=True)
+    gb = triangular_solve(lu, y, left_side=False, lower=False, transpose_a=True)
+    return _rows(gb, jnp.argsort(perm, axis=-1))

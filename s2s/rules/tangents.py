@@ -474,6 +474,11 @@ def triangular_solve_(z, a, b, left_side=False, lower=False, transpose_a=False,
     d[z] = triangular_solve(a, d[b], left_side, lower, transpose_a, conjugate_a, unit_diagonal)
 
 
+@tangent(lu_matrix)
+def lu_matrix_(z, a):
+    d[z] = lu_tangent(d[a], a, z)
+
+
 @tangent(jnp.cumprod)
 def cumprod(z, a, axis=None, dtype=None):
     d[z] = cumprod_tangent(d[a], a, axis)
