@@ -65,3 +65,18 @@ def tensorsolve(a_shape, b_shape):
         raise ValueError(f"Input arrays must have prod(a.shape[:b.ndim]) == "
                          f"prod(a.shape[b.ndim:]); got a.shape={tuple(a_shape)}, b.ndim={nb}.")
     return out_shape
+
+
+
+def multi_dot_spec(ndims):
+    """The einsum subscripts of a matrix chain whose ends may be vectors (None: too long)."""
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    if len(ndims) + 1 > len(letters):
+        return None
+    specs = [letters[i:i + 2] for i in range(len(ndims))]
+    if ndims[0] == 1:
+        specs[0] = specs[0][1:]
+    if ndims[-1] == 1:
+        specs[-1] = specs[-1][:1]
+    out = (specs[0][:1] if ndims[0] == 2 else "") + (specs[-1][1:] if ndims[-1] == 2 else "")
+    return ",".join(specs) + "->" + out

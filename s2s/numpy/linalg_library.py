@@ -9,6 +9,7 @@ import numpy as np
 from runtime import dtypes
 from runtime import numpy as jnp
 from s2s import linalg_checks as checks
+from s2s.rules.helpers import einsum_items
 
 S2S_SOURCE_LIBRARY = True
 __all__ = ["pinv", "matrix_power", "lstsq", "matrix_rank", "cond", "multi_dot", "tensorsolve",
@@ -177,7 +178,7 @@ def cond(x, p=None):
 
 def multi_dot(arrays, *, precision=None):
     """The product of a chain of matrices (the first may be a row vector, the last a column
-    vector), in the order of multiplications that costs fewest flops."""
+    vector), as one einsum."""
     arrs = [jnp.asarray(a) for a in arrays]
     if len(arrs) < 2:
         raise ValueError(f"multi_dot requires at least two arrays; got "
@@ -191,46 +192,17 @@ def multi_dot(arrays, *, precision=None):
     if any(shapes[i][-1] != shapes[i + 1][0] for i in range(len(arrs) - 1)):
         raise ValueError(f"multi_dot: last dimension of each array must match first dimension "
                          f"of following array. Got array shapes {shapes}")
-    first_vector = arrs[0].ndim == 1
-    last_vector = arrs[-1].ndim == 1
-    if first_vector:
-        arrs = [jnp.expand_dims(arrs[0], 0)] + arrs[1:]
-    if last_vector:
-        arrs = arrs[:-1] + [jnp.expand_dims(arrs[-1], 1)]
-    order = _chain_order(tuple(a.shape for a in arrs))
-    out = _chain_product(arrs, order, 0, len(arrs) - 1)
-    if first_vector:
-        out = jnp.squeeze(out, 0)
-    if last_vector:
-        out = jnp.squeeze(out, -1)
+    spec = checks.multi_dot_spec([a.ndim for a in arrs])
+    if spec is None:  # (more matrices than letters)
+        return _chain(arrs)
+    return einsum_items(spec, arrs)
+
+
+def _chain(arrs):
+    out = arrs[0]
+    for a in arrs[1:]:
+        out = jnp.matmul(out, a)
     return out
-
-
-def _chain_order(shapes):
-    """The cheapest parenthesisation of a matrix chain (dynamic programming over sub-chains):
-    ``split[(i, j)]`` is where the product of matrices i..j splits."""
-    dims = [s[0] for s in shapes] + [shapes[-1][1]]
-    n = len(shapes)
-    cost = {(i, i): 0 for i in range(n)}
-    split = {}
-    for length in range(1, n):
-        for i in range(n - length):
-            j = i + length
-            best = None
-            for k in range(i, j):
-                c = cost[(i, k)] + cost[(k + 1, j)] + dims[i] * dims[k + 1] * dims[j + 1]
-                if best is None or c < best:
-                    best = c
-                    split[(i, j)] = k
-            cost[(i, j)] = best
-    return split
-
-
-def _chain_product(arrs, split, i, j):
-    if i == j:
-        return arrs[i]
-    k = split[(i, j)]
-    return jnp.matmul(_chain_product(arrs, split, i, k), _chain_product(arrs, split, k + 1, j))
 
 
 def tensorsolve(a, b, axes=None):

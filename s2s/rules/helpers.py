@@ -897,7 +897,8 @@ def norm_adjoint(g, x, z, ord=None, axis=None, keepdims=False):
         r, c = (0, 1) if axis is None else (axes[0] % np.ndim(x), axes[1] % np.ndim(x))
         along = r if ord in (1, -1) else c
         sums = jnp.sum(jnp.abs(x), axis=along, keepdims=True)
-        hit = sums == zb
+        pick = jnp.max if ord > 0 else jnp.min
+        hit = sums == pick(sums, axis=(r, c), keepdims=True)
         return back * jnp.sign(x) * hit / jnp.sum(hit, axis=(r, c), keepdims=True)
     if ord in (None, 2, "fro"):
         return back * jnp.where(zb == 0, 0.0, x / jnp.where(zb == 0, 1.0, zb))

@@ -71,7 +71,7 @@ def cholesky_tangent(da, L, upper=False, symmetrize_input=True):
 def cholesky_adjoint(g, L, upper=False, symmetrize_input=True):
     """The cotangent of ``a`` from that of ``L = cholesky(a)``: the transpose of the tangent
     map (``phi`` is a mask, its own transpose; conj transposes to conj, JAX's convention)."""
-    if g is zero:
+    if (g is zero or np.ndim(g) < 1):
         return zero
     g = jnp.asarray(g)
     if upper:
@@ -113,14 +113,14 @@ def eigvalsh_tangent(da, a, z, symmetrize_input=True):
 def eigh_adjoint(gw, gv, a, z, symmetrize_input=True):
     """The cotangent of ``a`` from those of ``(w, v) = eigh(a)``: the transpose of
     ``eigh_tangent``."""
-    if gw is zero and gv is zero:
+    if (gw is zero or np.ndim(gw) < 1) and (gv is zero or np.ndim(gv) < 1):
         return zero
     w, v = z[0], z[1]
     eye = jnp.eye(w.shape[-1], dtype=v.dtype)
     m = jnp.zeros(v.shape, v.dtype)
-    if gw is not zero:
+    if (gw is not zero and np.ndim(gw) >= 1):
         m = m + jnp.expand_dims(jnp.asarray(gw), -1).astype(v.dtype) * eye
-    if gv is not zero:
+    if (gv is not zero and np.ndim(gv) >= 1):
         m = m + _gap_reciprocals(w).astype(v.dtype) * jnp.matmul(
             _mT(v), jnp.asarray(gv).astype(v.dtype))
     ga = jnp.matmul(jnp.matmul(_conj(v), m), _mT(v))
@@ -173,18 +173,19 @@ def svd_adjoint(ct, a, z, full_matrices=True, compute_uv=True, hermitian=False):
     gu, gs, gvh = zero, ct, zero
     if compute_uv:
         gu, gs, gvh = field(ct, 0, "U"), field(ct, 1, "S"), field(ct, 2, "Vh")
-    if gu is zero and gs is zero and gvh is zero:
+    if (gu is zero or np.ndim(gu) < 1) and (gs is zero or np.ndim(gs) < 1) and (
+            gvh is zero or np.ndim(gvh) < 1):
         return zero
     checks.svd_derivative(a.dtype, a.shape, full_matrices, compute_uv)
     u, s, vh = _svd_factors(a, z, compute_uv, hermitian)
     v = _mT(vh)
     k = s.shape[-1]
     gp = jnp.zeros(a.shape[:-2] + (k, k), a.dtype)
-    if gs is not zero:
+    if (gs is not zero and np.ndim(gs) >= 1):
         gp = gp + jnp.expand_dims(jnp.asarray(gs).astype(a.dtype), -1) * jnp.eye(k, dtype=a.dtype)
     f = _gap_reciprocals(s * s)
     ga = jnp.zeros(a.shape, a.dtype)
-    if gu is not zero:
+    if (gu is not zero and np.ndim(gu) >= 1):
         gu = jnp.asarray(gu).astype(a.dtype)
         ut_gu = jnp.matmul(_mT(u), gu)
         j = f * ut_gu
@@ -192,7 +193,7 @@ def svd_adjoint(ct, a, z, full_matrices=True, compute_uv=True, hermitian=False):
         if a.shape[-2] > k:
             off = (gu - jnp.matmul(u, ut_gu)) / jnp.expand_dims(s, -2)
             ga = ga + jnp.matmul(off, vh)
-    if gvh is not zero:
+    if (gvh is not zero and np.ndim(gvh) >= 1):
         gv = _mT(jnp.asarray(gvh).astype(a.dtype))
         vt_gv = jnp.matmul(vh, gv)
         kk = f * vt_gv
@@ -254,10 +255,10 @@ def _thin_qr_adjoint(q, r, gq, gr):
     ``(gq + q gc) r^-T``."""
     m = jnp.zeros(r.shape[:-2] + (r.shape[-1], r.shape[-1]), r.dtype)
     gw = jnp.zeros(q.shape, q.dtype)
-    if gq is not zero:
+    if (gq is not zero and np.ndim(gq) >= 1):
         m = m + jnp.matmul(_mT(q), gq)
         gw = gw + gq
-    if gr is not zero:
+    if (gr is not zero and np.ndim(gr) >= 1):
         m = m - jnp.matmul(gr, _mT(r))
     gc = jnp.tril(m - _mT(m), -1) - m
     gw = gw + jnp.matmul(q, gc)
@@ -269,24 +270,24 @@ def qr_adjoint(ct, a, z, mode="reduced"):
     gq, gr = zero, ct
     if mode != "r":
         gq, gr = field(ct, 0, "Q"), field(ct, 1, "R")
-    if gq is zero and gr is zero:
+    if (gq is zero or np.ndim(gq) < 1) and (gr is zero or np.ndim(gr) < 1):
         return zero
     checks.qr_derivative(a.shape, mode)
     checks.qr_adjoint(a.dtype)
     q, r = _qr_factors(a, z, mode)
-    if gq is not zero:
+    if (gq is not zero and np.ndim(gq) >= 1):
         gq = jnp.asarray(gq).astype(a.dtype)
-    if gr is not zero:
+    if (gr is not zero and np.ndim(gr) >= 1):
         gr = jnp.asarray(gr).astype(a.dtype)
     m, n = a.shape[-2], a.shape[-1]
     if m >= n:
         return _thin_qr_adjoint(q, r, gq, gr)
     gr1 = zero
-    if gr is not zero:
+    if (gr is not zero and np.ndim(gr) >= 1):
         gr1 = gr[..., :, :m]
         gr2 = gr[..., :, m:]
         extra = jnp.matmul(a[..., :, m:], _mT(gr2))
-        if gq is zero:
+        if (gq is zero or np.ndim(gq) < 1):
             gq = extra
         else:
             gq = gq + extra
@@ -335,7 +336,7 @@ def triangular_solve_tangent_a(da, a, x, left_side=False, lower=False, transpose
 def triangular_solve_adjoint_b(g, a, left_side=False, lower=False, transpose_a=False,
                                conjugate_a=False, unit_diagonal=False):
     """The cotangent of ``b``: ``g`` solved with ``op(a)^T``."""
-    if g is zero:
+    if (g is zero or np.ndim(g) < 1):
         return zero
     return triangular_solve(a, g, left_side=left_side, lower=lower,
                             transpose_a=not transpose_a, conjugate_a=conjugate_a,
@@ -346,7 +347,7 @@ def triangular_solve_adjoint_a(g, a, x, left_side=False, lower=False, transpose_
                                conjugate_a=False, unit_diagonal=False):
     """The cotangent of ``a``: the transpose of ``triangular_solve_tangent_a``, on the
     triangle the solve reads."""
-    if g is zero:
+    if (g is zero or np.ndim(g) < 1):
         return zero
     gb = triangular_solve_adjoint_b(g, a, left_side, lower, transpose_a, conjugate_a,
                                     unit_diagonal)
@@ -389,7 +390,8 @@ def svd_norm_adjoint(g, x, ord, axis=None, keepdims=False):
 
 def _rows(x, perm):
     """``x[..., perm, :]`` for a (batch of) permutation(s)."""
-    return jnp.take_along_axis(x, jnp.expand_dims(perm, -1), axis=-2)
+    return jnp.take_along_axis(x, jnp.broadcast_to(jnp.expand_dims(perm, -1), x.shape),
+                               axis=-2)
 
 
 def lu_tangent(da, a, lu):
@@ -406,7 +408,7 @@ def lu_tangent(da, a, lu):
 def lu_adjoint(g, a, lu):
     """The transpose of ``lu_tangent``: ``gX = tril(L^T g, -1) + triu(g U^T)`` (each on the
     factor's own triangle), then ``L^-T gX U^-T`` with its rows put back in place."""
-    if g is zero:
+    if (g is zero or np.ndim(g) < 1):
         return zero
     checks.lu_derivative(a.shape)
     perm = lu_pivots(a)[1]

@@ -120,7 +120,8 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     b = jnp.broadcast_to(b, batch + b.shape[-2:])
     perm = jnp.broadcast_to(perm, batch + perm.shape[-1:])
     if trans == 0:
-        x = jnp.take_along_axis(b, jnp.expand_dims(perm, -1), axis=-2)
+        x = jnp.take_along_axis(b, jnp.broadcast_to(jnp.expand_dims(perm, -1), b.shape),
+                                axis=-2)
         x = triangular_solve(lu_, x, left_side=True, lower=True, unit_diagonal=True)
         x = triangular_solve(lu_, x, left_side=True, lower=False)
     else:
@@ -129,7 +130,8 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
                              conjugate_a=conj)
         x = triangular_solve(lu_, x, left_side=True, lower=True, transpose_a=True,
                              conjugate_a=conj, unit_diagonal=True)
-        x = jnp.take_along_axis(x, jnp.expand_dims(jnp.argsort(perm, axis=-1), -1), axis=-2)
+        inverse = jnp.expand_dims(jnp.argsort(perm, axis=-1), -1)
+        x = jnp.take_along_axis(x, jnp.broadcast_to(inverse, x.shape), axis=-2)
     if vector:
         return jnp.squeeze(x, -1)
     return x
