@@ -67,7 +67,6 @@ def tensorsolve(a_shape, b_shape):
     return out_shape
 
 
-
 def multi_dot_spec(ndims):
     """The einsum subscripts of a matrix chain whose ends may be vectors (None: too long)."""
     letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
