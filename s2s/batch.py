@@ -294,7 +294,7 @@ class Batch(Reverse):
         are repeated for every example."""
         if not any(m for _, m in parts):
             return parts
-        return [(v if m else _call("broadcast_batch", v, _name(self.batch_size)), True)
+        return [(v if m else _call("broadcast_entry", v, _name(self.batch_size)), True)
                 for v, m in parts]
 
     def is_container_read(self, node):
@@ -475,11 +475,13 @@ def batched_result(result, size):
     return _bring(out, flags, size)
 
 
-def _bring(out, flags, size):
+def _bring(out, flags, size, entry=False):
     if isinstance(flags, tuple):
-        return type(out)(_bring(o, f, size) for o, f in zip(out, flags)) if isinstance(
+        return type(out)(_bring(o, f, size, True) for o, f in zip(out, flags)) if isinstance(
             out, (tuple, list)) else out
-    return out if flags else batching.broadcast_batch(out, size)
+    if flags:
+        return out
+    return batching.broadcast_entry(out, size) if entry else batching.broadcast_batch(out, size)
 
 
 def call_vmap(fn, mapped, batch_size, *args, **kwargs):
@@ -538,6 +540,7 @@ def _namespace():
             "per_example_ndim": batching.per_example_ndim,
             "per_example_len": batching.per_example_len, "call_vmap": call_vmap,
             "batched_result": batched_result, "branch_error": batching.branch_error,
+            "broadcast_entry": batching.broadcast_entry,
             "jnp": rnp, **control_rules.namespace()}
 
 

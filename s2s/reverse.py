@@ -49,7 +49,8 @@ _NONDIFFERENTIABLE = SHAPE_QUERIES | {
                       rnp.less_equal, rnp.greater, rnp.greater_equal, helpers.vjp_function_for,
                       helpers.reduced_count, helpers.clip_gradient_mask, helpers.clip_bound_mask,
                       helpers.zeros_like_tree,
-                      helpers.transpose_inverse, helpers.shape_of, custom.stop_gradient}
+                      helpers.transpose_inverse, helpers.shape_of, custom.stop_gradient,
+                      helpers.lu_pivots, helpers.lu_pivots_to_permutation}
 
 
 def comment(text):

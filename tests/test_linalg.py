@@ -1,7 +1,7 @@
 """s2s.numpy.linalg's LAPACK-backed functions against jax.numpy.linalg 0.10.2 on CPU: the same
 bits (eager and under jit, f32/f64/c64/c128, batches, empty matrices), the same custom calls in
-the program text, JAX's errors; gradients of cholesky and eigh as JAX's, and a clear error (no
-silent zero) for the functions without an adjoint rule."""
+the program text, JAX's errors; gradients of cholesky and eigh as JAX's, and JAX's error (no
+silent zero) where JAX refuses a derivative."""
 import os
 import subprocess
 import sys
@@ -277,13 +277,18 @@ def test_primitive_shape_rules_validate():
         bind("lu_pivots_to_permutation", snp.zeros((4,), np.int32), permutation_size=3)
 
 
-def test_grad_without_a_rule_is_a_clear_error():
+def test_derivatives_jax_refuses_are_refused():
+    """svd and qr differentiate now (tests/test_linalg_ad.py); what JAX refuses is refused
+    with its error, never a silent zero, and second derivatives go through the rules' source."""
     a = np.eye(3, dtype=np.float32) * 2
-    for fn in [lambda x: snp.linalg.qr(x)[1].sum(), lambda x: snp.linalg.svd(x)[1].sum()]:
-        with pytest.raises(s2s.errors.TransformError, match="no adjoint rule"):
-            s2s.grad(fn)(a)
-    with pytest.raises(s2s.errors.TransformError, match="cholesky_adjoint.*no adjoint rule"):
-        s2s.grad(s2s.grad(lambda y: snp.linalg.cholesky(y).sum()))(a)  # not twice (yet)
+    with pytest.raises(NotImplementedError, match="geqrf"):
+        s2s.grad(lambda x: snp.linalg.qr(x, mode="raw")[1].sum())(a)
+    with pytest.raises(NotImplementedError, match="full matrices"):
+        s2s.grad(lambda x: snp.linalg.svd(x[:, :2])[0].sum())(a)
+    a = a + np.float32(0.5)
+    hess = s2s.hessian(lambda y: snp.linalg.cholesky(y).sum())(a)
+    ref = jax.hessian(lambda y: jl.cholesky(y).sum())(a)
+    np.testing.assert_allclose(hess, ref, rtol=1e-5, atol=1e-6)
 
 
 def test_det_and_inv_gradients_match_jax():

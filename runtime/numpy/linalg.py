@@ -150,7 +150,11 @@ def norm(x, ord=None, axis=None, keepdims=False):
         if ord == -np.inf:
             return min(sum(ax, axis=c, keepdims=True), axis=axes, keepdims=keepdims)
         if ord in (2, -2, "nuc"):
-            raise NotImplementedError(f"matrix norm ord={ord!r} (needs an SVD)")
+            from runtime.numpy.decompositions import svd
+            from runtime.numpy.shape import expand_dims, moveaxis
+            s = svd(moveaxis(x, (r, c), (-2, -1)), compute_uv=False)
+            out = (max if ord == 2 else min if ord == -2 else sum)(s, axis=-1)
+            return expand_dims(out, tuple(sorted(axes))) if keepdims else out
         raise ValueError(f"Invalid order '{ord}' for matrix norm.")
     raise ValueError("Improper number of dimensions to norm.")
 

@@ -15,3 +15,7 @@ from s2s.numpy.polynomials import *  # noqa: F401,F403,E402
 from s2s.numpy.editing import *  # noqa: F401,F403,E402
 from s2s.numpy.calculus import *  # noqa: F401,F403,E402
 from s2s.numpy.functional import *  # noqa: F401,F403,E402
+import importlib as _importlib  # noqa: E402
+
+# ``linalg`` is s2s.numpy.linalg: runtime's namespace plus the source library
+linalg = _importlib.import_module("s2s.numpy.linalg")  # noqa: F811

@@ -9,6 +9,7 @@ from runtime import lax
 from s2s.rules import ADJOINTS, adjoint, product_adjoints, share_with_lax_twins, unary_slope
 from s2s.rules.adjoint_library import *  # noqa: F401,F403
 from s2s.rules.window_library import *  # noqa: F401,F403
+from s2s.rules.linalg_library import *  # noqa: F401,F403
 from s2s.rules.helpers import *  # noqa: F401,F403  (the names templates use)
 
 d = None  # the templates' cotangent notation; never evaluated
@@ -522,13 +523,38 @@ def cholesky(z, a, upper=False, symmetrize_input=True):
 
 @adjoint(jnp.linalg.eigh)
 def eigh(z, a, UPLO=None, symmetrize_input=True):
-    d[a] = eigh_adjoint(d[z], a, z, symmetrize_input)
+    d[a] = eigh_adjoint(field(d[z], 0, "eigenvalues"), field(d[z], 1, "eigenvectors"), a, z,
+                        symmetrize_input)
 
 
 @adjoint(jnp.linalg.eigvalsh)
 def eigvalsh(z, a, UPLO="L", symmetrize_input=True):
-    d[a] = eigh_adjoint((d[z], zero), a, jnp.linalg.eigh(a, UPLO, symmetrize_input),
+    d[a] = eigh_adjoint(d[z], zero, a, jnp.linalg.eigh(a, UPLO, symmetrize_input),
                         symmetrize_input)
+
+
+@adjoint(jnp.linalg.svd)
+def svd(z, a, full_matrices=True, compute_uv=True, hermitian=False, subset_by_index=None):
+    d[a] = svd_adjoint(d[z], a, z, full_matrices, compute_uv, hermitian)
+
+
+@adjoint(jnp.linalg.qr)
+def qr(z, a, mode="reduced"):
+    d[a] = qr_adjoint(d[z], a, z, mode)
+
+
+@adjoint(triangular_solve)
+def triangular_solve_(z, a, b, left_side=False, lower=False, transpose_a=False,
+                      conjugate_a=False, unit_diagonal=False):
+    d[a] = unbroadcast(triangular_solve_adjoint_a(d[z], a, z, left_side, lower, transpose_a,
+                                                  conjugate_a, unit_diagonal), a)
+    d[b] = unbroadcast(triangular_solve_adjoint_b(d[z], a, left_side, lower, transpose_a,
+                                                  conjugate_a, unit_diagonal), b)
+
+
+@adjoint(lu_matrix)
+def lu_matrix_(z, a):
+    d[a] = lu_adjoint(d[z], a, z)
 
 
 @adjoint(at_set)

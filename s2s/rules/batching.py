@@ -11,6 +11,7 @@ from runtime import lax
 from runtime import numpy as jnp
 from runtime.core import Array
 from runtime.tree_util import for_staging, tree_flatten, tree_map, tree_unflatten
+from s2s.rules.helpers import lu_matrix, lu_pivots, lu_pivots_to_permutation, triangular_solve
 
 RULES = {}
 _SCALARS = (int, float, complex, bool, type(None))
@@ -120,8 +121,19 @@ def _array_leaves(x):
 
 
 def broadcast_batch(x, size):
-    """An unmapped value, repeated for every example (batch axis in front)."""
+    """An unmapped value, repeated for every example (batch axis in front); the symbolic zero
+    stays itself (it has no batch axis, see ``batched``)."""
+    if _is_symbolic_zero(x):
+        return x
     return tree_map(lambda v: jnp.broadcast_to(jnp.asarray(v), (size,) + np.shape(v)), x)
+
+
+def broadcast_entry(x, size):
+    """An unmapped entry of a container that has mapped ones: repeated for every example,
+    except a Python bool, which stays a static flag (``cho_factor``'s ``(c, lower)``)."""
+    if isinstance(x, bool):
+        return x
+    return broadcast_batch(x, size)
 
 
 def per_example_shape(x):
@@ -329,7 +341,8 @@ def outer(fn, mapped, a, b):
 # ---- linear algebra: leading dimensions are batch dimensions already -------------------------
 
 @rule(jnp.linalg.cholesky, jnp.linalg.qr, jnp.linalg.eigh, jnp.linalg.eigvalsh, jnp.linalg.svd,
-      jnp.linalg.inv, jnp.linalg.det, jnp.linalg.slogdet)
+      jnp.linalg.inv, jnp.linalg.det, jnp.linalg.slogdet, lu_matrix, lu_pivots,
+      lu_pivots_to_permutation)
 def stacked_matrices(fn, mapped, a, *args, **kwargs):
     """Functions of a (batch of) matrix ``a`` (..., m, n): the vmapped axis in front is one more
     batch dimension; their outputs carry the batch dimensions in front too."""
@@ -360,6 +373,23 @@ def solve(fn, mapped, a, b):
 
     out = fn(lift(a, ma, ra), lift(b, mb, rb))
     return out[..., 0] if vector else out
+
+
+@rule(triangular_solve)
+def triangular_solve_(fn, mapped, a, b, *args, **kwargs):
+    """``a`` (..., m, m) and ``b`` (..., m, k) per example: both get the same rank with the
+    vmapped axis in front (the helper broadcasts batch dimensions)."""
+    ma, mb = (list(mapped) + [False, False])[:2]
+    if any(mapped[2:]) or np.ndim(a) < 2 + ma or np.ndim(b) < 2 + mb:
+        return loop(fn, mapped, a, b, *args, **kwargs)
+    a, b = jnp.asarray(a), jnp.asarray(b)
+    rank = max(_ndim(a, ma), _ndim(b, mb))
+
+    def lift(x, m):
+        lead = (x.shape[0],) if m else (1,)
+        return jnp.reshape(x, lead + (1,) * (rank - _ndim(x, m)) + tuple(x.shape[1 if m else 0:]))
+
+    return fn(lift(a, ma), lift(b, mb), *args, **kwargs)
 
 
 # ---- indexing --------------------------------------------------------------------------------
@@ -574,7 +604,8 @@ def _register_helper_rules():
                                        helpers.item(ct, i), v, mapped_primal, size)
                      for i, v in enumerate(primal)]
             return type(primal)(*items) if fields else type(primal)(items)
-        if not isinstance(ct, Array) and not mapped_primal:  # the same for every example
+        if not isinstance(ct, Array) and (not mapped_primal or isinstance(primal, bool)):
+            # the same for every example (a bool entry of a mapped container is a static flag)
             return broadcast_batch(helpers.materialize(ct, primal), size)
         return materialize(helpers.materialize, (isinstance(ct, Array), mapped_primal), ct,
                            primal)

@@ -889,8 +889,22 @@ def norm_adjoint(g, x, z, ord=None, axis=None, keepdims=False):
     """Cotangent of ``linalg.norm(x, ord, axis)`` for vector norms (and Frobenius)."""
     if g is zero:
         return zero
+    if ord in (2, -2, "nuc") and (np.ndim(x) == 2 if axis is None else np.ndim(axis) == 1
+                                  and len(axis) == 2):  # matrix norms from the SVD
+        from s2s.rules.linalg_library import svd_norm_adjoint
+        return svd_norm_adjoint(g, x, ord, axis, keepdims)
     back = unreduce(g, x, axis, keepdims)
     zb = unreduce(z, x, axis, keepdims)
+    axes = None if axis is None else tuple(np.atleast_1d(axis))
+    if ord in (1, -1, np.inf, -np.inf) and (np.ndim(x) == 2 if axis is None else
+                                            len(axes) == 2):
+        # matrix norms: the extreme column (1) or row (inf) sum of |x|; ties share
+        r, c = (0, 1) if axis is None else (axes[0] % np.ndim(x), axes[1] % np.ndim(x))
+        along = r if ord in (1, -1) else c
+        sums = jnp.sum(jnp.abs(x), axis=along, keepdims=True)
+        pick = jnp.max if ord > 0 else jnp.min
+        hit = sums == pick(sums, axis=(r, c), keepdims=True)
+        return back * jnp.sign(x) * hit / jnp.sum(hit, axis=(r, c), keepdims=True)
     if ord in (None, 2, "fro"):
         return back * jnp.where(zb == 0, 0.0, x / jnp.where(zb == 0, 1.0, zb))
     if ord == 1:
@@ -910,27 +924,45 @@ def _conj(x):
     return jnp.conj(x) if np.dtype(x.dtype).kind == "c" else x
 
 
-def _symmetrize_adjoint(g):
-    """The transpose of ``x -> (x + x^H) / 2`` (JAX's convention: conj transposes to conj)."""
-    return (g + _conj(_mT(g))) / 2
-
-
-def cholesky_adjoint(g, L, upper=False, symmetrize_input=True):
-    """The cotangent of ``a`` from that of ``L = cholesky(a)``: the transpose of JAX's JVP
-    ``dL = L phi(L^-1 da L^-H)`` (``phi``: lower triangle, diagonal halved)."""
+def triangular_solve(a, b, left_side=False, lower=False, transpose_a=False, conjugate_a=False,
+                     unit_diagonal=False):
+    """``lax.linalg.triangular_solve``: ``op(a) x = b`` (``left_side``) or ``x op(a) = b``, for
+    the triangle of ``a`` that ``lower`` names, ``op`` transposing and/or conjugating; leading
+    batch dimensions of ``a`` and ``b`` broadcast. What the linear-algebra derivatives
+    (``rules/linalg_library.py``) and ``scipy.linalg`` solve with; it has its own rules."""
     from runtime.numpy.decompositions import _triangular_solve
-    if g is zero:
-        return zero
-    g = jnp.asarray(g)
-    if upper:  # U = L^H, and the transpose of conj(x^T) is conj(g^T)
-        L, g = _conj(_mT(L)), _conj(_mT(g))
-    g = jnp.tril(g).astype(L.dtype)
-    n = L.shape[-1]
-    m = jnp.tril(jnp.matmul(_mT(L), g))
-    x = m - 0.5 * m * jnp.eye(n, dtype=L.dtype)  # phi is a mask: its own transpose
-    y = _triangular_solve(L, x, left_side=True, lower=True, transpose_a=True)  # L^-T x
-    s = _triangular_solve(_conj(L), y, left_side=False, lower=True)  # ... conj(L)^-1
-    return _symmetrize_adjoint(s) if symmetrize_input else s
+    a, b = jnp.asarray(a), jnp.asarray(b)
+    if a.ndim < 2 or b.ndim < 2:
+        return _triangular_solve(a, b, left_side=left_side, lower=lower,
+                                 transpose_a=transpose_a, conjugate_a=conjugate_a,
+                                 unit_diagonal=unit_diagonal)  # (the primitive's error)
+    dtype = jnp.result_type(a, b)
+    batch = tuple(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]))
+    a = jnp.broadcast_to(a.astype(dtype), batch + tuple(a.shape[-2:]))
+    b = jnp.broadcast_to(b.astype(dtype), batch + tuple(b.shape[-2:]))
+    return _triangular_solve(a, b, left_side=left_side, lower=lower, transpose_a=transpose_a,
+                             conjugate_a=conjugate_a, unit_diagonal=unit_diagonal)
+
+
+def lu_matrix(a):
+    """The packed ``L`` and ``U`` factors of ``a[perm] = L U`` (``lax.linalg.lu``'s first
+    result, partial pivoting); it has rules, ``lu_pivots`` the integer results."""
+    from runtime.core import bind
+    return bind("lu", jnp.asarray(a))[0]
+
+
+def lu_pivots(a):
+    """``(pivots, permutation)`` of ``a``'s LU factorisation (no derivative)."""
+    from runtime.core import bind
+    out = bind("lu", jnp.asarray(a))
+    return out[1], out[2]
+
+
+def lu_pivots_to_permutation(pivots, permutation_size):
+    """``lax.linalg.lu_pivots_to_permutation``: the row order LAPACK's swaps produce."""
+    from runtime.core import bind
+    return bind("lu_pivots_to_permutation", jnp.asarray(pivots),
+                permutation_size=permutation_size)
 
 
 def field(ct, i, name):
@@ -947,26 +979,6 @@ def _field(ct, i, name):
         if k in ct and not is_zero(ct[k]):
             out = ct[k] if out is zero else out + ct[k]
     return out
-
-
-def eigh_adjoint(ct, a, z, symmetrize_input=True):
-    """The cotangent of ``a`` from those of ``(w, v) = eigh(a)``: the transpose of JAX's JVP
-    ``dw = real(diag(v^H da v))``, ``dv = v (F * (v^H da v))`` with
-    ``F[i, j] = 1 / (w[j] - w[i])`` off the diagonal."""
-    gw, gv = _field(ct, 0, "eigenvalues"), _field(ct, 1, "eigenvectors")
-    if gw is zero and gv is zero:
-        return zero
-    w, v = item(z, 0), item(z, 1)
-    n = w.shape[-1]
-    eye = jnp.eye(n, dtype=w.dtype)
-    f = 1.0 / (eye + w[..., None, :] - w[..., :, None]) - eye
-    m = jnp.zeros(v.shape, v.dtype)
-    if gw is not zero:
-        m = m + jnp.asarray(gw)[..., :, None].astype(v.dtype) * eye.astype(v.dtype)
-    if gv is not zero:
-        m = m + f.astype(v.dtype) * jnp.matmul(_mT(v), jnp.asarray(gv).astype(v.dtype))
-    ga = jnp.matmul(jnp.matmul(_conj(v), m), _mT(v))
-    return _symmetrize_adjoint(ga) if symmetrize_input else ga
 
 
 def at_set(x, idx, values):
@@ -1012,8 +1024,8 @@ def namespace():
            if callable(value) and getattr(value, "__module__", None) == __name__
            and not name.startswith("_") and not isinstance(value, type)
            and name not in ("namespace", "same_binding")}
-    from s2s.rules import adjoint_library, window_library
-    library = {name: value for module in (adjoint_library, window_library)
+    from s2s.rules import adjoint_library, linalg_library, window_library
+    library = {name: value for module in (adjoint_library, window_library, linalg_library)
                for name, value in vars(module).items()
                if callable(value) and getattr(value, "__module__", None) == module.__name__
                and not name.startswith("_")}

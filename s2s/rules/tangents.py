@@ -11,6 +11,7 @@ from s2s.custom import stop_gradient  # noqa: F401
 from s2s.rules import TANGENTS, linear, share_with_lax_twins, tangent
 from s2s.rules.adjoint_library import *  # noqa: F401,F403
 from s2s.rules.window_library import *  # noqa: F401,F403
+from s2s.rules.linalg_library import *  # noqa: F401,F403
 from s2s.rules.helpers import *  # noqa: F401,F403  (the names templates use)
 
 d = None  # the templates' tangent notation; never evaluated
@@ -398,7 +399,7 @@ def astype(z, x, dtype):
 
 @tangent(jnp.linalg.norm)
 def norm(z, x, ord=None, axis=None, keepdims=False):
-    d[z] = jnp.sum(norm_adjoint(1.0, x, z, ord, axis, keepdims) * d[x], axis,
+    d[z] = jnp.sum(norm_adjoint(jnp.ones_like(z), x, z, ord, axis, keepdims) * d[x], axis,
                    keepdims=keepdims)
 
 
@@ -443,6 +444,45 @@ def nanmean(z, a, axis=None, keepdims=False):
 def solve(z, a, b):
     d[z] = solve_tangent_a(d[a], a, b, z)
     d[z] = jnp.linalg.solve(a, d[b])
+
+
+@tangent(jnp.linalg.cholesky)
+def cholesky(z, a, upper=False, symmetrize_input=True):
+    d[z] = cholesky_tangent(d[a], z, upper, symmetrize_input)
+
+
+@tangent(jnp.linalg.eigh)
+def eigh(z, a, UPLO=None, symmetrize_input=True):
+    d[z] = eigh_tangent(d[a], a, z, symmetrize_input)
+
+
+@tangent(jnp.linalg.eigvalsh)
+def eigvalsh(z, a, UPLO="L", symmetrize_input=True):
+    d[z] = eigvalsh_tangent(d[a], a, jnp.linalg.eigh(a, UPLO, symmetrize_input),
+                            symmetrize_input)
+
+
+@tangent(jnp.linalg.svd)
+def svd(z, a, full_matrices=True, compute_uv=True, hermitian=False, subset_by_index=None):
+    d[z] = svd_tangent(d[a], a, z, full_matrices, compute_uv, hermitian)
+
+
+@tangent(jnp.linalg.qr)
+def qr(z, a, mode="reduced"):
+    d[z] = qr_tangent(d[a], a, z, mode)
+
+
+@tangent(triangular_solve)
+def triangular_solve_(z, a, b, left_side=False, lower=False, transpose_a=False,
+                      conjugate_a=False, unit_diagonal=False):
+    d[z] = triangular_solve_tangent_a(d[a], a, z, left_side, lower, transpose_a, conjugate_a,
+                                      unit_diagonal)
+    d[z] = triangular_solve(a, d[b], left_side, lower, transpose_a, conjugate_a, unit_diagonal)
+
+
+@tangent(lu_matrix)
+def lu_matrix_(z, a):
+    d[z] = lu_tangent(d[a], a, z)
 
 
 @tangent(jnp.cumprod)
