@@ -79,6 +79,8 @@ def make(L, j):
         + j.sum(L.cumsum(a, 0, reverse=True) * w),
         "cumprod": lambda a: j.sum(L.cumprod(a, 1) ** 2)
         + j.sum(L.cumprod(a, 0, reverse=True) * w),
+        "cummax_cummin": lambda a: j.sum(L.cummax(a, 1) ** 2) + j.sum(L.cummax(a, 0, True) * w)
+        + j.sum(L.cummin(a, 0) * w) + j.sum(L.cummin(a, 1, reverse=True) ** 2),
         "sort": lambda a: j.sum(L.sort(a, 1) * w) + j.sum(L.sort(a, 0) ** 3),
         "sort_two_operands": lambda a: j.sum(L.sort((a, a * a), 0)[1] * w)
         + j.sum(L.sort((a.T, a), 1)[0] ** 2 * w),

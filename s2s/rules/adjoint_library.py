@@ -506,3 +506,23 @@ def lax_prod_others(a, axes):
     right = jnp.flip(jnp.cumprod(jnp.concatenate([ones, jnp.flip(flat, -1)[..., :-1]], -1),
                                  axis=-1), -1)
     return jnp.transpose(jnp.reshape(left * right, moved.shape), np.argsort(order))
+
+
+def lax_cumulative_extreme_index(x, z, axis, reverse):
+    """For ``z = lax.cummax(x, axis, reverse)`` (or cummin), where along ``axis`` each entry
+    of ``z`` was taken from: the nearest position so far whose entry set the running value."""
+    n = x.shape[axis]
+    index = lax.broadcasted_iota(np.int32, x.shape, axis)
+    if reverse:
+        return lax.cummin(jnp.where(x == z, index, n), axis, True)
+    return lax.cummax(jnp.where(x == z, index, 0), axis, False)
+
+
+def lax_cumulative_extreme_tangent(t, x, z, axis=0, reverse=False):
+    index = lax_cumulative_extreme_index(stop_gradient(x), stop_gradient(z), axis, reverse)
+    return jnp.take_along_axis(t, index, axis=axis)
+
+
+def lax_cumulative_extreme_adjoint(g, x, z, axis=0, reverse=False):
+    index = lax_cumulative_extreme_index(stop_gradient(x), stop_gradient(z), axis, reverse)
+    return take_along_axis_adjoint(g, x, index, axis)

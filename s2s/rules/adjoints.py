@@ -781,3 +781,8 @@ def lax_sort(z, operand, dimension=-1, is_stable=True, num_keys=1):
 @adjoint(lax.conj)
 def lax_conj(z, x):
     d[x] = unbroadcast(jnp.conj(d[z]), x)
+
+
+@adjoint(lax.cummax, lax.cummin)
+def lax_cummax(z, x, axis=0, reverse=False):
+    d[x] = lax_cumulative_extreme_adjoint(materialize(d[z], z), x, z, axis, reverse)

@@ -609,3 +609,8 @@ def lax_sort(z, operand, dimension=-1, is_stable=True, num_keys=1):
 @tangent(lax.conj)
 def lax_conj(z, x):
     d[z] = jnp.conj(d[x])
+
+
+@tangent(lax.cummax, lax.cummin)
+def lax_cummax(z, x, axis=0, reverse=False):
+    d[z] = lax_cumulative_extreme_tangent(d[x], x, z, axis, reverse)
