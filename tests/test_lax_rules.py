@@ -70,7 +70,7 @@ def make(L, j):
         "reduce_sum": lambda a: j.sum(L.reduce_sum(cube(j, a), (0, 2)) ** 2)
         + L.reduce_sum(a, (0, 1)) ** 2,
         "reduce_max_ties": lambda a: j.sum(L.reduce_max(L.max(a, 0.5), (1,)) ** 2)
-        + j.sum(L.reduce_max(cube(j, a), (0, 2)) ** 2),
+        + L.reduce_max(a * w, (0, 1)) ** 2,
         "reduce_min": lambda a: j.sum(L.reduce_min(a, (0,)) ** 2)
         + L.reduce_min(cube(j, a), (0, 1, 2)),
         "reduce_prod": lambda a: j.sum(L.reduce_prod(a, (1,)) ** 2)
