@@ -148,7 +148,8 @@ def dot(lhs, rhs, *, dimension_numbers=None, precision=None, preferred_element_t
         return lax.dot_general(lhs, rhs, dimension_numbers,
                                preferred_element_type=preferred_element_type)
     lhs, rhs = jnp.asarray(lhs), jnp.asarray(rhs)
-    if not (1 <= lhs.ndim <= 2 and 1 <= rhs.ndim <= 2 and lhs.shape[-1] == rhs.shape[0]):
+    if (lhs.ndim < 1 or lhs.ndim > 2 or rhs.ndim < 1 or rhs.ndim > 2
+            or lhs.shape[-1] != rhs.shape[0]):
         raise ValueError(f"jax.lax.dot: dimension_numbers must be specified when not performing "
                          f"simple un-batched matrix-matrix, matrix-vector, or vector-vector "
                          f"products; got lhs_shape={lhs.shape} rhs_shape={rhs.shape}")

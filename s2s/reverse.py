@@ -19,6 +19,7 @@ import types
 import gast
 import numpy as np
 
+from runtime import lax as rlax
 from runtime import numpy as rnp
 from runtime import tree_util
 from s2s import cache, codegen, custom, desugar, from_ir, lift, methods, naming, parse as parse_mod, \
@@ -50,7 +51,12 @@ _NONDIFFERENTIABLE = SHAPE_QUERIES | {
                       helpers.reduced_count, helpers.clip_gradient_mask, helpers.clip_bound_mask,
                       helpers.zeros_like_tree,
                       helpers.transpose_inverse, helpers.shape_of, custom.stop_gradient,
-                      helpers.lu_pivots, helpers.lu_pivots_to_permutation}
+                      helpers.lu_pivots, helpers.lu_pivots_to_permutation,
+                      # lax's piecewise-constant, integer and boolean functions
+                      rlax.sign, rlax.floor, rlax.ceil, rlax.round, rlax.is_finite, rlax.eq,
+                      rlax.ne, rlax.lt, rlax.le, rlax.gt, rlax.ge, rlax.argmax, rlax.argmin,
+                      rlax.iota, rlax.broadcasted_iota, rlax.population_count, rlax.clz,
+                      rlax.nextafter}
 
 
 def comment(text):

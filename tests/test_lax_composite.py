@@ -24,7 +24,15 @@ def cases(lax, j):
                  * lax.broadcast_to_rank(a[0, :1], 3), A),
         "collapse": (lambda a: lax.collapse(a[None], 1) ** 2, A),
         "full": (lambda x: lax.full((2, 6), 2.0) * x + lax.full_like(x, 3) * x, V),
-        "exp2": (lambda x: lax.exp2(x), V),
+        "square_reciprocal_exp2": (lambda x: lax.square(x) + lax.reciprocal(x + 4.0)
+                                   + lax.exp2(x), V),
+        "sort_key_val": (lambda x: lax.sort_key_val(-x, x * 2.0)[1], V),
+        "dynamic_slice_in_dim": (lambda a: lax.dynamic_slice_in_dim(a, -3, 2, axis=1)
+                                 + lax.dynamic_index_in_dim(a, 1, 1, keepdims=True), A),
+        "dynamic_update_in_dim": (lambda a: lax.dynamic_update_slice_in_dim(a, a[:1] * 3.0, 2, 0)
+                                  + lax.dynamic_update_index_in_dim(a, a[0] ** 2, -1, 0), A),
+        "dot": (lambda a: lax.dot(a, a.T) + lax.dot(a, a[0])[:, None]
+                + lax.dot(a, a, dimension_numbers=(((1,), (1,)), ((), ()))), A),
         "batch_matmul": (lambda a: lax.batch_matmul(a[None], a.T[None]), A),
         "split": (lambda x: lax.split(x, (2, 4))[1] ** 2, V),
         "cumlogsumexp": (lambda x: lax.cumlogsumexp(x * 40.0)

@@ -144,7 +144,10 @@ LAX_TWINS = {"exp": "exp", "expm1": "expm1", "log": "log", "log1p": "log1p", "ta
              "sin": "sin", "cos": "cos", "tan": "tan", "sqrt": "sqrt", "cbrt": "cbrt",
              "asin": "arcsin", "acos": "arccos", "atan": "arctan", "sinh": "sinh",
              "cosh": "cosh", "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh",
-             "neg": "negative"}
+             "neg": "negative", "add": "add", "sub": "subtract", "mul": "multiply",
+             "div": "divide", "pow": "power", "max": "maximum", "min": "minimum",
+             "atan2": "arctan2", "abs": "absolute", "real": "real", "imag": "imag",
+             "select": "where"}
 
 
 def share_with_lax_twins(rules):

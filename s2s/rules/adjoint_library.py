@@ -3,11 +3,12 @@ few lines of s2s.numpy. s2s transforms them from this source like user code (the
 source library, see ``s2s.nn``), so their own derivatives and batching need no rule."""
 import numpy as np
 
-from runtime import lax
+from runtime import dtypes, lax
 from runtime import numpy as jnp
 from runtime.control import scan
-from s2s.rules.helpers import at_add, einsum_adjoint_plan, einsum_items, unbroadcast, unreduce, \
-    zero
+from s2s.custom import stop_gradient
+from s2s.rules.helpers import at_add, einsum_adjoint_plan, einsum_items, materialize, pad_with, \
+    unbroadcast, unreduce, zero
 
 S2S_SOURCE_LIBRARY = True
 # (written with ``x.shape``, ``x.ndim``, ``x.dtype`` and ``at_add``: what vmap reads per
@@ -282,3 +283,292 @@ def fft_adjoint(g, x, fft_type, fft_lengths):
     if x.dtype.kind != "c":
         return jnp.real(out)
     return out
+
+
+# ---- lax's structural functions (their transposes, and lax calls templates need by name) ----
+
+def lax_reshape(x, new_sizes, dimensions=None):
+    """``lax.reshape`` (its tangent: linear)."""
+    return lax.reshape(x, new_sizes, dimensions)
+
+
+def lax_reshape_adjoint(g, x, dimensions=None):
+    if dimensions is None:
+        return jnp.reshape(g, x.shape)
+    return jnp.transpose(jnp.reshape(g, np.take(x.shape, dimensions)), np.argsort(dimensions))
+
+
+def lax_transpose(x, permutation):
+    return lax.transpose(x, permutation)
+
+
+def lax_transpose_adjoint(g, permutation):
+    return lax.transpose(g, np.argsort(permutation))
+
+
+def lax_broadcast_in_dim(x, shape, broadcast_dimensions):
+    return lax.broadcast_in_dim(x, shape, broadcast_dimensions)
+
+
+def lax_broadcast_in_dim_adjoint(g, x, shape, broadcast_dimensions):
+    """Sum over the new axes and over the axes of size 1 that were stretched."""
+    axes = []
+    for i in range(len(shape)):
+        if i not in broadcast_dimensions:
+            axes.append(i)
+    for j in range(len(broadcast_dimensions)):
+        if x.shape[j] == 1 and shape[broadcast_dimensions[j]] != 1:
+            axes.append(broadcast_dimensions[j])
+    return jnp.reshape(jnp.sum(g, axis=tuple(axes)), x.shape)
+
+
+def lax_broadcast(x, sizes):
+    return lax.broadcast(x, sizes)
+
+
+def lax_broadcast_adjoint(g, sizes):
+    return jnp.sum(g, axis=tuple(range(len(sizes))))
+
+
+def lax_rev(x, dimensions):
+    return lax.rev(x, dimensions)
+
+
+def lax_concatenate(operands, dimension):
+    return lax.concatenate(operands, dimension)
+
+
+def lax_slice(x, start_indices, limit_indices, strides=None):
+    return lax.slice(x, start_indices, limit_indices, strides)
+
+
+def lax_slice_adjoint(g, x, start_indices, limit_indices, strides=None):
+    """The sliced entries back in place, zeros between them (an interior padding)."""
+    config = []
+    for i in range(x.ndim):
+        step = 1 if strides is None else strides[i]
+        n = g.shape[i]
+        if n == 0:
+            config.append((x.shape[i], 0, 0))
+        else:
+            start = start_indices[i]
+            config.append((start, x.shape[i] - (start + (n - 1) * step + 1), step - 1))
+    return pad_with(g, 0.0, config)
+
+
+def lax_dynamic_slice(x, start_indices, slice_sizes):
+    return lax.dynamic_slice(x, start_indices, slice_sizes)
+
+
+def lax_dynamic_slice_adjoint(g, x, start_indices):
+    """``g`` written into zeros where the slice came from (clamped as the slice was)."""
+    return lax.dynamic_update_slice(jnp.zeros(x.shape, g.dtype), g, start_indices)
+
+
+def lax_dynamic_update_slice(x, update, start_indices):
+    return lax.dynamic_update_slice(x, update, start_indices)
+
+
+def lax_dynamic_update_slice_adjoint(g, update, start_indices):
+    """The cotangent of the operand: ``g`` with the updated window cleared."""
+    return lax.dynamic_update_slice(g, jnp.zeros(update.shape, g.dtype), start_indices)
+
+
+def lax_cumulative_sum(x, axis=0, reverse=False):
+    return lax.cumsum(x, axis, reverse)
+
+
+def lax_cumprod_tangent(t, x, axis=0, reverse=False):
+    if reverse:
+        return jnp.flip(cumprod_tangent(jnp.flip(t, axis), jnp.flip(x, axis), axis), axis)
+    return cumprod_tangent(t, x, axis)
+
+
+def lax_cumprod_adjoint(g, x, axis=0, reverse=False):
+    if reverse:
+        return jnp.flip(cumprod_adjoint(jnp.flip(g, axis), jnp.flip(x, axis), axis), axis)
+    return cumprod_adjoint(g, x, axis)
+
+
+def lax_integer_pow_slope(x, y):
+    """d/dx of ``x ** y`` for an integer ``y`` (zero for ``y == 0``)."""
+    if y == 0:
+        return jnp.zeros_like(x)
+    return y * lax.integer_pow(x, y - 1)
+
+
+def lax_dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
+    return lax.dot_general(lhs, rhs, dimension_numbers,
+                           preferred_element_type=preferred_element_type)
+
+
+def _free_dims(ndim, contracting, batch):
+    out = []
+    for i in range(ndim):
+        if i not in contracting and i not in batch:
+            out.append(i)
+    return out
+
+
+def lax_dot_general_adjoint_lhs(g, lhs, rhs, dimension_numbers):
+    """The cotangent of ``lhs``: ``g`` contracted with ``rhs`` over ``rhs``'s free axes (the
+    batch axes stay batch axes), then the axes put back in ``lhs``'s order."""
+    (lc, rc), (lb, rb) = dimension_numbers
+    lfree = _free_dims(lhs.ndim, lc, lb)
+    rfree = _free_dims(rhs.ndim, rc, rb)
+    nb = len(lb)
+    g_rfree = list(range(nb + len(lfree), nb + len(lfree) + len(rfree)))
+    out = lax.dot_general(g, rhs, ((g_rfree, rfree), (list(range(nb)), list(rb))))
+    # out's axes: batch, lhs free, then rhs's contracting axes in rhs order (lhs's lc order)
+    rc_sorted = sorted(rc)
+    order = list(lb) + lfree
+    for r in rc_sorted:
+        order.append(lc[list(rc).index(r)])
+    return lax.transpose(out, np.argsort(order))
+
+
+def lax_dot_general_adjoint_rhs(g, lhs, rhs, dimension_numbers):
+    (lc, rc), (lb, rb) = dimension_numbers
+    swapped = ((rc, lc), (rb, lb))
+    lfree = _free_dims(lhs.ndim, lc, lb)
+    rfree = _free_dims(rhs.ndim, rc, rb)
+    nb = len(lb)
+    order = list(range(nb))
+    for i in range(len(rfree)):
+        order.append(nb + len(lfree) + i)
+    for i in range(len(lfree)):
+        order.append(nb + i)
+    return lax_dot_general_adjoint_lhs(lax.transpose(g, order), rhs, lhs, swapped)
+
+
+def lax_sort_permutation(operand, dimension, num_keys):
+    """Where each entry of ``lax.sort``'s outputs came from along ``dimension``."""
+    keys = []
+    for k in range(num_keys):
+        keys.append(stop_gradient(operand[k]))
+    index = lax.broadcasted_iota(np.int32, operand[0].shape, dimension)
+    keys.append(index)
+    return lax.sort(tuple(keys), dimension, True, num_keys)[num_keys]
+
+
+def lax_sort_tangent(operand, dimension, num_keys, tangents):
+    multi = getattr(operand, "shape", None) is None
+    ops = list(operand) if multi else [operand]
+    tans = list(tangents) if multi else [tangents]
+    axis = dimension % ops[0].ndim
+    perm = lax_sort_permutation(ops, axis, num_keys)
+    out = []
+    for k in range(len(ops)):
+        out.append(jnp.take_along_axis(materialize(tans[k], ops[k]), perm, axis=axis))
+    return tuple(out) if multi else out[0]
+
+
+def lax_sort_adjoint(g, operand, dimension, num_keys):
+    """Each cotangent goes back to where its entry came from (the inverse permutation)."""
+    multi = getattr(operand, "shape", None) is None
+    ops = []
+    gs = []
+    if multi:
+        for k in range(len(operand)):
+            ops.append(operand[k])
+            gs.append(g[k])
+    else:
+        ops.append(operand)
+        gs.append(g)
+    axis = dimension % ops[0].ndim
+    back = jnp.argsort(lax_sort_permutation(ops, axis, num_keys), axis=axis)
+    out = []
+    for k in range(len(ops)):
+        out.append(jnp.take_along_axis(gs[k], back, axis=axis))
+    return out if multi else out[0]
+
+
+def lax_select_n_adjoints(g, which, cases):
+    out = []
+    for i in range(len(cases)):
+        out.append(unbroadcast(jnp.where(which == i, g, 0.0), cases[i]))
+    return out
+
+
+def lax_select_n_tangent(which, cases, tangents):
+    out = materialize(tangents[0], cases[0])
+    for i in range(1, len(cases)):
+        out = jnp.where(which == i, materialize(tangents[i], cases[i]), out)
+    return out
+
+
+def lax_convert_adjoint(g, x, new_dtype):
+    """``g`` back in ``x``'s dtype; nothing flows back through a conversion to integers."""
+    if not dtypes.is_inexact(new_dtype):
+        return jnp.zeros(x.shape, x.dtype)
+    return materialize(g, x)
+
+
+def lax_convert_tangent(t, new_dtype, weak_type=False):
+    if not dtypes.is_inexact(new_dtype):
+        return jnp.zeros(t.shape, t.dtype)
+    return lax.convert_element_type(t, new_dtype, weak_type)
+
+
+def lax_unpad(g, x, padding_config):
+    """The cotangent of ``x`` from that of ``lax.pad(x, v, padding_config)``: the entries that
+    came from ``x`` (where negative padding cropped ``x``, zeros)."""
+    grow = []
+    cropped = False
+    for lo, hi, interior in padding_config:
+        grow.append((max(-lo, 0), max(-hi, 0), 0))
+        cropped = cropped or lo < 0 or hi < 0
+    if cropped:
+        g = pad_with(g, 0.0, grow)
+    index = []
+    for i in range(x.ndim):
+        lo, hi, interior = padding_config[i]
+        n = x.shape[i]
+        if n:
+            index.append(slice(max(lo, 0), max(lo, 0) + (n - 1) * (interior + 1) + 1,
+                               interior + 1))
+        else:
+            index.append(slice(0, 0))
+    return g[tuple(index)]
+
+
+def lax_pad_value_adjoint(g, x, padding_config):
+    """The cotangent of the padding value: every entry of the output that it filled."""
+    return jnp.sum(g) - jnp.sum(lax_unpad(g, x, padding_config))
+
+
+def lax_prod_others(a, axes):
+    """For each entry of ``a``, the product of the other entries of its reduction over
+    ``axes`` (running products from both ends: no division, zeros are fine)."""
+    keep = []
+    for i in range(a.ndim):
+        if i not in axes:
+            keep.append(i)
+    order = keep + list(axes)
+    moved = jnp.transpose(a, order)
+    flat = jnp.reshape(moved, moved.shape[:len(keep)] + (-1,))
+    ones = jnp.ones(flat.shape[:-1] + (1,), flat.dtype)
+    left = jnp.cumprod(jnp.concatenate([ones, flat[..., :-1]], -1), axis=-1)
+    right = jnp.flip(jnp.cumprod(jnp.concatenate([ones, jnp.flip(flat, -1)[..., :-1]], -1),
+                                 axis=-1), -1)
+    return jnp.transpose(jnp.reshape(left * right, moved.shape), np.argsort(order))
+
+
+def lax_cumulative_extreme_index(x, z, axis, reverse):
+    """For ``z = lax.cummax(x, axis, reverse)`` (or cummin), where along ``axis`` each entry
+    of ``z`` was taken from: the nearest position so far whose entry set the running value."""
+    n = x.shape[axis]
+    index = lax.broadcasted_iota(np.int32, x.shape, axis)
+    if reverse:
+        return lax.cummin(jnp.where(x == z, index, n), axis, True)
+    return lax.cummax(jnp.where(x == z, index, 0), axis, False)
+
+
+def lax_cumulative_extreme_tangent(t, x, z, axis=0, reverse=False):
+    index = lax_cumulative_extreme_index(stop_gradient(x), stop_gradient(z), axis, reverse)
+    return jnp.take_along_axis(t, index, axis=axis)
+
+
+def lax_cumulative_extreme_adjoint(g, x, z, axis=0, reverse=False):
+    index = lax_cumulative_extreme_index(stop_gradient(x), stop_gradient(z), axis, reverse)
+    return take_along_axis_adjoint(g, x, index, axis)

@@ -689,3 +689,139 @@ def reduce_window(z, operand, init_value, computation, window_dimensions, window
 @adjoint(lax.fft)
 def lax_fft(z, x, fft_type, fft_lengths):
     d[x] = fft_adjoint(materialize(d[z], z), x, fft_type, fft_lengths)
+
+
+# ---- lax's other differentiable functions (rules/adjoint_library.py: lax_*) ------------------
+
+@adjoint(lax.integer_pow)
+def integer_pow(z, x, y):
+    d[x] = d[z] * lax_integer_pow_slope(x, y)
+
+
+@adjoint(lax.clamp)
+def clamp(z, min, x, max):
+    d[min] = unbroadcast(jnp.where((min > x) & (min < max), d[z], 0.0), min)
+    d[x] = unbroadcast(jnp.where((x > min) & (x < max), d[z], 0.0), x)
+    d[max] = unbroadcast(jnp.where(max < x, d[z], 0.0), max)
+
+
+@adjoint(lax.select_n)
+def select_n(z, which, cases):
+    d[cases] = lax_select_n_adjoints(materialize(d[z], z), which, cases)
+
+
+@adjoint(lax.complex)
+def lax_complex(z, x, y):
+    d[x] = jnp.real(d[z])
+    d[y] = -jnp.imag(d[z])
+
+
+@adjoint(lax.rem)
+def rem(z, x, y):
+    d[x] = unbroadcast(d[z], x)
+    d[y] = unbroadcast(-d[z] * jnp.sign(x / y) * jnp.floor(jnp.abs(x / y)), y)
+
+
+@adjoint(lax.convert_element_type)
+def convert_element_type(z, x, new_dtype, weak_type=False):
+    d[x] = lax_convert_adjoint(d[z], x, new_dtype)
+
+
+@adjoint(lax.reshape)
+def lax_reshape_(z, x, new_sizes, dimensions=None):
+    d[x] = lax_reshape_adjoint(d[z], x, dimensions)
+
+
+@adjoint(lax.transpose)
+def lax_transpose_(z, x, permutation):
+    d[x] = lax_transpose_adjoint(d[z], permutation)
+
+
+@adjoint(lax.broadcast_in_dim)
+def lax_broadcast_in_dim_(z, x, shape, broadcast_dimensions):
+    d[x] = lax_broadcast_in_dim_adjoint(d[z], x, shape, broadcast_dimensions)
+
+
+@adjoint(lax.broadcast)
+def lax_broadcast_(z, x, sizes):
+    d[x] = lax_broadcast_adjoint(d[z], sizes)
+
+
+@adjoint(lax.rev)
+def lax_rev_(z, x, dimensions):
+    d[x] = lax_rev(d[z], dimensions)
+
+
+@adjoint(lax.concatenate)
+def lax_concatenate_(z, operands, dimension):
+    d[operands] = split_like(d[z], operands, dimension)
+
+
+@adjoint(lax.pad)
+def lax_pad(z, x, padding_value, padding_config):
+    d[x] = lax_unpad(materialize(d[z], z), x, padding_config)
+    d[padding_value] = unbroadcast(lax_pad_value_adjoint(materialize(d[z], z), x,
+                                                         padding_config), padding_value)
+
+
+@adjoint(lax.slice)
+def lax_slice_(z, x, start_indices, limit_indices, strides=None):
+    d[x] = lax_slice_adjoint(d[z], x, start_indices, limit_indices, strides)
+
+
+@adjoint(lax.dynamic_slice)
+def lax_dynamic_slice_(z, x, start_indices, slice_sizes):
+    d[x] = lax_dynamic_slice_adjoint(d[z], x, start_indices)
+
+
+@adjoint(lax.dynamic_update_slice)
+def lax_dynamic_update_slice_(z, x, update, start_indices):
+    d[x] = lax_dynamic_update_slice_adjoint(d[z], update, start_indices)
+    d[update] = lax_dynamic_slice(d[z], start_indices, jnp.shape(update))
+
+
+@adjoint(lax.reduce_sum)
+def reduce_sum(z, x, axes):
+    d[x] = unreduce(d[z], x, axes)
+
+
+@adjoint(lax.reduce_max, lax.reduce_min)
+def reduce_max(z, x, axes):
+    d[x] = unreduce(d[z], x, axes) * (x == unreduce(z, x, axes)) / \
+        unreduce(jnp.sum(x == unreduce(z, x, axes), axes), x, axes)
+
+
+@adjoint(lax.reduce_prod)
+def reduce_prod(z, x, axes):
+    d[x] = unreduce(d[z], x, axes) * lax_prod_others(x, axes)
+
+
+@adjoint(lax.cumsum)
+def lax_cumsum(z, x, axis=0, reverse=False):
+    d[x] = lax_cumulative_sum(d[z], axis, not reverse)
+
+
+@adjoint(lax.cumprod)
+def lax_cumprod(z, x, axis=0, reverse=False):
+    d[x] = lax_cumprod_adjoint(d[z], x, axis, reverse)
+
+
+@adjoint(lax.dot_general)
+def dot_general(z, lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
+    d[lhs] = lax_dot_general_adjoint_lhs(materialize(d[z], z), lhs, rhs, dimension_numbers)
+    d[rhs] = lax_dot_general_adjoint_rhs(materialize(d[z], z), lhs, rhs, dimension_numbers)
+
+
+@adjoint(lax.sort)
+def lax_sort(z, operand, dimension=-1, is_stable=True, num_keys=1):
+    d[operand] = lax_sort_adjoint(materialize(d[z], z), operand, dimension, num_keys)
+
+
+@adjoint(lax.conj)
+def lax_conj(z, x):
+    d[x] = unbroadcast(jnp.conj(d[z]), x)
+
+
+@adjoint(lax.cummax, lax.cummin)
+def lax_cummax(z, x, axis=0, reverse=False):
+    d[x] = lax_cumulative_extreme_adjoint(materialize(d[z], z), x, z, axis, reverse)

@@ -549,6 +549,8 @@ def _register_helper_rules():
 
     @rule(helpers.seed_cotangent)
     def seed_cotangent(fn, mapped, out, ct=None, holomorphic=False):
+        if ct is helpers.zero and mapped[0]:  # zeros shaped like the (batched) output
+            return helpers.seed_cotangent(out, ct)
         if ct is not None:  # always batched on the way out, like every rule's result
             return ct if len(mapped) > 1 and mapped[1] else broadcast_batch(
                 ct, batch_size(mapped, (out, ct)))
@@ -675,3 +677,90 @@ def _fft(fn, mapped, x, *args, **kwargs):
 
 
 from s2s.rules import window_batching  # noqa: E402,F401 (registers its rules)
+
+
+# ---- lax: the batch axis is one more leading axis (dimension arguments move one right) -------
+
+def _lax_rules():
+    from runtime import lax
+    from s2s.rules import LAX_TWINS
+
+    def twin_rule(twin):
+        def r(fn, mapped, *args, **kwargs):
+            return batched(twin, mapped, *args, **kwargs)
+        return r
+    for lax_name, np_name in LAX_TWINS.items():
+        RULES[getattr(lax, lax_name)] = twin_rule(getattr(jnp, np_name))
+
+    def shifted(*ints):
+        return tuple(int(i) + 1 for i in ints)
+
+    def only_first(build):
+        """A rule for a function of one mapped operand and static arguments."""
+        def r(fn, mapped, x, *rest, **kwargs):
+            if any(mapped[1:]):
+                return loop(fn, mapped, x, *rest, **kwargs)
+            return build(x, *rest, **kwargs)
+        return r
+
+    RULES[lax.transpose] = only_first(lambda x, p: lax.transpose(x, (0,) + shifted(*p)))
+    RULES[lax.rev] = only_first(lambda x, dims: lax.rev(x, shifted(*dims)))
+    RULES[lax.reshape] = only_first(lambda x, new_sizes, dimensions=None: lax.reshape(
+        x if dimensions is None else lax.transpose(x, (0,) + shifted(*dimensions)),
+        (x.shape[0],) + tuple(new_sizes)))
+    RULES[lax.broadcast_in_dim] = only_first(lambda x, shape, dims: lax.broadcast_in_dim(
+        x, (x.shape[0],) + tuple(shape), (0,) + shifted(*dims)))
+    RULES[lax.broadcast] = only_first(lambda x, sizes: jnp.moveaxis(
+        lax.broadcast(x, sizes), len(sizes), 0))
+    for name in ("sum", "max", "min", "prod"):
+        RULES[getattr(lax, f"reduce_{name}")] = only_first(
+            lambda x, axes, _f=getattr(lax, f"reduce_{name}"): _f(
+                x, shifted(*[a % (x.ndim - 1) for a in axes])))
+    for name in ("cumsum", "cumprod", "cummax", "cummin"):
+        RULES[getattr(lax, name)] = only_first(
+            lambda x, axis=0, reverse=False, _f=getattr(lax, name): _f(
+                x, int(axis) % (x.ndim - 1) + 1, reverse))
+    RULES[lax.slice] = only_first(lambda x, start, limit, strides=None: lax.slice(
+        x, (0,) + tuple(start), (x.shape[0],) + tuple(limit),
+        None if strides is None else (1,) + tuple(strides)))
+    RULES[lax.dynamic_slice] = only_first(lambda x, start, sizes: lax.dynamic_slice(
+        x, (0,) + tuple(start), (x.shape[0],) + tuple(sizes)))
+    RULES[lax.integer_pow] = only_first(lambda x, y: lax.integer_pow(x, y))
+    RULES[lax.convert_element_type] = only_first(
+        lambda x, new_dtype, weak_type=False: lax.convert_element_type(x, new_dtype, weak_type))
+
+    def pad(fn, mapped, x, value, config):
+        if mapped[1:] and any(mapped[1:]):  # (a per-example padding value)
+            return loop(fn, mapped, x, value, config)
+        return lax.pad(x, value, ((0, 0, 0),) + tuple(tuple(c) for c in config))
+    RULES[lax.pad] = pad
+
+    def dynamic_update_slice(fn, mapped, x, update, start):
+        if len(mapped) > 2 and mapped[2]:  # per-example start indices
+            return loop(fn, mapped, x, update, start)
+        size = batch_size(mapped, (x, update))
+        if not mapped[0]:
+            x = jnp.broadcast_to(x, (size,) + tuple(np.shape(x)))
+        if len(mapped) < 2 or not mapped[1]:
+            update = jnp.broadcast_to(update, (size,) + tuple(np.shape(update)))
+        return lax.dynamic_update_slice(x, update, (0,) + tuple(start))
+    RULES[lax.dynamic_update_slice] = dynamic_update_slice
+
+    def dot_general(fn, mapped, lhs, rhs, dimension_numbers, precision=None,
+                    preferred_element_type=None):
+        (lc, rc), (lb, rb) = dimension_numbers
+        ml, mr = mapped[0], len(mapped) > 1 and mapped[1]
+        if ml and mr:
+            dn = ((shifted(*lc), shifted(*rc)), ((0,) + shifted(*lb), (0,) + shifted(*rb)))
+            return lax.dot_general(lhs, rhs, dn, preferred_element_type=preferred_element_type)
+        if ml:  # the batch axis is a free axis of lhs: first after the batch dimensions
+            dn = ((shifted(*lc), tuple(rc)), (shifted(*lb), tuple(rb)))
+            out = lax.dot_general(lhs, rhs, dn, preferred_element_type=preferred_element_type)
+            return jnp.moveaxis(out, len(lb), 0)
+        dn = ((tuple(lc), shifted(*rc)), (tuple(lb), shifted(*rb)))
+        out = lax.dot_general(lhs, rhs, dn, preferred_element_type=preferred_element_type)
+        return jnp.moveaxis(out, np.ndim(lhs) - len(lc), 0)  # after lhs's batch + free axes
+    RULES[lax.dot_general] = dot_general
+
+
+_lax_rules()

@@ -532,3 +532,138 @@ def reduce_window(z, operand, init_value, computation, window_dimensions, window
 @tangent(lax.fft)
 def lax_fft(z, x, fft_type, fft_lengths):
     d[z] = fft_tangent(d[x], fft_type, fft_lengths)
+
+
+# ---- lax's other differentiable functions (rules/adjoint_library.py: lax_*) ------------------
+
+@tangent(lax.integer_pow)
+def integer_pow(z, x, y):
+    d[z] = d[x] * lax_integer_pow_slope(x, y)
+
+
+@tangent(lax.clamp)
+def clamp(z, min, x, max):
+    d[z] = unbroadcast(jnp.where((min > x) & (min < max), d[min], 0.0), z)
+    d[z] = unbroadcast(jnp.where((x > min) & (x < max), d[x], 0.0), z)
+    d[z] = unbroadcast(jnp.where(max < x, d[max], 0.0), z)
+
+
+@tangent(lax.select_n)
+def select_n(z, which, cases):
+    d[z] = lax_select_n_tangent(which, cases, d[cases])
+
+
+@tangent(lax.complex)
+def lax_complex(z, x, y):
+    d[z] = jnp.asarray(d[x]) + 0j
+    d[z] = jnp.asarray(d[y]) * 1j
+
+
+@tangent(lax.rem)
+def rem(z, x, y):
+    d[z] = unbroadcast(d[x], z)
+    d[z] = unbroadcast(-d[y] * jnp.sign(x / y) * jnp.floor(jnp.abs(x / y)), z)
+
+
+@tangent(lax.convert_element_type)
+def convert_element_type(z, x, new_dtype, weak_type=False):
+    d[z] = lax_convert_tangent(d[x], new_dtype, weak_type)
+
+
+@tangent(lax.reshape)
+def lax_reshape_(z, x, new_sizes, dimensions=None):
+    d[z] = lax_reshape(d[x], new_sizes, dimensions)
+
+
+@tangent(lax.transpose)
+def lax_transpose_(z, x, permutation):
+    d[z] = lax_transpose(d[x], permutation)
+
+
+@tangent(lax.broadcast_in_dim)
+def lax_broadcast_in_dim_(z, x, shape, broadcast_dimensions):
+    d[z] = lax_broadcast_in_dim(d[x], shape, broadcast_dimensions)
+
+
+@tangent(lax.broadcast)
+def lax_broadcast_(z, x, sizes):
+    d[z] = lax_broadcast(d[x], sizes)
+
+
+@tangent(lax.rev)
+def lax_rev_(z, x, dimensions):
+    d[z] = lax_rev(d[x], dimensions)
+
+
+@tangent(lax.concatenate)
+def lax_concatenate_(z, operands, dimension):
+    d[z] = lax_concatenate(arrays_tangent(d[operands], operands), dimension)
+
+
+@tangent(lax.pad)
+def lax_pad(z, x, padding_value, padding_config):
+    d[z] = pad_with(d[x], 0, padding_config)
+    d[z] = pad_with(jnp.zeros_like(x), d[padding_value], padding_config)
+
+
+@tangent(lax.slice)
+def lax_slice_(z, x, start_indices, limit_indices, strides=None):
+    d[z] = lax_slice(d[x], start_indices, limit_indices, strides)
+
+
+@tangent(lax.dynamic_slice)
+def lax_dynamic_slice_(z, x, start_indices, slice_sizes):
+    d[z] = lax_dynamic_slice(d[x], start_indices, slice_sizes)
+
+
+@tangent(lax.dynamic_update_slice)
+def lax_dynamic_update_slice_(z, x, update, start_indices):
+    d[z] = lax_dynamic_update_slice(d[x], jnp.zeros_like(update), start_indices)
+    d[z] = lax_dynamic_update_slice(jnp.zeros_like(x), d[update], start_indices)
+
+
+@tangent(lax.reduce_sum)
+def reduce_sum(z, x, axes):
+    d[z] = jnp.sum(d[x], tuple(axes))
+
+
+@tangent(lax.reduce_max, lax.reduce_min)
+def reduce_max(z, x, axes):
+    d[z] = jnp.sum(d[x] * (x == unreduce(z, x, axes)), tuple(axes)) / \
+        jnp.sum(x == unreduce(z, x, axes), tuple(axes))
+
+
+@tangent(lax.reduce_prod)
+def reduce_prod(z, x, axes):
+    d[z] = jnp.sum(d[x] * lax_prod_others(x, axes), tuple(axes))
+
+
+@tangent(lax.cumsum)
+def lax_cumsum(z, x, axis=0, reverse=False):
+    d[z] = lax_cumulative_sum(d[x], axis, reverse)
+
+
+@tangent(lax.cumprod)
+def lax_cumprod(z, x, axis=0, reverse=False):
+    d[z] = lax_cumprod_tangent(d[x], x, axis, reverse)
+
+
+@tangent(lax.dot_general)
+def dot_general(z, lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
+    d[z] = lax_dot_general(d[lhs], rhs, dimension_numbers, preferred_element_type)
+    d[z] = lax_dot_general(lhs, d[rhs], dimension_numbers, preferred_element_type)
+
+
+@tangent(lax.sort)
+def lax_sort(z, operand, dimension=-1, is_stable=True, num_keys=1):
+    d[z] = lax_sort_tangent(operand, dimension, num_keys, d[operand])
+
+
+@tangent(lax.conj)
+def lax_conj(z, x):
+    d[z] = jnp.conj(d[x])
+
+
+@tangent(lax.cummax, lax.cummin)
+def lax_cummax(z, x, axis=0, reverse=False):
+    d[z] = lax_cumulative_extreme_tangent(d[x], x, z, axis, reverse)
