@@ -701,7 +701,7 @@ TABLE = {
             "strides": tuple(int(rng.integers(1, 3)) for _ in shape)}, exact=True),
     "dynamic_slice": unary(lambda x, *, starts, sizes: lax.dynamic_slice(x, starts, sizes),
                            lambda x, *, starts, sizes: x[tuple(
-                               slice(min(max(s, 0), d - n), min(max(s, 0), d - n) + n)
+                               slice(_start(s, n, d), _start(s, n, d) + n)
                                for s, n, d in zip(starts, sizes, x.shape))], "any", ALL,
                            params=lambda rng, shape, dtype: {
                                "starts": tuple(int(rng.integers(-1, 4)) for _ in shape),
@@ -711,6 +711,9 @@ TABLE = {
         lambda x, u, *, starts: _dus_ref(x, u, starts), [arg(), arg()], ALL,
         lambda rng, shape, dtype: {"starts": tuple(int(rng.integers(-1, 4)) for _ in shape)},
         shape_of=[None, lambda s: tuple(max(d - 1, 0) for d in s)], exact=True),
+    "fft": unary(lambda x: lax.fft(x, lax.FftType.FFT, x.shape[-1:]),
+                 lambda x: np.fft.fft(x, axis=-1), "any", [C64],
+                 shapes=lambda s: len(s) >= 1 and s[-1] > 0),
     # reductions
     "reduce_sum": unary(lax.reduce_sum, _reduce(np.add), "small", NUMBERS + [C64],
                         params=_axes_params),
@@ -808,9 +811,16 @@ TABLE = {
 }
 
 
+def _start(s, n, d):
+    """Where a dynamic slice of size ``n`` starting at ``s`` on an axis of size ``d`` starts:
+    a negative start counts from the end (as jax's lax), then clamped so the window fits."""
+    s = s + d if s < 0 else s
+    return min(max(s, 0), d - n)
+
+
 def _dus_ref(x, u, starts):
     out = x.copy()
-    idx = tuple(slice(min(max(s, 0), d - n), min(max(s, 0), d - n) + n)
+    idx = tuple(slice(_start(s, n, d), _start(s, n, d) + n)
                 for s, n, d in zip(starts, u.shape, x.shape))
     out[idx] = u
     return out

@@ -52,6 +52,7 @@ TABLE = [
     L("hypot", jnp.hypot, lambda x, y: jnp.hypot(x, y), BINARY),
     L("floor_divide", jnp.floor_divide, lambda x, y: x // y, BINARY, "iq"),
     L("mod", jnp.mod, lambda x, y: jnp.mod(x, y), BINARY, "fp"),
+    L("fmod", jnp.fmod, lambda x, y: jnp.fmod(x, y), BINARY, "fp"),
     L("equal", jnp.equal, lambda x, y: jnp.equal(x, y), BINARY, "i"),
     L("not_equal", jnp.not_equal, lambda x, y: x != y, BINARY, "i"),
     L("less", jnp.less, lambda x, y: jnp.less(x, y), BINARY),

@@ -579,6 +579,8 @@ def _register_helper_rules():
     @rule(helpers.add_at)
     def add_at(fn, mapped, x, index, g):
         mx, mi, mg = (list(mapped) + [False] * 3)[:3]
+        if g is helpers.zero:
+            return helpers.zero
         if helpers._is_container(x):
             return helpers.add_at(x, index, g)  # a Sparse of batched entries
         if mi:  # indices that differ between examples: one scatter per example
@@ -606,7 +608,8 @@ def _register_helper_rules():
                                        helpers.item(ct, i), v, mapped_primal, size)
                      for i, v in enumerate(primal)]
             return type(primal)(*items) if fields else type(primal)(items)
-        if not isinstance(ct, Array) and (not mapped_primal or isinstance(primal, bool)):
+        if not isinstance(ct, Array) and (not mapped_primal or isinstance(primal, bool)
+                                          or not isinstance(primal, Array)):
             # the same for every example (a bool entry of a mapped container is a static flag)
             return broadcast_batch(helpers.materialize(ct, primal), size)
         return materialize(helpers.materialize, (isinstance(ct, Array), mapped_primal), ct,
