@@ -9,6 +9,7 @@ import numpy as np
 from runtime import dtypes
 from runtime import numpy as jnp
 from s2s import linalg_checks as checks
+from s2s.rules.linalg_library import _H, _mT  # noqa: F401
 from s2s.rules.helpers import einsum_items
 
 S2S_SOURCE_LIBRARY = True
@@ -21,16 +22,6 @@ def _inexact(a):
     if not jnp.issubdtype(a.dtype, jnp.inexact):
         a = a.astype(dtypes.default_float())
     return a
-
-
-def _mT(x):
-    return jnp.swapaxes(x, -1, -2)
-
-
-def _H(x):
-    if np.dtype(x.dtype).kind == "c":
-        return jnp.conj(jnp.swapaxes(x, -1, -2))
-    return jnp.swapaxes(x, -1, -2)
 
 
 def pinv(a, rtol=None, hermitian=False, *, rcond=None):

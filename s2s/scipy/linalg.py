@@ -7,6 +7,7 @@ from runtime import dtypes
 from runtime import numpy as jnp
 from s2s import linalg_checks as checks
 from s2s.custom import stop_gradient
+from s2s.rules.linalg_library import _H, _mT  # noqa: F401
 from s2s.rules.helpers import lu_matrix, lu_pivots, lu_pivots_to_permutation, triangular_solve
 
 S2S_SOURCE_LIBRARY = True
@@ -27,16 +28,6 @@ def _inexact2(a, b):
     if not jnp.issubdtype(dtype, jnp.inexact):
         dtype = dtypes.default_float()
     return a.astype(dtype), b.astype(dtype)
-
-
-def _mT(x):
-    return jnp.swapaxes(x, -1, -2)
-
-
-def _H(x):
-    if np.dtype(x.dtype).kind == "c":
-        return jnp.conj(jnp.swapaxes(x, -1, -2))
-    return jnp.swapaxes(x, -1, -2)
 
 
 def _solve_tri(a, b, lower, transpose_a, conjugate_a, unit_diagonal, vector):
