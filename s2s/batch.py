@@ -8,7 +8,6 @@ user function calls that function's own generated ``*_vmap``. Shape queries on m
 (``x.shape``, ``x.ndim``, ``len(x)``, ``x.size``) are rewritten to the per-example view. The
 generated function returns its outputs and, as a literal, which of them are mapped.
 """
-import copy
 import functools
 
 import gast
@@ -22,6 +21,7 @@ from s2s.reverse import Reverse, _assign, _at_update, _call, _control_flow, \
     _index_value, _is_record, _is_user_function, _key, _name, load_generated, \
     parse_for_transform, ruled_function_as_source, unbind, SHAPE_QUERIES, for_call
 from s2s.rules import batching, helpers
+from s2s.syntax import clone
 
 _OPS = {gast.Add: rnp.add, gast.Sub: rnp.subtract, gast.Mult: rnp.multiply,
         gast.Div: rnp.true_divide, gast.Pow: rnp.power, gast.MatMult: rnp.matmul,
@@ -96,7 +96,7 @@ class Batch(Reverse):
         # (a name is mapped or not throughout the generated code)
         stmts = [_assign(p, _call("broadcast_batch", _name(p), _name(self.batch_size)))
                  for p in self.params if p in self.mapped and p not in self.wrt] + stmts
-        args = copy.deepcopy(self.node.args)
+        args = clone(self.node.args)
         args.args.append(_name(self.batch_size, gast.Param()))
         return gast.FunctionDef(name=f"{self.node.name}_vmap", args=args, body=stmts,
                                 decorator_list=[], returns=None, type_comment=None,

@@ -11,6 +11,7 @@ names (closure values, constants that are not literals): the file is executed wi
 module's globals, so global names resolve live, exactly as in the original function.
 """
 import ast
+import copy
 import hashlib
 import linecache
 import os
@@ -71,38 +72,72 @@ def to_source(node):
     """gast (or ast) node -> source text."""
     if isinstance(node, gast.AST):
         node = gast.gast_to_ast(node)
-    _fill_empty_blocks(node)
-    _split_deep_expressions(node)
-    node = ast.fix_missing_locations(node)
+    count = [0]  # of names given to split-off subexpressions
+    for field, block in _blocks(node):
+        _fill_empty_block(field, block)
+        _split_deep_expressions(block, count)
+        for stmt in block:  # (unparse reads a statement's line to look for type comments)
+            stmt.__dict__.setdefault("lineno", 0)
+    node.__dict__.setdefault("lineno", 0)
     return _COMMENT_LINE.sub(r"\1# \2", ast.unparse(node))
+
+
+def first_line(stmt):
+    """The first line of statement ``stmt`` as source (`` ...`` if it has more): what a
+    generated comment quotes. Only a compound statement's header is written out."""
+    more = isinstance(getattr(stmt, "body", None), list)
+    if more:
+        stmt = copy.copy(stmt)
+        stmt.body = [gast.Pass() if isinstance(stmt, gast.AST) else ast.Pass()]
+        for field in ("orelse", "finalbody", "handlers"):
+            if getattr(stmt, field, None):
+                setattr(stmt, field, [])
+    if isinstance(stmt, gast.AST):
+        stmt = gast.gast_to_ast(stmt)
+    text = ast.unparse(stmt).splitlines()
+    return text[0] + (" ..." if more or len(text) > 1 else "")
+
+
+_BLOCKS = ("body", "orelse", "finalbody")
+
+
+def _blocks(tree):
+    """Every statement list in ``tree`` (only statements hold statements: expressions are not
+    entered)."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        for field in _BLOCKS:
+            block = getattr(node, field, None)
+            if isinstance(block, list) and not isinstance(node, ast.IfExp):
+                yield field, block
+                todo.extend(block)
+        for h in getattr(node, "handlers", ()):
+            todo.append(h)
 
 
 def _is_comment(stmt):
     return (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
-            and isinstance(stmt.value.value, str) and stmt.value.value.startswith("__s2s_comment__"))
+            and isinstance(stmt.value.value, str)
+            and stmt.value.value.startswith("__s2s_comment__"))
 
 
-def _fill_empty_blocks(tree):
-    """A block a transform left empty, or holding only comments (``x = x`` as a loop's whole
-    body has no derivative), gets ``pass``: Python needs a statement there."""
-    for node in ast.walk(tree):
-        for field in ("body", "orelse", "finalbody"):
-            block = getattr(node, field, None)
-            if not isinstance(block, list) or isinstance(node, ast.IfExp):
-                continue
-            if (field == "body" and not block) or (block and all(map(_is_comment, block))):
-                block.append(ast.Pass())
+def _fill_empty_block(field, block):
+    """A body a transform left empty, or a block holding only comments (``x = x`` as a loop's
+    whole body has no derivative), gets ``pass``: Python needs a statement there."""
+    if (field == "body" or block) and all(map(_is_comment, block)):
+        block.append(ast.Pass())
 
 
 _DEEP = 40  # Python's parser stops at 200 nested parentheses; generated calls nest two a level
 
 
-def _split_deep_expressions(tree):
-    """Subexpressions nested deeper than ``_DEEP`` (vmap of a 400-term sum is a chain of 400
-    ``batched(jnp.add, ...)`` calls) move into assignments before their statement, innermost
-    first. Only where Python evaluates them unconditionally (not inside lambdas, conditional
-    expressions, ``and``/``or`` or comprehensions), so the program means the same."""
-    count = [0]
+def _split_deep_expressions(block, count):
+    """In the statements of ``block``, subexpressions nested deeper than ``_DEEP`` (vmap of a
+    400-term sum is a chain of 400 ``batched(jnp.add, ...)`` calls) move into assignments
+    before their statement, innermost first, named ``_deep<count>``. Only where Python
+    evaluates them unconditionally (not inside lambdas, conditional expressions,
+    ``and``/``or`` or comprehensions), so the program means the same."""
 
     def hoist(node, pre):
         """(node with deep parts replaced by names, its depth)."""
@@ -142,21 +177,16 @@ def _split_deep_expressions(tree):
             stack.extend((c, d + 1) for c in ast.iter_child_nodes(n))
         return False
 
-    for node in list(ast.walk(tree)):
-        for field in ("body", "orelse", "finalbody"):
-            block = getattr(node, field, None)
-            if not isinstance(block, list):
-                continue
-            new = []
-            for stmt in block:
-                value = getattr(stmt, "value", None)
-                if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return, ast.Expr)) and \
-                        isinstance(value, ast.expr) and too_deep(value):
-                    pre = []
-                    stmt.value, _ = hoist(value, pre)
-                    new.extend(pre)
-                new.append(stmt)
-            setattr(node, field, new)
+    new = []
+    for stmt in block:
+        value = getattr(stmt, "value", None)
+        if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return, ast.Expr)) and \
+                isinstance(value, ast.expr) and too_deep(value):
+            pre = []
+            stmt.value, _ = hoist(value, pre)
+            new.extend(pre)
+        new.append(stmt)
+    block[:] = new
 
 
 # statements ``"__s2s_comment__text"`` (how transforms write comments into an AST) -> ``# text``

@@ -19,9 +19,9 @@ Only expressions evaluated once per statement are moved: the test of a ``while``
 of lambdas are left alone (a comprehension there reaches the transform, which names it in its
 error).
 """
-import copy
 
 import gast
+from s2s.syntax import clone
 
 
 def desugar(body, fresh):
@@ -114,7 +114,7 @@ class _Rename(gast.NodeTransformer):
 
 
 def _hoist(expr, before, fresh):
-    return _Hoist(before, fresh).visit(copy.deepcopy(expr))
+    return _Hoist(before, fresh).visit(clone(expr))
 
 
 def _load(name):

@@ -7,7 +7,6 @@ inside them; calls into user functions call their own generated ``*_jvp``. Activ
 the splitting of expressions into one call per line and the error reporting are shared with the
 reverse transform.
 """
-import copy
 import functools
 
 import gast
@@ -22,6 +21,7 @@ from s2s.reverse import (Reverse, _Substitute, _assign, _call, _is_user_function
 from s2s.rules import TANGENTS
 from s2s.rules import helpers
 from s2s.rules import tangents as _registered  # noqa: F401  (fills TANGENTS)
+from s2s.syntax import clone
 
 
 class Forward(Reverse):
@@ -75,7 +75,7 @@ class Forward(Reverse):
         tangent_out = _call("materialize", _name(self.tan(out)), _name(out)) \
             if out in self.active else _call("zeros_like_tree", _name(out))
         elts = [_name(out), tangent_out] + ([self.aux_node] if self.has_aux else [])
-        args = copy.deepcopy(self.node.args)
+        args = clone(self.node.args)
         for p in self.wrt:
             args.args.append(_name(self.tan(p), gast.Param()))
         return gast.FunctionDef(
@@ -119,8 +119,7 @@ class Forward(Reverse):
                 if not isinstance(target, gast.Name):
                     self.fail(s, "this loop target")
                 self.active.add(target.id)
-                pair = gast.Tuple(elts=[copy.deepcopy(target), _name(self.tan(target.id),
-                                                                     gast.Store())],
+                pair = gast.Tuple(elts=[clone(target), _name(self.tan(target.id), gast.Store())],
                                   ctx=gast.Store())
                 return pre + [gast.For(target=pair, iter=_call(
                     "zip", iterable, _call("tangent_items", _name(self.tan(iterable.id)),
@@ -173,7 +172,7 @@ class Forward(Reverse):
             for i, e in enumerate(target.elts):
                 item = gast.Subscript(value=_name(tmp), slice=gast.Constant(value=i, kind=None),
                                       ctx=gast.Load())
-                out += self.assign_fwd(gast.copy_location(_assign(copy.deepcopy(e), item), s))
+                out += self.assign_fwd(gast.copy_location(_assign(clone(e), item), s))
             return out
         if not isinstance(target, gast.Name):
             self.fail(s, "assignment to a subscript or attribute (arrays are immutable: use "
@@ -227,10 +226,10 @@ class Forward(Reverse):
                 if isinstance(expr, gast.Call):  # P(w=a, b=b), dict(w=a): the same call
                     names = [k.elts[1].value if isinstance(k, gast.Tuple) else k.value
                              for k in keys]
-                    packed = gast.Call(func=copy.deepcopy(expr.func), args=[], keywords=[
+                    packed = gast.Call(func=clone(expr.func), args=[], keywords=[
                         gast.keyword(arg=n, value=t) for n, t in zip(names, tangents)])
                 elif isinstance(expr, gast.Dict):
-                    packed = gast.Dict(keys=[copy.deepcopy(k) for k in keys], values=tangents)
+                    packed = gast.Dict(keys=[clone(k) for k in keys], values=tangents)
                 else:
                     packed = type(expr)(elts=tangents, ctx=gast.Load())
                 out += [_assign(tgt, expr), _assign(self.tan(tgt), packed)]
@@ -238,11 +237,11 @@ class Forward(Reverse):
                 expr, func, args, kwargs, active_pos = spec
                 wrt = gast.Tuple(elts=[gast.Constant(value=p, kind=None) for p in active_pos],
                                  ctx=gast.Load())
-                call = _call("call_jvp", copy.deepcopy(func), wrt,
-                             gast.Tuple(elts=[copy.deepcopy(a) for a in args], ctx=gast.Load()),
+                call = _call("call_jvp", clone(func), wrt,
+                             gast.Tuple(elts=[clone(a) for a in args], ctx=gast.Load()),
                              gast.Tuple(elts=[_name(self.tan(args[p].id)) for p in active_pos],
                                         ctx=gast.Load()),
-                             **{k: copy.deepcopy(v) for k, v in kwargs.items()})
+                             **{k: clone(v) for k, v in kwargs.items()})
                 out.append(_assign(gast.Tuple(elts=[_name(tgt, gast.Store()), _name(
                     self.tan(tgt), gast.Store())], ctx=gast.Store()), call))
             elif kind == "user":
@@ -252,9 +251,9 @@ class Forward(Reverse):
                 base = "".join(c for c in fn.__name__ if c.isalnum() or c == "_") or "fn"
                 fname = self.fresh_named(f"{base}_jvp")
                 self.free[fname] = jvp_fn
-                call = _call(fname, *[copy.deepcopy(a) for a in args],
+                call = _call(fname, *[clone(a) for a in args],
                              *[_name(self.tan(args[p].id)) for p in active_pos],
-                             **{k: copy.deepcopy(v) for k, v in kwargs.items()})
+                             **{k: clone(v) for k, v in kwargs.items()})
                 out.append(_assign(gast.Tuple(elts=[_name(tgt, gast.Store()), _name(
                     self.tan(tgt), gast.Store())], ctx=gast.Store()), call))
             elif kind == "vmapped":  # y = vmap(g)(x): the vmapped jvp of g
@@ -266,7 +265,7 @@ class Forward(Reverse):
                                       ctx=gast.Load())
                 out.append(_assign(gast.Tuple(elts=[_name(tgt, gast.Store()), _name(
                     self.tan(tgt), gast.Store())], ctx=gast.Store()), _call(
-                        "vmap_jvp", _name(vname), gast.Tuple(elts=[copy.deepcopy(a) for a in args],
+                        "vmap_jvp", _name(vname), gast.Tuple(elts=[clone(a) for a in args],
                                                              ctx=gast.Load()), tangents)))
             elif kind == "custom":
                 expr, fn, args = spec
@@ -279,7 +278,7 @@ class Forward(Reverse):
                                       ctx=gast.Load())
                 out.append(_assign(gast.Tuple(elts=[_name(tgt, gast.Store()), _name(
                     self.tan(tgt), gast.Store())], ctx=gast.Store()), _call(
-                        rule, gast.Tuple(elts=[copy.deepcopy(a) for a in args],
+                        rule, gast.Tuple(elts=[clone(a) for a in args],
                                          ctx=gast.Load()), tangents)))
             elif kind == "control":  # lax.fori_loop & co: the loop runs the body's jvp as well
                 expr, what, args, kw, counts, diff, prelude = spec
@@ -297,13 +296,13 @@ class Forward(Reverse):
         if isinstance(node, gast.Name) and node.id in self.active:
             return _name(self.tan(node.id))
         if zeros_like:
-            return _call("zeros_like_tree", copy.deepcopy(node))
+            return _call("zeros_like_tree", clone(node))
         return gast.Constant(value=0.0, kind=None)
 
     def instantiate_fwd(self, template, result, bound):
         """The sum of the template's contributions from active inputs."""
         self.check_differentiable(template, bound)
-        values = {p: copy.deepcopy(bound.get(p, template.defaults.get(
+        values = {p: clone(bound.get(p, template.defaults.get(
             p, gast.Constant(value=None, kind=None)))) for p in template.params}
         terms = []
         for stmt in template.body:
@@ -313,7 +312,7 @@ class Forward(Reverse):
                        for p in reads):
                 continue
             terms.append(_Substitute(template, result, values, self.tan).visit(
-                copy.deepcopy(stmt.value)))
+                clone(stmt.value)))
         if not terms:
             return gast.Constant(value=0.0, kind=None)
         expr = terms[0]

@@ -19,11 +19,11 @@ A local function calling another passes on what that one reads; its parameters n
 value of the enclosing function are renamed first. The definition stays only where something
 else still reads it (a ``lax`` body, a value passed on).
 """
-import copy
 
 import gast
 
 from s2s import codegen
+from s2s.syntax import clone
 
 
 def _name(id_, ctx=None):
@@ -50,14 +50,14 @@ def _local_definitions(body, stored):
     for s in statements(body):
         if isinstance(s, gast.FunctionDef) and not s.decorator_list and _bound_once(
                 body, s.name, stored):
-            defs[s.name] = copy.deepcopy(s)
+            defs[s.name] = clone(s)
         elif isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(
                 s.targets[0], gast.Name) and isinstance(s.value, gast.Lambda) and \
                 _bound_once(body, s.targets[0].id, stored):
             lam = s.value
             defs[s.targets[0].id] = gast.FunctionDef(
-                name=s.targets[0].id, args=copy.deepcopy(lam.args),
-                body=[gast.Return(value=copy.deepcopy(lam.body))], decorator_list=[],
+                name=s.targets[0].id, args=clone(lam.args),
+                body=[gast.Return(value=clone(lam.body))], decorator_list=[],
                 returns=None, type_comment=None, type_params=[])
     return defs
 

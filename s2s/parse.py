@@ -116,8 +116,8 @@ def _same_code(node, code, filename):
     tell (a closure's names are globals when compiled alone; mangled ``__private`` names and
     ``__class__`` are left out), so an edited file is never transformed in place of the
     function that runs."""
-    import copy
-    node = copy.deepcopy(node)
+    from s2s.syntax import clone
+    node = clone(node)
     import __future__
     flags = code.co_flags & functools.reduce(
         lambda a, f: a | getattr(__future__, f).compiler_flag, __future__.all_feature_names, 0)

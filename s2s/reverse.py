@@ -28,6 +28,7 @@ from s2s.errors import TransformError, TransformValueError
 from s2s.rules import ADJOINTS
 from s2s.rules import adjoints as _registered  # noqa: F401  (fills ADJOINTS)
 from s2s.rules import helpers
+from s2s.syntax import clone
 
 _DISPLAYS = (gast.List, gast.Tuple, gast.ListComp)
 _BINOPS = {gast.Add: rnp.add, gast.Sub: rnp.subtract, gast.Mult: rnp.multiply,
@@ -242,8 +243,7 @@ class Reverse:
     def primal_line(self, node):
         """The first line of primal statement ``node``, and where it is (``  # model.py:12``),
         for the comment above its derivative."""
-        text = codegen.to_source(node).strip().splitlines()
-        return text[0] + (" ..." if len(text) > 1 else "") + self.location(node)
+        return codegen.first_line(node) + self.location(node)
 
     def location(self, node):
         """``  [model.py:12]``: where primal statement ``node`` is (comments cite it)."""
@@ -364,29 +364,27 @@ class Reverse:
             t.id for n in _walk_outside_defs(body) if isinstance(n, gast.Assign)
             and isinstance(n.value, _DISPLAYS) for t in n.targets if isinstance(t, gast.Name)}
         self.restoring = self.save_restore_lists(body)
+        flows = []  # (names assigned, the value they get), each assignment once
+        for n in _walk_outside_defs(body):
+            if isinstance(n, gast.Assign) and _is_pop(n.value, self.restoring):
+                continue  # x = tape.pop() restores x's own earlier value: x's activity
+            if isinstance(n, gast.Assign):
+                flows.append((n.targets, n.value))
+            elif isinstance(n, gast.AugAssign):
+                flows.append(([n.target], gast.BinOp(left=n.target, op=n.op, right=n.value)))
+            elif isinstance(n, gast.For):
+                flows.append(([n.target], n.iter))
+            elif _list_method(n, self.lists, "append"):
+                flows.append(([n.value.func.value], n.value.args[0]))
+        flows = [(set().union(*map(_names_in, targets)), value) for targets, value in flows]
         self.active = set(self.wrt)
         changed = True
         while changed:
             changed = False
-            for n in _walk_outside_defs(body):
-                targets, value = [], None
-                if isinstance(n, gast.Assign) and _is_pop(n.value, self.restoring):
-                    continue  # x = tape.pop() restores x's own earlier value: x's activity
-                if isinstance(n, gast.Assign):
-                    targets, value = n.targets, n.value
-                elif isinstance(n, gast.AugAssign):
-                    targets, value = [n.target], gast.BinOp(left=copy.deepcopy(n.target),
-                                                            op=n.op, right=n.value)
-                elif isinstance(n, gast.For):
-                    targets, value = [n.target], n.iter
-                elif _list_method(n, self.lists, "append"):
-                    targets, value = [n.value.func.value], n.value.args[0]
-                if value is not None and self.is_active(value):
-                    for t in targets:
-                        for name in _names_in(t):
-                            if name not in self.active:
-                                self.active.add(name)
-                                changed = True
+            for names, value in flows:
+                if not names <= self.active and self.is_active(value):
+                    self.active |= names
+                    changed = True
         counts = _stored(body)
         self.overwritten = {n for n, c in counts.items() if c > 1 or n in self.params}
 
@@ -458,7 +456,7 @@ class Reverse:
         self.needs_init.discard(self.adj(out))
         inits = [_assign(a, _name("zero")) for a in sorted(self.needs_init)]
         new_body = head + fwd + inits + seed + bwd + [gast.Return(value=result)]
-        args = copy.deepcopy(self.node.args)
+        args = clone(self.node.args)
         if self.mode == "vjp":
             args.args.append(_name(b_out, gast.Param()))
         fdef = gast.FunctionDef(name=f"{self.node.name}_{self.mode}", args=args, body=new_body,
@@ -711,7 +709,7 @@ class Reverse:
                     out += self.accumulate(value.id, _call("item", _name(self.adj(lst)),
                                                            position))
                 out.append(_assign(self.adj(lst), _call("drop_entry", _name(self.adj(lst)),
-                                                        copy.deepcopy(position))))
+                                                        clone(position))))
             return out + [x for t in reversed(thunks) for x in t()]
         return fwd + [append], bwd
 
@@ -753,7 +751,7 @@ class Reverse:
         if isinstance(value, gast.Tuple) and len(value.elts) == len(target.elts):
             temps = [self.fresh() for _ in value.elts]  # a, b = b, a reads before it writes
             pieces += [_assign(t, e) for t, e in zip(temps, value.elts)]
-            pieces += [_assign(copy.deepcopy(e), _name(t)) for t, e in zip(temps, target.elts)]
+            pieces += [_assign(clone(e), _name(t)) for t, e in zip(temps, target.elts)]
         else:
             if isinstance(value, gast.Name):
                 tmp = value.id
@@ -762,7 +760,7 @@ class Reverse:
                 pieces.append(_assign(tmp, value))
                 if self.is_active(value):
                     self.active.add(tmp)
-            pieces += [_assign(copy.deepcopy(e), gast.Subscript(  # (a, b), c = ...: nested
+            pieces += [_assign(clone(e), gast.Subscript(  # (a, b), c = ...: nested
                 value=_name(tmp), slice=gast.Constant(value=i, kind=None), ctx=gast.Load()))
                 for i, e in enumerate(target.elts)]
         fwd, thunks = [], []
@@ -829,9 +827,9 @@ class Reverse:
                     for k, e in zip(keys, elts):
                         if isinstance(e, gast.Name) and e.id in self.active:
                             # a named tuple's entry may arrive by position or by field name
-                            entry = _call("field", _name(self.adj(tgt)), *copy.deepcopy(
+                            entry = _call("field", _name(self.adj(tgt)), *clone(
                                 k.elts)) if isinstance(k, gast.Tuple) else _call(
-                                "item", _name(self.adj(tgt)), copy.deepcopy(k))
+                                "item", _name(self.adj(tgt)), clone(k))
                             out += self.accumulate(e.id, entry)
                 return out + self.reset(tgt) + self.restore(tgt, pushed)
             return push + [_assign(tgt, expr)], bwd
@@ -848,9 +846,9 @@ class Reverse:
 
             def bwd():
                 return self.spread(tgt, args, pushed, lambda: _call(
-                    "vmap_vjp", _name(vname), gast.Tuple(elts=[copy.deepcopy(a) for a in args],
+                    "vmap_vjp", _name(vname), gast.Tuple(elts=[clone(a) for a in args],
                                                          ctx=gast.Load()), _name(self.adj(tgt))))
-            return push + [_assign(tgt, _call(vname, *[copy.deepcopy(a) for a in args]))], bwd
+            return push + [_assign(tgt, _call(vname, *[clone(a) for a in args]))], bwd
         if kind == "dynamic":  # y = f(x) with f known at run time: its vjp, found then
             expr, func, args, kwargs, active_pos = spec
             self.reads |= {n for a in [func] + args + list(kwargs.values())
@@ -859,17 +857,15 @@ class Reverse:
                              ctx=gast.Load())
 
             def bwd():
-                call = _call("call_vjp", copy.deepcopy(func), wrt, *[copy.deepcopy(a) for a in
-                                                                     args],
-                             _name(self.adj(tgt)), **{k: copy.deepcopy(v)
-                                                     for k, v in kwargs.items()})
+                call = _call("call_vjp", clone(func), wrt, *[clone(a) for a in args],
+                             _name(self.adj(tgt)), **{k: clone(v) for k, v in kwargs.items()})
                 return self.spread(tgt, [args[p] for p in active_pos], pushed, lambda: call)
             return push + [_assign(tgt, expr)], bwd
         if kind == "user":
             expr, fn, args, kwargs, active_pos, prelude = spec
             self.reads |= {n for a in args + list(kwargs.values()) + prelude
                            for n in _names_in(a)}
-            fwd = [copy.deepcopy(p) for p in prelude] + push + [_assign(tgt, expr)]
+            fwd = [clone(p) for p in prelude] + push + [_assign(tgt, expr)]
             base = "".join(c if c.isalnum() or c == "_" else "" for c in fn.__name__) or "fn"
             gname = self.fresh(f"{base}_grad_")
             self.free[gname] = self.user_grad(fn, active_pos, (len(args), tuple(kwargs)))
@@ -879,8 +875,8 @@ class Reverse:
                     return self.reset(tgt) + self.restore(tgt, pushed)
                 gtmp = self.fresh("g")
                 out = [_assign(gtmp, gast.Subscript(  # (any ``prelude`` ran forward)
-                    value=_call(gname, *[copy.deepcopy(a) for a in args], _name(self.adj(tgt)),
-                                **{k: copy.deepcopy(v) for k, v in kwargs.items()}),
+                    value=_call(gname, *[clone(a) for a in args], _name(self.adj(tgt)),
+                                **{k: clone(v) for k, v in kwargs.items()}),
                     slice=gast.Constant(value=1, kind=None), ctx=gast.Load()))]
                 for k, pos in enumerate(active_pos):
                     out += self.accumulate(args[pos].id, gast.Subscript(
@@ -902,7 +898,7 @@ class Reverse:
             res = self.fresh_named(f"{tgt}_carries")
             rpush, rpushed = self.save(res, in_loop)
             self.reads.add(res)
-            fwd = [copy.deepcopy(p) for p in prelude] + rpush + push + [_assign(
+            fwd = [clone(p) for p in prelude] + rpush + push + [_assign(
                 gast.Tuple(elts=[_name(tgt, gast.Store()), _name(res, gast.Store())],
                            ctx=gast.Store()),
                 self.control_rule(f"{what}_carries", counts, args, kw))]
@@ -924,8 +920,8 @@ class Reverse:
         fn = control.rule(rule, **counts)
         name = next((k for k, v in self.free.items() if v is fn), None) or self.fresh_named(rule)
         self.free[name] = fn
-        return _call(name, *[copy.deepcopy(x) for x in args],
-                     **{k: copy.deepcopy(v) for k, v in kw.items()})
+        return _call(name, *[clone(x) for x in args],
+                     **{k: clone(v) for k, v in kw.items()})
 
     def custom_step(self, tgt, spec, push, pushed):
         """A call of a function with a user rule: custom_vjp runs ``fwd`` forward (keeping its
@@ -947,7 +943,7 @@ class Reverse:
             self.free[rule] = fn
             fwd = push + [_assign(tgt, expr)]
             backward = lambda: _call(_attr(_name(rule), "transpose"),  # noqa: E731
-                                     gast.Tuple(elts=[copy.deepcopy(a) for a in args],
+                                     gast.Tuple(elts=[clone(a) for a in args],
                                                 ctx=gast.Load()), _name(self.adj(tgt)))
         self.reads |= {n for a in args for n in _names_in(a)}
 
@@ -1074,7 +1070,7 @@ class Reverse:
         if isinstance(node, gast.Dict) and all(k is not None and not self.is_active(k)
                                                for k in node.keys):
             elts = [self.operand(v, steps) for v in node.values]
-            expr = gast.Dict(keys=[copy.deepcopy(k) for k in node.keys], values=elts)
+            expr = gast.Dict(keys=[clone(k) for k in node.keys], values=elts)
             steps.append((name, "pack", (expr, elts, node.keys)))
             return None
         if isinstance(node, gast.IfExp):
@@ -1259,7 +1255,7 @@ class Reverse:
         expr.args = [new.get(id(x), x) for x in node.args]
         expr.keywords = [gast.keyword(arg=k.arg, value=new.get(id(k.value), k.value))
                          for k in node.keywords]
-        tup = lambda xs: gast.Tuple(elts=[copy.deepcopy(x) for x in xs], ctx=gast.Load())  # noqa
+        tup = lambda xs: gast.Tuple(elts=[clone(x) for x in xs], ctx=gast.Load())  # noqa
         free_t = tup([_name(n) for n in free])
         ops = [new[id(o)] for o in ops]
         init = new.get(id(a.get("init_val", a.get("init"))))
@@ -1371,14 +1367,14 @@ class Reverse:
         if isinstance(f, gast.Lambda):
             if f.args.vararg or f.args.kwarg or f.args.kwonlyargs or f.args.defaults:
                 self.fail(f, "loop bodies or branches with *args, **kwargs or defaults")
-            params = copy.deepcopy(f.args.args)
+            params = clone(f.args.args)
             return gast.Lambda(args=gast.arguments(
                 args=params[:at] + lead + params[at:], posonlyargs=[], vararg=None,
-                kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]), body=copy.deepcopy(f.body))
+                kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]), body=clone(f.body))
         if isinstance(f, gast.Name) and f.id in self.local_defs:  # def body(i, c): ... lifted
             if not free:
-                return copy.deepcopy(f)
-            fdef = copy.deepcopy(self.local_defs[f.id])
+                return clone(f)
+            fdef = clone(self.local_defs[f.id])
             fdef.name = self.fresh_named(f"{f.id}_lifted")
             fdef.args.args = fdef.args.args[:at] + lead + fdef.args.args[at:]
             self.prelude.append(fdef)
@@ -1395,7 +1391,7 @@ class Reverse:
         return gast.Lambda(args=gast.arguments(
             args=lead + [_name(p, gast.Param()) for p in names], posonlyargs=[], vararg=None,
             kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),
-            body=gast.Call(func=copy.deepcopy(f), args=[_name(p) for p in names], keywords=[]))
+            body=gast.Call(func=clone(f), args=[_name(p) for p in names], keywords=[]))
 
     def jvp_call(self, node, steps, name):
         """``s2s.jvp(f, (x,), (v,))`` inside differentiated code: a call of f's generated
@@ -1440,9 +1436,8 @@ class Reverse:
         """The template's body with this call's names: ``d[p] = e`` accumulates into the
         adjoint of the argument bound to ``p`` (dropped when that argument is not active)."""
         self.check_differentiable(template, bound)
-        values = {p: copy.deepcopy(bound.get(p, template.defaults.get(p,
-                                                                      gast.Constant(value=None, kind=None))))
-                  for p in template.params}
+        none = gast.Constant(value=None, kind=None)
+        values = {p: clone(bound.get(p, template.defaults.get(p, none))) for p in template.params}
         out = []
         for stmt in template.body:
             tgt = stmt.targets[0]
@@ -1450,7 +1445,7 @@ class Reverse:
             arg = values[param]
             if not (isinstance(arg, gast.Name) and arg.id in self.active):
                 continue
-            rhs = _Substitute(template, result, values, self.adj).visit(copy.deepcopy(stmt.value))
+            rhs = _Substitute(template, result, values, self.adj).visit(clone(stmt.value))
             self.reads |= _names_in(rhs)
             out += self.accumulate(arg.id, rhs)
         return out
@@ -1547,7 +1542,7 @@ class Reverse:
         if readable:
             fwd = [gast.For(target=s.target, iter=s.iter, body=fwd_body, orelse=[],
                             type_comment=None)]
-            rev = _call("reversed", copy.deepcopy(s.iter))
+            rev = _call("reversed", clone(s.iter))
             return fwd, lambda: [comment(line), gast.For(
                 target=_name(var, gast.Store()), iter=rev,
                 body=self.compound(bwd_body) or [gast.Pass()], orelse=[], type_comment=None)]
@@ -1670,7 +1665,7 @@ class _Substitute(gast.NodeTransformer):
         if node.id == self.template.result:
             return _name(self.result)
         if node.id in self.values:
-            return copy.deepcopy(self.values[node.id])
+            return clone(self.values[node.id])
         return node
 
 
@@ -1707,9 +1702,9 @@ def _guard_returns(stmts):
         if isinstance(s, gast.If) and _returns_somewhere(s):
             rest = stmts[i + 1:]
             s.body = _guard_returns(s.body + ([] if _ends_in_return(s.body) else
-                                              copy.deepcopy(rest)))
+                                              clone(rest)))
             s.orelse = _guard_returns(s.orelse + ([] if _ends_in_return(s.orelse) else
-                                                  copy.deepcopy(rest)))
+                                                  clone(rest)))
             out.append(s)
             return out
         out.append(s)
@@ -1740,7 +1735,7 @@ def _push_before_jumps(stmts, push):
     for i in reversed(range(len(stmts))):
         s = stmts[i]
         if isinstance(s, (gast.Break, gast.Continue)):
-            stmts.insert(i, copy.deepcopy(push))
+            stmts.insert(i, clone(push))
         elif isinstance(s, gast.If):
             _push_before_jumps(s.body, push)
             _push_before_jumps(s.orelse, push)
@@ -1754,7 +1749,7 @@ def _index_value(idx):
                                 for p in parts])
     if isinstance(idx, gast.Tuple):
         return gast.Tuple(elts=[_index_value(e) for e in idx.elts], ctx=gast.Load())
-    return copy.deepcopy(idx)
+    return clone(idx)
 
 
 def _is_range_call(node, rev):

@@ -21,6 +21,7 @@ import copy
 import gast
 
 from s2s.errors import TransformError
+from s2s.syntax import clone
 
 LITERALS = (bool, int, float, complex, str, bytes, type(None))
 
@@ -69,7 +70,7 @@ def bind_call_shape(parsed, nargs=None, kwnames=(), taken=()):
     (None: every positional parameter) and keyword arguments ``kwnames``. Raises Python's own
     TypeError when the call does not fit the signature."""
     fun = parsed.fun
-    fdef = copy.copy(as_function_def(copy.deepcopy(parsed.node)))
+    fdef = copy.copy(as_function_def(clone(parsed.node)))
     a = fdef.args
     positional = [p.id for p in a.posonlyargs + a.args]
     kwonly = [p.id for p in a.kwonlyargs]

@@ -307,5 +307,5 @@ def _value_node(v, name, free):
 
 
 def _copy(node):
-    import copy
-    return copy.deepcopy(node)
+    from s2s.syntax import clone
+    return clone(node)

@@ -9,11 +9,11 @@ ending in ``_k`` becomes ``_0``, ``_1``, ... in each copy). The result is genera
 any derivative s2s writes: ``inspect.getsource`` shows it, a debugger stops in it, and grad,
 jvp and vmap transform it, so derivatives of derivatives of loops need no rule of their own.
 """
-import copy
 import inspect
 import textwrap
 
 import gast
+from s2s.syntax import clone
 
 
 class Template:
@@ -63,7 +63,7 @@ class _Expand(gast.NodeTransformer):
         return self.generic_visit(node)
 
     def _copies(self, var, count, nodes):
-        return [_Expand(self.consts, (var, i)).visit(copy.deepcopy(n))
+        return [_Expand(self.consts, (var, i)).visit(clone(n))
                 for i in range(count) for n in nodes]
 
     def _spread(self, items):
