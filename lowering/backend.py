@@ -15,6 +15,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # keep PJRT's start-up INFO 
 import numpy as np
 from jaxlib import xla_client as xc
 
+from lowering import compile_cache
 from lowering.core import ShapedArray
 from lowering.stablehlo import tensor_type
 
@@ -140,7 +141,8 @@ def _register_lapack_once():
 
 @functools.lru_cache(maxsize=8192)
 def compile(text, out_avals, device):
-    """Compile module ``text`` for ``device`` (cached by text and device)."""
+    """Compile module ``text`` for ``device`` (cached by text and device in memory, and on disk
+    across processes: ``compile_cache``)."""
     if _LAPACK_CALL in text:
         if device.platform != "cpu":
             raise NotImplementedError(
@@ -154,7 +156,12 @@ def compile(text, out_avals, device):
     opts.executable_build_options.num_partitions = 1
     client = device.client
     _compile_count[0] += 1
-    exe = client.compile_and_load(text, xc.DeviceList((device,)), opts)
+    devices = xc.DeviceList((device,))
+    k = compile_cache.key(text, opts, device)
+    exe = compile_cache.load(k, client, devices)
+    if exe is None:
+        exe = client.compile_and_load(text, devices, opts)
+        compile_cache.store(k, client, exe)
     return Executable(exe, out_avals, device, text)
 
 

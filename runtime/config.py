@@ -1,6 +1,8 @@
 """Global configuration, with JAX's option names (``s2s.config.update("jax_enable_x64", True)``)."""
 import os
 
+from lowering import compile_cache
+
 
 def _env_flag(name, default=False):
     """A boolean environment variable, read as JAX reads them (anything else is an error)."""
@@ -15,7 +17,8 @@ def _env_flag(name, default=False):
 class Config:
     _defaults = {"jax_enable_x64": lambda: _env_flag("JAX_ENABLE_X64"),
                  "jax_platforms": lambda: os.environ.get("JAX_PLATFORMS", ""),
-                 "jax_debug_nans": lambda: False}
+                 "jax_debug_nans": lambda: False,
+                 "jax_enable_compilation_cache": lambda: compile_cache.enabled[0]}
 
     def __init__(self):
         self._values = {k: f() for k, f in self._defaults.items()}
@@ -24,6 +27,8 @@ class Config:
         if name not in self._values:
             raise AttributeError(f"Unrecognized config option: {name}")
         self._values[name] = value
+        if name == "jax_enable_compilation_cache":
+            compile_cache.enabled[0] = bool(value)
 
     def __getattr__(self, name):
         try:

@@ -16,56 +16,17 @@ import hashlib
 import linecache
 import os
 import re
-import stat
 import tempfile
 
 import gast
+
+from lowering.private_dir import forget, private_dir
 
 FACTORY = "__s2s_factory"
 
 
 def cache_dir():
-    root = os.environ.get("S2S_CACHE_DIR")
-    if not root:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        root = os.path.join(base, "s2s")
-    path = os.path.join(root, "generated")
-    try:
-        _ensure_private_dir(path)
-    except OSError:  # unwritable home: a per-user folder under the temp dir
-        path = os.path.join(tempfile.gettempdir(), f"s2s-{os.getuid()}", "generated")
-        _ensure_private_dir(path)
-    return path
-
-
-_checked = set()
-
-
-def _ensure_private_dir(path):
-    """Create ``path`` (and missing parents) with mode 0700 whatever the umask; refuse a
-    folder that is a symbolic link or belongs to another user (a planted folder)."""
-    if path in _checked and os.path.isdir(path):
-        return
-    missing = []
-    p = os.path.abspath(path)
-    while not os.path.lexists(p):
-        missing.append(p)
-        p = os.path.dirname(p)
-    for p in reversed(missing):
-        try:
-            os.mkdir(p, 0o700)
-            os.chmod(p, 0o700)
-        except FileExistsError:
-            pass
-    for p in [path] + ([os.path.dirname(path)] if not missing else []):
-        st = os.lstat(p)
-        if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
-            raise OSError(f"s2s cache folder {p} is a symbolic link or not a folder")
-        if st.st_uid != os.getuid():
-            raise OSError(f"s2s cache folder {p} belongs to another user")
-        if p == path and stat.S_IMODE(st.st_mode) != 0o700:
-            os.chmod(p, 0o700)
-    _checked.add(path)
+    return private_dir("generated")
 
 
 def to_source(node):
@@ -203,7 +164,7 @@ def write(source, name):
         try:
             fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
         except FileNotFoundError:  # the folder was deleted while running: make it again
-            _checked.clear()
+            forget()
             path = os.path.join(cache_dir(), f"{safe}_{digest}.py")
             fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
         try:

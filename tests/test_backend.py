@@ -40,3 +40,47 @@ def test_negative_zero_scalars_are_not_confused():
     x = jnp.zeros(2)
     assert np.signbit(np.asarray(x * -0.0)).all()
     assert not np.signbit(np.asarray(x * 0.0)).any()
+
+
+_PROGRAM = """
+import numpy as np, s2s.numpy as jnp
+from lowering import compile_cache
+x = jnp.asarray(np.arange(7, dtype=np.float32))
+print(float(jnp.sum(jnp.cosh(x) * 3.5)), compile_cache.hits[0])
+"""
+
+
+def _run(cache, **env):
+    import os
+    out = subprocess.run([sys.executable, "-c", _PROGRAM], capture_output=True, text=True,
+                         env={**os.environ, "S2S_CACHE_DIR": str(cache), **env}, check=True)
+    value, hits = out.stdout.split()
+    return float(value), int(hits)
+
+
+def test_a_second_process_loads_what_the_first_compiled(tmp_path):
+    """The persistent compilation cache: the second run compiles nothing it can load."""
+    import os
+    import stat
+    expect = float(np.sum(np.cosh(np.arange(7, dtype=np.float32)) * 3.5))
+    value, hits = _run(tmp_path)
+    assert np.isclose(value, expect, rtol=1e-6) and hits == 0
+    folder = tmp_path / "xla"
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+    entries = sorted(folder.iterdir())
+    assert entries and all(e.suffix == ".xla" for e in entries)
+    value2, hits2 = _run(tmp_path)
+    assert value2 == value and hits2 == len(entries)
+    # a damaged entry is never handed to jaxlib: deleted, compiled again, same result
+    for e in entries:
+        data = bytearray(e.read_bytes())
+        data[-20] ^= 0xFF
+        e.write_bytes(bytes(data))
+    value3, hits3 = _run(tmp_path)
+    assert value3 == value and hits3 == 0
+    assert _run(tmp_path)[1] > 0  # rewritten whole
+
+
+def test_the_compilation_cache_can_be_turned_off(tmp_path):
+    _run(tmp_path, S2S_COMPILATION_CACHE="0")
+    assert not (tmp_path / "xla").exists() or not list((tmp_path / "xla").iterdir())

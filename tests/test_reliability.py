@@ -12,6 +12,7 @@ import pytest
 
 import s2s
 import s2s.numpy as jnp
+from lowering import private_dir
 from s2s import codegen
 
 
@@ -92,7 +93,7 @@ def test_symlinked_cache_folder_is_refused(tmp_path):
     root.mkdir()
     os.symlink(target, root / "generated")
     with pytest.raises(OSError, match="symbolic link"):
-        codegen._ensure_private_dir(str(root / "generated"))
+        private_dir._ensure(str(root / "generated"))
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o755  # not chmod-ed through the link
 
 
