@@ -10,6 +10,20 @@ settings.register_profile("dev", max_examples=40, deadline=None,
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
+def _share_the_references_compiles():
+    """jax, the reference, compiles every eager operation as s2s does; its persistent cache
+    (in s2s's private cache folder) lets the test workers and later runs load them instead."""
+    import jax
+
+    from lowering.private_dir import private_dir
+    jax.config.update("jax_compilation_cache_dir", private_dir("jax-reference"))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
+_share_the_references_compiles()
+
+
 @contextlib.contextmanager
 def x64_in_both(on):
     """64-bit types on or off in s2s and in jax (the reference) alike; both restored after."""
