@@ -55,6 +55,7 @@ def first_line(stmt):
                 setattr(stmt, field, [])
     if isinstance(stmt, gast.AST):
         stmt = gast.gast_to_ast(stmt)
+    stmt.__dict__.setdefault("lineno", 0)  # (unparse looks up type comments by line)
     text = ast.unparse(stmt).splitlines()
     return text[0] + (" ..." if more or len(text) > 1 else "")
 

@@ -866,9 +866,10 @@ class Reverse:
             self.reads |= {n for a in args + list(kwargs.values()) + prelude
                            for n in _names_in(a)}
             fwd = [clone(p) for p in prelude] + push + [_assign(tgt, expr)]
-            base = "".join(c if c.isalnum() or c == "_" else "" for c in fn.__name__) or "fn"
-            gname = self.fresh(f"{base}_grad_")
-            self.free[gname] = self.user_grad(fn, active_pos, (len(args), tuple(kwargs)))
+            generated = self.user_grad(fn, active_pos, (len(args), tuple(kwargs)))
+            gname = self.fresh_named("".join(  # the name its file defines
+                c for c in generated.__name__ if c.isalnum() or c == "_") or "fn_vjp")
+            self.free[gname] = generated
 
             def bwd():
                 if not self.has_cotangent(tgt):
