@@ -23,7 +23,7 @@ NO_JVP = ("Pure callbacks do not support JVP. Please use `jax.custom_jvp` to use
           "while taking gradients.")
 
 
-def _is_operand(x):
+def is_operand(x):
     return isinstance(x, (Array, np.ndarray, np.generic, bool, int, float, complex)) or \
         hasattr(x, "__jax_array__")
 
@@ -34,7 +34,7 @@ class _Arguments:
 
     def __init__(self, args, kwargs):
         leaves, self.tree = tree_flatten((args, kwargs))
-        self.where = [i for i, x in enumerate(leaves) if _is_operand(x)]
+        self.where = [i for i, x in enumerate(leaves) if is_operand(x)]
         self.operands = [leaves[i] for i in self.where]
         self.rest = [None if i in self.where else x for i, x in enumerate(leaves)]
 
@@ -168,7 +168,7 @@ def pure_callback(callback, result_shape_dtypes, *args, sharding=None, vmap_meth
     avals, out_tree = result_avals(result_shape_dtypes)
     parts = _Arguments(args, kwargs)
     for i, x in enumerate(tree_leaves((args, kwargs))):
-        if not _is_operand(x):
+        if not is_operand(x):
             raise TypeError(f"Error interpreting argument to pure_callback as a JAX value. The "
                             f"problematic value is of type {type(x)} and was passed to "
                             f"pure_callback at position {i}.\n")

@@ -405,7 +405,10 @@ class Batch(Reverse):
                                                  **kwargs),
                          _name(self.batch_size)), True
         if any(m for _, (_, m) in kws):
-            self.fail(node, "keyword arguments that depend on mapped values")
+            if fn not in batching.KEYWORD_MAPPED:
+                self.fail(node, "keyword arguments that depend on mapped values")
+            # (callbacks: the flags of the keyword arguments follow the positional ones)
+            return self.rule(func, values, mapped + [m for _, (_, m) in kws], new_kw), True
         if fn is None and self.is_active(func):
             self.fail(node, f"calling `{codegen.to_source(func).strip()}`, a function that "
                             f"differs between examples")

@@ -19,6 +19,7 @@ import types
 import gast
 import numpy as np
 
+from runtime import callbacks
 from runtime import lax as rlax
 from runtime import numpy as rnp
 from runtime import tree_util
@@ -41,7 +42,7 @@ _UNKNOWN = object()  # a value the transform cannot know before running
 # functions whose results carry no derivative (shapes, indices, signs, fresh constants)
 SHAPE_QUERIES = {len, type, isinstance, rnp.shape, rnp.ndim, rnp.size, np.shape, np.ndim, np.size}
 _NONDIFFERENTIABLE = SHAPE_QUERIES | {
-                      int, range, bool, print,
+                      int, range, bool, print, callbacks.debug_print, callbacks.debug_callback,
                       rnp.argmax, rnp.argmin, rnp.sign, rnp.floor, rnp.ceil, rnp.round, rnp.trunc,
                       rnp.isnan, rnp.isfinite, rnp.isinf, rnp.signbit, rnp.zeros_like,
                       rnp.ones_like,
@@ -1105,6 +1106,8 @@ class Reverse:
             return self.method(node, steps, name)
         if _key(fn) in _control_flow():
             return self.control_flow(node, fn, steps, name)
+        if fn is callbacks.pure_callback and self.is_active(node):
+            raise ValueError(callbacks.NO_JVP)
         if _key(fn) in _control_rules() and self.is_active(node):
             self.fail(node, "differentiating batched lax control flow (generated vmap code; "
                             "differentiate the function, then vmap the derivative)")
