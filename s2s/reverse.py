@@ -1956,10 +1956,12 @@ _wrappers = {}
 
 
 def ruled_function_as_source(fun):
-    """A library function with derivative rules (``jnp.exp``), differentiated directly, becomes
-    a one-line function calling it, so the transforms see a call they have a template for."""
+    """A library function with derivative rules (``jnp.exp``) or a custom_vjp/custom_jvp
+    function, differentiated directly, becomes a one-line function calling it, so the
+    transforms see a call they have a rule for."""
     from s2s.rules import TANGENTS
-    if _key(fun) not in ADJOINTS and _key(fun) not in TANGENTS:
+    if _key(fun) not in ADJOINTS and _key(fun) not in TANGENTS and not isinstance(
+            fun, (custom.custom_vjp, custom.custom_jvp)):  # (their rules are used at calls)
         return fun
     if fun not in _wrappers:
         import inspect
