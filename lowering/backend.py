@@ -20,6 +20,9 @@ from lowering.core import ShapedArray
 from lowering.ops.callbacks import CALL_TARGET, CALLBACKS
 from lowering.stablehlo import tensor_type
 
+# what a failing program raises (a host callback's exception arrives as one): jax.errors'
+JaxRuntimeError = xc.XlaRuntimeError
+
 # dtypes whose buffers NumPy reads directly; the others (bf16, fp8) go through a bitcast
 _HOST_READABLE = set(map(np.dtype, [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8,
                                     np.uint16, np.uint32, np.uint64, np.float16, np.float32,

@@ -176,7 +176,8 @@ def pure_callback(callback, result_shape_dtypes, *args, sharding=None, vmap_meth
     def host(*values):
         a, k = parts.rebuild(_from_host(values))
         return _check_results(tree_leaves(callback(*a, **k)), avals)
-    outs = core.bind("pure_callback", *parts.operands,
+    operands = [x if isinstance(x, Array) else _asarray(x) for x in parts.operands]
+    outs = core.bind("pure_callback", *operands,
                      callback=HostCallback(host, _name(callback)), result_avals=avals,
                      vmap_method=vmap_method)
     return tree_unflatten(out_tree, list(outs))
