@@ -32,8 +32,8 @@ def same_print(capsys, case):
 PRINT_CASES = {
     "positional and keyword": lambda J, np_: J.debug.print("x={x} y={}", X * 2, x=X),
     "format specs and repr": lambda J, np_: J.debug.print("{:.2f} {x!r} {x}", X[1], x=X),
-    "python values and static strings": lambda J, np_: J.debug.print("{} {} {} {}", 3, True,
-                                                                      2.5, "s"),
+    "python values and static strings":
+        lambda J, np_: J.debug.print("{} {} {} {}", 3, True, 2.5, "s"),
     "containers": lambda J, np_: J.debug.print("{} {d}", (X, None), d={"k": np.ones(2)}),
     "no placeholders": lambda J, np_: J.debug.print("plain"),
     "two-call form": lambda J, np_: J.debug.print(ordered=True)("a {}", X),

@@ -694,7 +694,7 @@ from s2s.rules import window_batching  # noqa: E402,F401 (registers its rules)
 # ---- lax: the batch axis is one more leading axis (dimension arguments move one right) -------
 
 def _lax_rules():
-    from runtime import callbacks, lax
+    from runtime import lax
     from s2s.rules import LAX_TWINS
 
     def twin_rule(twin):
