@@ -6,6 +6,7 @@ in Python. Staged, XLA calls the function with the operands' run-time values, wh
 as arrays again (on the CPU device, not weakly typed: what a program passes out); eagerly,
 ``debug`` functions simply run and ``pure_callback`` runs as a one-op program, as JAX does.
 """
+import functools
 import string
 import sys
 
@@ -42,11 +43,31 @@ class _Arguments:
         return core.current_trace() is not None or any(isinstance(x, Tracer)
                                                        for x in self.operands)
 
+    def key(self):
+        return self.tree, tuple(self.where), tuple(self.rest)
+
     def rebuild(self, values):
         leaves = list(self.rest)
         for i, v in zip(self.where, values):
             leaves[i] = v
         return tree_unflatten(self.tree, leaves)
+
+
+_host_callbacks = {}
+
+
+def _host_callback(key, make, name):
+    """One ``HostCallback`` per behaviour (the function, the arguments' structure and static
+    values, the result avals): a program traced again with it (an eager loop body, each eager
+    ``pure_callback``) is the same program text, so its executable is reused."""
+    try:
+        hit = _host_callbacks.get(key)
+    except TypeError:  # (unhashable static arguments)
+        return HostCallback(make(), name)
+    if hit is None:
+        hit = HostCallback(make(), name)
+        core.bounded_put(_host_callbacks, key, hit, 1024)
+    return hit
 
 
 def _cpu():
@@ -60,7 +81,7 @@ def _from_host(values):
 
 
 def _name(fn):
-    return getattr(fn, "__qualname__", None) or type(fn).__name__
+    return getattr(fn, "__name__", None) or type(fn).__name__
 
 
 def debug_callback(callback=None, *args, ordered=False, partitioned=False, **kwargs):
@@ -83,11 +104,14 @@ def debug_callback(callback=None, *args, ordered=False, partitioned=False, **kwa
         callback(*a, **k)
         return None
 
-    def host(*values):
-        a, k = parts.rebuild(_from_host(values))
-        callback(*a, **k)
-        return ()
-    core.bind("debug_callback", *parts.operands, callback=HostCallback(host, _name(callback)))
+    def make():
+        def host(*values):
+            a, k = parts.rebuild(_from_host(values))
+            callback(*a, **k)
+            return ()
+        return host
+    core.bind("debug_callback", *parts.operands, callback=_host_callback(
+        ("debug", callback, parts.key()), make, _name(callback)))
     return None
 
 
@@ -129,17 +153,26 @@ def debug_print(fmt=None, *args, ordered=False, partitioned=False, skip_format_c
     if not skip_format_check:
         _FormatCheck().format(fmt, *args, **kwargs)
     placeholders = bool(fmt) and next(iter(string.Formatter().parse(fmt)))[1] is not None
-    options = np.get_printoptions()
+    options = tuple(np.get_printoptions().items())
+    try:
+        write = _writer(fmt, placeholders, options)
+    except TypeError:  # (unhashable print options: a formatter dict)
+        write = _writer.__wrapped__(fmt, placeholders, options)
+    debug_callback(write, *args, ordered=ordered, partitioned=partitioned, **kwargs)
 
-    def write(*a, **k):
+
+@functools.lru_cache(maxsize=1024)
+def _writer(fmt, placeholders, options):
+    """The function ``debug_print`` calls back (one per format and print options, so a print
+    traced again is the same program)."""
+    def debug_print(*a, **k):
         if placeholders:
-            with np.printoptions(**options):
+            with np.printoptions(**dict(options)):
                 msg = fmt.format(*a, **k)
         else:
             msg = " ".join([fmt, *map(str, a)])
         sys.stdout.write(msg + "\n")
-    write.__qualname__ = "debug_print"
-    debug_callback(write, *args, ordered=ordered, partitioned=partitioned, **kwargs)
+    return debug_print
 
 
 def result_avals(result_shape_dtypes):
@@ -173,12 +206,15 @@ def pure_callback(callback, result_shape_dtypes, *args, sharding=None, vmap_meth
                             f"problematic value is of type {type(x)} and was passed to "
                             f"pure_callback at position {i}.\n")
 
-    def host(*values):
-        a, k = parts.rebuild(_from_host(values))
-        return _check_results(tree_leaves(callback(*a, **k)), avals)
+    def make():
+        def host(*values):
+            a, k = parts.rebuild(_from_host(values))
+            return _check_results(tree_leaves(callback(*a, **k)), avals)
+        return host
+    hc = _host_callback(("pure", callback, parts.key(), avals), make, _name(callback))
     operands = [x if isinstance(x, Array) else _asarray(x) for x in parts.operands]
     outs = core.bind("pure_callback", *operands,
-                     callback=HostCallback(host, _name(callback)), result_avals=avals,
+                     callback=hc, result_avals=avals,
                      vmap_method=vmap_method)
     return tree_unflatten(out_tree, list(outs))
 

@@ -350,3 +350,19 @@ def test_custom_gradient_refuses_forward_mode():
     f, _ = _custom(s2s, snp)
     with pytest.raises(TypeError, match="can't apply forward-mode autodiff"):
         s2s.jvp(f, (1.0,), (1.0,))
+
+
+def test_callbacks_traced_again_reuse_their_program(capsys):
+    """An eager pure_callback, or an eager loop whose body prints, is the same program each
+    time (one compile), and a print under a formatter dict (unhashable options) still works."""
+    S = s2s.ShapeDtypeStruct((3,), np.float32)
+    loop = lambda: s2s.lax.fori_loop(  # noqa: E731
+        0, 2, lambda i, c: (s2s.debug.print("{}", c), c + 1)[1], 1.0)
+    for run in (lambda: s2s.pure_callback(_host_sin, S, X), loop):
+        run()
+        before = backend.compile_count()
+        run()
+        assert backend.compile_count() == before
+    with np.printoptions(formatter={"float": lambda v: f"<{v:.1f}>"}):
+        out = printed(capsys, lambda: s2s.jit(lambda x: s2s.debug.print("{}", x))(X))
+    assert out == "[<0.0> <1.0> <2.0>]\n"
