@@ -6,9 +6,11 @@ in Python. Staged, XLA calls the function with the operands' run-time values, wh
 as arrays again (on the CPU device, not weakly typed: what a program passes out); eagerly,
 ``debug`` functions simply run and ``pure_callback`` runs as a one-op program, as JAX does.
 """
+import contextlib
 import functools
 import string
 import sys
+import threading
 
 import numpy as np
 
@@ -84,6 +86,21 @@ def _name(fn):
     return getattr(fn, "__name__", None) or type(fn).__name__
 
 
+_recomputing = threading.local()
+
+
+@contextlib.contextmanager
+def recomputing():
+    """Debug callbacks do nothing inside: derivative code that runs a function again after its
+    primal run (a vjp's pullback, nested Jacobians) shows its values once, as jax does."""
+    before = getattr(_recomputing, "on", False)
+    _recomputing.on = True
+    try:
+        yield
+    finally:
+        _recomputing.on = before
+
+
 def debug_callback(callback=None, *args, ordered=False, partitioned=False, **kwargs):
     """Call ``callback(*args, **kwargs)`` with the run-time values of array arguments; inside a
     staged program, when the program runs. ``debug_callback(ordered=...)`` returns the
@@ -97,6 +114,8 @@ def debug_callback(callback=None, *args, ordered=False, partitioned=False, **kwa
     if not callable(callback):
         raise TypeError(f"first argument to jax.debug.callback must be callable, but got an "
                         f"object of type {type(callback)}")
+    if getattr(_recomputing, "on", False):
+        return None
     parts = _Arguments(args, kwargs)
     if not parts.staged():
         a, k = parts.rebuild([x if isinstance(x, Array) else _asarray(x)

@@ -632,6 +632,13 @@ class Reverse:
             self.fail(s, f"calling `{codegen.to_source(s.value.func).strip()}` for its side "
                          f"effects on differentiated values (a function that mutates its "
                          f"arguments); return the new values instead")
+        if self.mode_name == "reverse" and self.mode == "vjp" and isinstance(s, gast.Expr) and \
+                isinstance(s.value, gast.Call) and \
+                self.static_value(s.value.func) in (callbacks.debug_print,
+                                                    callbacks.debug_callback):
+            # a vjp runs its function again (a callee's, a loop body's, vjp's pullback) after
+            # the primal call already showed these values: jax shows them once
+            return [], lambda: []
         if isinstance(s, (gast.Break, gast.Continue, gast.Pass, gast.Expr, gast.Assert,
                           gast.Raise)):  # (no derivative: kept as they are)
             return [s], lambda: []

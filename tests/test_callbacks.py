@@ -122,6 +122,41 @@ def test_print_under_transforms(capsys, name):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6)
 
 
+def _print_in_body(J, np_):
+    def f(x):
+        def body(i, c):
+            J.debug.print("i={} c={}", i, c)
+            return c * x
+        return J.lax.fori_loop(0, 3, body, 1.0)
+    return f
+
+
+def _print_in_callee(J, np_):
+    def inner(x):
+        J.debug.print("inner {}", x)
+        return np_.sin(x)
+    return lambda x: inner(x) * 2
+
+
+RECOMPUTING_CASES = {
+    "grad through a loop": lambda J, np_: J.grad(_print_in_body(J, np_))(2.0),
+    "jit of grad through a loop": lambda J, np_: J.jit(J.grad(_print_in_body(J, np_)))(2.0),
+    "jvp through a loop": lambda J, np_: J.jvp(_print_in_body(J, np_), (2.0,), (1.0,)),
+    "grad through a callee": lambda J, np_: J.grad(_print_in_callee(J, np_))(1.0),
+    "vjp and its pullback": lambda J, np_: J.vjp(_print_in_callee(J, np_), 1.0)[1](1.0),
+    "grad of grad": lambda J, np_: J.grad(J.grad(_print_in_callee(J, np_)))(1.0),
+    "hessian": lambda J, np_: J.hessian(lambda x: np_.sum(_print_in_callee(J, np_)(x)))(
+        np.ones(2, np.float32)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RECOMPUTING_CASES))
+def test_print_once_where_derivatives_recompute(capsys, name):
+    """A vjp runs its function again after the primal call (a loop body's, a callee's, the
+    pullback's); as in jax, the values show once, from the primal run."""
+    same_print(capsys, RECOMPUTING_CASES[name])
+
+
 def test_print_under_vmap_with_mapped_keywords_and_unmapped_values(capsys):
     same_print(capsys, lambda J, np_: J.vmap(lambda x, y: J.debug.print("{x} {y}", x=x, y=y),
                                              in_axes=(0, None))(X, 7))
