@@ -31,28 +31,26 @@ def is_operand(x):
         hasattr(x, "__jax_array__")
 
 
-class _Arguments:
-    """``(args, kwargs)`` split into operands and the rest, put back together around new
-    operand values (the split keeps no operand, so no tracer outlives its trace here)."""
+def _split(args, kwargs):
+    """``(args, kwargs)`` -> (operands, layout): the layout (tree, operand positions, the
+    other leaves) holds no operand, so a callback keeping it keeps no tracer or array alive."""
+    leaves, tree = tree_flatten((args, kwargs))
+    where = tuple(i for i, x in enumerate(leaves) if is_operand(x))
+    rest = tuple(None if i in where else x for i, x in enumerate(leaves))
+    return [leaves[i] for i in where], (tree, where, rest)
 
-    def __init__(self, args, kwargs):
-        leaves, self.tree = tree_flatten((args, kwargs))
-        self.where = [i for i, x in enumerate(leaves) if is_operand(x)]
-        self.operands = [leaves[i] for i in self.where]
-        self.rest = [None if i in self.where else x for i, x in enumerate(leaves)]
 
-    def staged(self):
-        return core.current_trace() is not None or any(isinstance(x, Tracer)
-                                                       for x in self.operands)
+def _rebuild(layout, values):
+    """``(args, kwargs)`` of ``layout`` around new operand values."""
+    tree, where, rest = layout
+    leaves = list(rest)
+    for i, v in zip(where, values):
+        leaves[i] = v
+    return tree_unflatten(tree, leaves)
 
-    def key(self):
-        return self.tree, tuple(self.where), tuple(self.rest)
 
-    def rebuild(self, values):
-        leaves = list(self.rest)
-        for i, v in zip(self.where, values):
-            leaves[i] = v
-        return tree_unflatten(self.tree, leaves)
+def _staged(operands):
+    return core.current_trace() is not None or any(isinstance(x, Tracer) for x in operands)
 
 
 _host_callbacks = {}
@@ -116,21 +114,20 @@ def debug_callback(callback=None, *args, ordered=False, partitioned=False, **kwa
                         f"object of type {type(callback)}")
     if getattr(_recomputing, "on", False):
         return None
-    parts = _Arguments(args, kwargs)
-    if not parts.staged():
-        a, k = parts.rebuild([x if isinstance(x, Array) else _asarray(x)
-                              for x in parts.operands])
+    operands, layout = _split(args, kwargs)
+    if not _staged(operands):
+        a, k = _rebuild(layout, [x if isinstance(x, Array) else _asarray(x) for x in operands])
         callback(*a, **k)
         return None
 
     def make():
         def host(*values):
-            a, k = parts.rebuild(_from_host(values))
+            a, k = _rebuild(layout, _from_host(values))
             callback(*a, **k)
             return ()
         return host
-    core.bind("debug_callback", *parts.operands, callback=_host_callback(
-        ("debug", callback, parts.key()), make, _name(callback)))
+    core.bind("debug_callback", *operands, callback=_host_callback(
+        ("debug", callback, layout), make, _name(callback)))
     return None
 
 
@@ -218,23 +215,22 @@ def pure_callback(callback, result_shape_dtypes, *args, sharding=None, vmap_meth
         raise ValueError(f"vmap_method must be on of the allowed methods {VMAP_METHODS}, but "
                          f"got: {vmap_method}")
     avals, out_tree = result_avals(result_shape_dtypes)
-    parts = _Arguments(args, kwargs)
-    for i, x in enumerate(tree_leaves((args, kwargs))):
-        if not is_operand(x):
+    operands, layout = _split(args, kwargs)
+    for i, x in enumerate(layout[2]):
+        if i not in layout[1]:
             raise TypeError(f"Error interpreting argument to pure_callback as a JAX value. The "
                             f"problematic value is of type {type(x)} and was passed to "
                             f"pure_callback at position {i}.\n")
 
     def make():
         def host(*values):
-            a, k = parts.rebuild(_from_host(values))
+            a, k = _rebuild(layout, _from_host(values))
             return _check_results(tree_leaves(callback(*a, **k)), avals)
         return host
-    hc = _host_callback(("pure", callback, parts.key(), avals), make, _name(callback))
-    operands = [x if isinstance(x, Array) else _asarray(x) for x in parts.operands]
-    outs = core.bind("pure_callback", *operands,
-                     callback=hc, result_avals=avals,
-                     vmap_method=vmap_method)
+    hc = _host_callback(("pure", callback, layout, avals), make, _name(callback))
+    outs = core.bind("pure_callback", *[x if isinstance(x, Array) else _asarray(x)
+                                        for x in operands],
+                     callback=hc, result_avals=avals, vmap_method=vmap_method)
     return tree_unflatten(out_tree, list(outs))
 
 
