@@ -400,3 +400,18 @@ def test_callbacks_traced_again_reuse_their_program(capsys):
     with np.printoptions(formatter={"float": lambda v: f"<{v:.1f}>"}):
         out = printed(capsys, lambda: s2s.jit(lambda x: s2s.debug.print("{}", x))(X))
     assert out == "[<0.0> <1.0> <2.0>]\n"
+
+
+def test_callbacks_in_functions_without_source(capsys):
+    """A function defined by exec is traced and written back as source; its callbacks are
+    written back as calls of debug.callback / pure_callback."""
+    ns = {"s2s": s2s, "snp": snp, "np": np}
+    exec("def f(x):\n    s2s.debug.print('x={}', x)\n    return snp.sin(x) * 2\n", ns)
+    exec("def g(x):\n    return s2s.pure_callback(lambda a: np.asarray(a) * 2, "
+         "s2s.ShapeDtypeStruct((), np.float32), x, vmap_method='sequential') + x\n", ns)
+    f, g = ns["f"], ns["g"]
+    assert printed(capsys, lambda: s2s.grad(f)(1.0)) == "x=1.0\n"
+    assert printed(capsys, lambda: s2s.vmap(f)(X[:2])) == "x=0.0\nx=1.0\n"
+    np.testing.assert_allclose(np.asarray(s2s.vmap(g)(X)), X * 3)
+    with pytest.raises(ValueError, match="Pure callbacks do not support JVP"):
+        s2s.grad(g)(1.0)
