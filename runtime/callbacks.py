@@ -18,7 +18,7 @@ from lowering import backend
 from lowering.ops.callbacks import HostCallback
 from runtime import core, dtypes
 from runtime.core import Array, Tracer
-from runtime.tree_util import tree_flatten, tree_leaves, tree_unflatten
+from runtime.tree_util import for_staging, tree_flatten, tree_leaves, tree_unflatten
 
 VMAP_METHODS = ["sequential", "sequential_unrolled", "expand_dims", "broadcast_all",
                 "legacy_vectorized", None]
@@ -31,10 +31,11 @@ def is_operand(x):
         hasattr(x, "__jax_array__")
 
 
-def _split(args, kwargs):
+def _split(args, kwargs, staged=True):
     """``(args, kwargs)`` -> (operands, layout): the layout (tree, operand positions, the
-    other leaves) holds no operand, so a callback keeping it keeps no tracer or array alive."""
-    leaves, tree = tree_flatten((args, kwargs))
+    other leaves) holds no operand, so a callback keeping it keeps no tracer or array alive.
+    Staged, typed PRNG keys count as their data (what a program can pass to Python)."""
+    leaves, tree = tree_flatten(for_staging((args, kwargs)) if staged else (args, kwargs))
     where = tuple(i for i, x in enumerate(leaves) if is_operand(x))
     rest = tuple(None if i in where else x for i, x in enumerate(leaves))
     return [leaves[i] for i in where], (tree, where, rest)
@@ -49,8 +50,9 @@ def _rebuild(layout, values):
     return tree_unflatten(tree, leaves)
 
 
-def _staged(operands):
-    return core.current_trace() is not None or any(isinstance(x, Tracer) for x in operands)
+def _staged(args, kwargs):
+    return core.current_trace() is not None or any(
+        isinstance(x, Tracer) for x in tree_leaves(for_staging((args, kwargs))))
 
 
 _host_callbacks = {}
@@ -114,11 +116,12 @@ def debug_callback(callback=None, *args, ordered=False, partitioned=False, **kwa
                         f"object of type {type(callback)}")
     if getattr(_recomputing, "on", False):
         return None
-    operands, layout = _split(args, kwargs)
-    if not _staged(operands):
+    if not _staged(args, kwargs):
+        operands, layout = _split(args, kwargs, staged=False)
         a, k = _rebuild(layout, [x if isinstance(x, Array) else _asarray(x) for x in operands])
         callback(*a, **k)
         return None
+    operands, layout = _split(args, kwargs)
 
     def make():
         def host(*values):

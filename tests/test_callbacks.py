@@ -415,3 +415,10 @@ def test_callbacks_in_functions_without_source(capsys):
     np.testing.assert_allclose(np.asarray(s2s.vmap(g)(X)), X * 3)
     with pytest.raises(ValueError, match="Pure callbacks do not support JVP"):
         s2s.grad(g)(1.0)
+
+
+def test_print_of_a_typed_key_under_jit_shows_its_data(capsys):
+    """(jax prints the raw uint32 data under jit; s2s prints the key, rebuilt around it.)"""
+    k = s2s.random.key(0)
+    out = printed(capsys, lambda: s2s.jit(lambda k: s2s.debug.print("{}", k))(k))
+    assert out.endswith("[0 0]\n") and "Tracer" not in out
