@@ -8,6 +8,7 @@ import functools
 import importlib.util
 import os
 import pathlib
+import re
 import threading
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # keep PJRT's start-up INFO lines off stderr
@@ -17,7 +18,11 @@ from jaxlib import xla_client as xc
 
 from lowering import compile_cache
 from lowering.core import ShapedArray
+from lowering.ops.callbacks import CALL_TARGET, CALLBACKS
 from lowering.stablehlo import tensor_type
+
+# what a failing program raises (a host callback's exception arrives as one): jax.errors'
+JaxRuntimeError = xc.XlaRuntimeError
 
 # dtypes whose buffers NumPy reads directly; the others (bf16, fp8) go through a bitcast
 _HOST_READABLE = set(map(np.dtype, [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8,
@@ -107,18 +112,29 @@ def _result_handler(aval, device):
 
 
 class Executable:
-    """A compiled program for one device with the result handlers of its outputs."""
+    """A compiled program for one device with the result handlers of its outputs.
 
-    __slots__ = ("exe", "handlers", "out_avals", "text")
+    A program that calls Python (``host_callbacks``) holds those functions and runs to its end
+    before the call returns, so what they print comes before whatever the caller prints next
+    (and a program without outputs still runs them)."""
 
-    def __init__(self, exe, out_avals, device, text):
+    __slots__ = ("exe", "handlers", "out_avals", "text", "host_callbacks")
+
+    def __init__(self, exe, out_avals, device, text, host_callbacks=()):
         self.exe = exe
         self.out_avals = tuple(out_avals)
         self.handlers = [_result_handler(a, device) for a in out_avals]
         self.text = text
+        self.host_callbacks = host_callbacks
 
     def __call__(self, buffers):
-        return self.exe.execute_sharded(buffers).consume_with_handlers(self.handlers)
+        if not self.host_callbacks:
+            return self.exe.execute_sharded(buffers).consume_with_handlers(self.handlers)
+        results = self.exe.execute_sharded(buffers, with_tokens=True)
+        token = results.consume_token()
+        outs = results.consume_with_handlers(self.handlers)
+        token.block_until_ready()  # (raises what a callback raised, as a JaxRuntimeError)
+        return outs
 
 
 _compile_count = [0]
@@ -157,12 +173,61 @@ def compile(text, out_avals, device):
     client = device.client
     _compile_count[0] += 1
     devices = xc.DeviceList((device,))
-    k = compile_cache.key(text, opts, device)
-    exe = compile_cache.load(k, client, devices)
-    if exe is None:
-        exe = client.compile_and_load(text, devices, opts)
-        compile_cache.store(k, client, exe)
-    return Executable(exe, out_avals, device, text)
+    if CALL_TARGET not in text:  # (a program calling Python holds live functions: not kept)
+        k = compile_cache.key(text, opts, device)
+        exe = compile_cache.load(k, client, devices)
+        if exe is None:
+            exe = client.compile_and_load(text, devices, opts)
+            compile_cache.store(k, client, exe)
+        return Executable(exe, out_avals, device, text)
+    if device.platform != "cpu":
+        raise NotImplementedError(f"host callbacks (debug.print, debug.callback, pure_callback) "
+                                  f"inside compiled programs run on CPU only; got device "
+                                  f"{device}.")
+    program, callbacks = _number_callbacks(text)
+    exe = client.compile_and_load(_parse(program), executable_devices=devices,
+                                  compile_options=opts, host_callbacks=callbacks)
+    return Executable(exe, out_avals, device, text, tuple(callbacks))
+
+
+_CALLBACK_ID = re.compile(r"(index = )(\d+)( : ui64)")
+
+
+def _number_callbacks(text):
+    """``text`` with each host callback's process-wide id replaced by its position in the list
+    of functions the executable is compiled with, and that list."""
+    positions = {}
+
+    def renumber(m):
+        cid = int(m.group(2))
+        if cid not in positions:
+            positions[cid] = len(positions)
+        return f"{m.group(1)}{positions[cid]}{m.group(3)}"
+    lines = [_CALLBACK_ID.sub(renumber, line) if CALL_TARGET in line else line
+             for line in text.splitlines()]
+    return "\n".join(lines), [CALLBACKS[cid] for cid in positions]
+
+
+@functools.cache
+def _mlir_context():
+    from jaxlib.mlir import ir
+    from jaxlib.mlir._mlir_libs import _jax_mlir_ext
+    from jaxlib.mlir.dialects import stablehlo
+    registry = ir.DialectRegistry()
+    _jax_mlir_ext.register_dialects(registry)
+    ctx = ir.Context()
+    ctx.append_dialect_registry(registry)
+    ctx.load_all_available_dialects()
+    stablehlo.register_dialect(ctx)
+    return ir, ctx
+
+
+def _parse(text):
+    """The module object for ``text``: jaxlib takes host callbacks only with a parsed module
+    (its overloads for text and bytes have no ``host_callbacks``)."""
+    ir, ctx = _mlir_context()
+    with ctx:
+        return ir.Module.parse(text)
 
 
 def compile_count():

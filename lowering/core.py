@@ -174,14 +174,15 @@ def _atom(v, names):
 
 def _pp_eqn(e, names, col):
     lhs = " ".join(f"{names(v)}:{_short(v)}" for v in e.outvars)
+    lhs = f"{lhs} = " if lhs else ""  # (an equation without results: a host callback)
     args = " ".join(_atom(v, names) for v in e.invars)
     params = sorted(e.params.items())
     if not any(isinstance(v, Jaxpr) or isinstance(v, tuple) and v and isinstance(v[0], Jaxpr)
                for _, v in params):
         ps = " ".join(f"{k}={_param_str(v)}" for k, v in params)
-        return [f"{lhs} = {e.prim.name}{f'[{ps}]' if ps else ''} {args}".rstrip()]
+        return [f"{lhs}{e.prim.name}{f'[{ps}]' if ps else ''} {args}".rstrip()]
     pad = " " * (col + 2)
-    lines = [f"{lhs} = {e.prim.name}["]
+    lines = [f"{lhs}{e.prim.name}["]
     for k, v in params:
         if isinstance(v, Jaxpr):
             sub = _pp_jaxpr(v, names, col + 2, col + 3 + len(k))

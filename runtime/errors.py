@@ -1,4 +1,5 @@
 """JAX's error classes (same names, same base classes), raised by the runtime and the transforms."""
+from lowering.backend import JaxRuntimeError  # noqa: F401
 from runtime.dtypes import TypePromotionError  # noqa: F401
 
 _ERRORS_URL = "https://docs.jax.dev/en/latest/errors.html"

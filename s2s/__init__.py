@@ -20,7 +20,10 @@ __version__ = "0.1.0"
 from s2s import tree  # noqa: E402
 from s2s.ad import (checkpoint, checkpoint_policies, grad, remat, value_and_grad,  # noqa: E402
                     vjp)
-from s2s.custom import custom_jvp, custom_vjp, stop_gradient  # noqa: E402
+from s2s.custom import custom_gradient, custom_jvp, custom_vjp, stop_gradient  # noqa: E402
 from s2s.jacobians import hessian, jacfwd, jacobian, jacrev, jvp, linearize  # noqa: E402
 from s2s.batch import vmap  # noqa: E402
+from s2s import debug  # noqa: E402,F401
+from runtime.callbacks import pure_callback  # noqa: E402,F401
+from s2s.shape_dtype import ShapeDtypeStruct, eval_shape  # noqa: E402,F401
 from s2s import flatten_util, nn, scipy  # noqa: E402,F401

@@ -2,6 +2,7 @@
 import functools
 
 
+from runtime.callbacks import recomputing
 from runtime.tree_util import tree_leaves
 from s2s.from_ir import readable, sourceless_signature, sourceless_wrapped, stand_in
 from s2s.jacobians import arrays
@@ -129,7 +130,8 @@ def vjp(fun, *primals, has_aux=False):
     out = arrays(out)
 
     def pullback(ct):
-        return tuple(generated(*primals, ct)[1])
+        with recomputing():  # (the primal ran above)
+            return tuple(generated(*primals, ct)[1])
 
     pullback.generated = generated
     return (out, pullback, aux) if has_aux else (out, pullback)

@@ -405,7 +405,10 @@ class Batch(Reverse):
                                                  **kwargs),
                          _name(self.batch_size)), True
         if any(m for _, (_, m) in kws):
-            self.fail(node, "keyword arguments that depend on mapped values")
+            if fn not in batching.KEYWORD_MAPPED:
+                self.fail(node, "keyword arguments that depend on mapped values")
+            # (callbacks: the flags of the keyword arguments follow the positional ones)
+            return self.rule(func, values, mapped + [m for _, (_, m) in kws], new_kw), True
         if fn is None and self.is_active(func):
             self.fail(node, f"calling `{codegen.to_source(func).strip()}`, a function that "
                             f"differs between examples")
@@ -646,7 +649,7 @@ class _Batched:
         if isinstance(self.fun, _Batched):  # vmap of vmap: one batch of size*inner size
             merged = _merge_nested(self.fun, new_args, mapped, size)
             if merged is not None:
-                return _place_outputs(merged, True, self.out_axes, size)
+                return _place_outputs(merged[0], True, self.out_axes, size)
             out = batching.loop(self.fun, mapped, *new_args)  # pytree axes: per example
             return _place_outputs(out, True, self.out_axes, size)
         fun = stand_in_batched(self.fun, new_args, mapped)
@@ -668,8 +671,9 @@ class _Batched:
 
 def _merge_nested(inner, args, outer_mapped, outer_size):
     """``vmap(vmap(g, in1, out1))`` on arguments whose outer batch is in front: both batch axes
-    merged into one of outer*inner size, one call of ``vmap(g)``, then split again. None when
-    the inner axes are not plain ints/None (the caller then loops)."""
+    merged into one of outer*inner size, one call of ``vmap(g)``, then split again: a 1-tuple
+    of the outputs (which may be None), or None when the inner axes are not plain ints/None
+    (the caller then loops)."""
     n = len(args)
     in1 = inner.in_axes if isinstance(inner.in_axes, tuple) else (inner.in_axes,) * n
     if len(in1) != n or not all(a is None or isinstance(a, int) for a in in1) or \
@@ -705,7 +709,7 @@ def _merge_nested(inner, args, outer_mapped, outer_size):
         dest = inner.out_axes + 1 if inner.out_axes >= 0 else inner.out_axes
         return rnp.moveaxis(o, 1, dest) if dest != 1 else o
     from runtime.tree_util import tree_map
-    return tree_map(split, out)
+    return (tree_map(split, out),)
 
 
 def _type_str(x):

@@ -1,4 +1,5 @@
-"""User-defined derivative rules: ``custom_vjp``, ``custom_jvp`` and ``stop_gradient``.
+"""User-defined derivative rules: ``custom_vjp``, ``custom_jvp``, ``custom_gradient`` and
+``stop_gradient``.
 
 The transforms use these rules in place of descending into the function: reverse mode calls the
 ``fwd``/``bwd`` pair of a ``custom_vjp`` function, and transposes the (linear in its tangents)
@@ -6,6 +7,7 @@ The transforms use these rules in place of descending into the function: reverse
 tangents.
 """
 import functools
+import inspect
 
 from runtime import numpy as jnp
 from runtime.tree_util import tree_map
@@ -20,6 +22,7 @@ class custom_vjp:
             raise NotImplementedError("custom_vjp nondiff_argnums: close over the value instead")
         functools.update_wrapper(self, fun)
         del self.__wrapped__  # calls run ``fun``; transforms use fwd/bwd, not its source
+        self.__signature__ = _signature(fun)
         self.fun, self.fwd, self.bwd = fun, None, None
 
     def defvjp(self, fwd, bwd, symbolic_zeros=False):
@@ -28,6 +31,32 @@ class custom_vjp:
 
     def __call__(self, *args, **kwargs):
         return self.fun(*args, **kwargs)
+
+
+def _signature(fun):
+    """``fun``'s signature, which ``inspect.signature`` then gives for the wrapper too (the
+    transforms count a function's parameters by it)."""
+    try:
+        return inspect.signature(fun)
+    except (TypeError, ValueError):
+        return None
+
+
+def custom_gradient(fun):
+    """``fun(*args) -> (value, vjp)`` as a ``custom_vjp`` function: the forward pass is ``fun``
+    itself (its ``vjp`` the residual), the backward pass calls ``vjp`` on the cotangent; a
+    single cotangent it returns stands for a 1-tuple."""
+    def value(*args, **kwargs):
+        return fun(*args, **kwargs)[0]
+    functools.update_wrapper(value, fun)
+    out = custom_vjp(value)
+    out.defvjp(fun, _call_vjp)
+    return out
+
+
+def _call_vjp(vjp, g):
+    cts = vjp(g)
+    return cts if isinstance(cts, tuple) else (cts,)
 
 
 class custom_jvp:
@@ -39,6 +68,7 @@ class custom_jvp:
             raise NotImplementedError("custom_jvp nondiff_argnums: close over the value instead")
         functools.update_wrapper(self, fun)
         del self.__wrapped__
+        self.__signature__ = _signature(fun)
         self.fun, self.jvp = fun, None
 
     def defjvp(self, jvp, symbolic_zeros=False):

@@ -211,7 +211,7 @@ class _Writer:
                 self.names[v] = f"v{k}" if len(e.outvars) == 1 else f"v{k}_{j}"
             expr = self.expr(e, [self.atom(v) for v in e.invars])
             lhs = ", ".join(self.names[v] for v in e.outvars)
-            out.append(f"{lhs} = {expr}")
+            out.append(f"{lhs} = {expr}" if lhs else expr)  # (a debug callback: no result)
         return out
 
     def expr(self, e, a):
@@ -234,7 +234,26 @@ class _Writer:
                     f"{p['dimension']})")
         if name == "dot_general":
             return self.dot_general(a, p, e)
+        if name in ("debug_callback", "pure_callback"):
+            return self.callback(e, a)
         self.refuse(name)
+
+    def callback(self, e, a):
+        """A host callback called again: the function XLA would call (it takes NumPy values and
+        rebuilds the user's arguments) behind ``debug.callback`` / ``pure_callback``."""
+        from runtime import callbacks
+        from s2s.shape_dtype import ShapeDtypeStruct
+        host = e.params["callback"].fn
+        fn = f"callback{len(self.free)}"
+        self.free[fn] = lambda *values: host(*[np.asarray(v) for v in values])
+        self.free[e.prim.name] = getattr(callbacks, e.prim.name)
+        if e.prim.name == "debug_callback":
+            return f"debug_callback({', '.join([fn, *a])})"
+        structs = f"results{len(self.free)}"
+        self.free[structs] = tuple(ShapeDtypeStruct.of(v) for v in e.params["result_avals"])
+        call = (f"pure_callback({', '.join([fn, structs, *a])}, "
+                f"vmap_method={e.params['vmap_method']!r})")
+        return f"{call}[0]" if len(e.outvars) == 1 else call
 
     def dot_general(self, a, p, e):
         """Batch dimensions to the front, contracted ones last / first, then ``matmul``."""

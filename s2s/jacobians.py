@@ -9,6 +9,7 @@ level is source. (Until ``vmap`` batches the basis, the loops run one basis vect
 import numpy as np
 
 from runtime import dtypes
+from runtime.callbacks import recomputing
 from runtime import numpy as jnp
 from runtime.core import Array
 from runtime.tree_util import tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
@@ -257,9 +258,12 @@ class _Jacobian:
         f = self.fun.fun
         x = jnp.asarray(args[num])
         args = args[:num] + (x,) + args[num + 1:]
-        n = len(args)
-        dt = _dtype(x)
         out = f(*args)
+        with recomputing():  # (f's values were shown by the call above)
+            return self._nested_blocks(f, args, num, x, out, inner, outer)
+
+    def _nested_blocks(self, f, args, num, x, out, inner, outer):
+        n, dt = len(args), _dtype(x)
         n_in, shape_in = x.size, x.shape
         shape_out = jnp.shape(out)
         n_out = int(np.prod(shape_out, dtype=np.int64))

@@ -445,7 +445,9 @@ class Lowered:
     @property
     def out_info(self):
         from runtime.tree_util import tree_unflatten as unflat
-        return unflat(self._lowering.out_tree, list(self._lowering.jaxpr.out_avals))
+        from s2s.shape_dtype import ShapeDtypeStruct
+        return unflat(self._lowering.out_tree,
+                      [ShapeDtypeStruct.of(a) for a in self._lowering.jaxpr.out_avals])
 
     def as_text(self, dialect=None, *, debug_info=False):
         return self._lowering.text

@@ -19,6 +19,7 @@ import types
 import gast
 import numpy as np
 
+from runtime import callbacks
 from runtime import lax as rlax
 from runtime import numpy as rnp
 from runtime import tree_util
@@ -42,7 +43,7 @@ _UNKNOWN = object()  # a value the transform cannot know before running
 # functions whose results carry no derivative (shapes, indices, signs, fresh constants)
 SHAPE_QUERIES = {len, type, isinstance, rnp.shape, rnp.ndim, rnp.size, np.shape, np.ndim, np.size}
 _NONDIFFERENTIABLE = SHAPE_QUERIES | {
-                      int, range, bool, print,
+                      int, range, bool, print, callbacks.debug_print, callbacks.debug_callback,
                       rnp.argmax, rnp.argmin, rnp.sign, rnp.floor, rnp.ceil, rnp.round, rnp.trunc,
                       rnp.isnan, rnp.isfinite, rnp.isinf, rnp.signbit, rnp.zeros_like,
                       rnp.ones_like,
@@ -629,6 +630,13 @@ class Reverse:
             self.fail(s, f"calling `{codegen.to_source(s.value.func).strip()}` for its side "
                          f"effects on differentiated values (a function that mutates its "
                          f"arguments); return the new values instead")
+        if self.mode_name == "reverse" and self.mode == "vjp" and isinstance(s, gast.Expr) and \
+                isinstance(s.value, gast.Call) and \
+                self.static_value(s.value.func) in (callbacks.debug_print,
+                                                    callbacks.debug_callback):
+            # a vjp runs its function again (a callee's, a loop body's, vjp's pullback) after
+            # the primal call already showed these values: jax shows them once
+            return [], lambda: []
         if isinstance(s, (gast.Break, gast.Continue, gast.Pass, gast.Expr, gast.Assert,
                           gast.Raise)):  # (no derivative: kept as they are)
             return [s], lambda: []
@@ -1102,6 +1110,8 @@ class Reverse:
             return self.method(node, steps, name)
         if _key(fn) in _control_flow():
             return self.control_flow(node, fn, steps, name)
+        if fn is callbacks.pure_callback and self.is_active(node):
+            raise ValueError(callbacks.NO_JVP)
         if _key(fn) in _control_rules() and self.is_active(node):
             self.fail(node, "differentiating batched lax control flow (generated vmap code; "
                             "differentiate the function, then vmap the derivative)")
@@ -1949,10 +1959,12 @@ _wrappers = {}
 
 
 def ruled_function_as_source(fun):
-    """A library function with derivative rules (``jnp.exp``), differentiated directly, becomes
-    a one-line function calling it, so the transforms see a call they have a template for."""
+    """A library function with derivative rules (``jnp.exp``) or a custom_vjp/custom_jvp
+    function, differentiated directly, becomes a one-line function calling it, so the
+    transforms see a call they have a rule for."""
     from s2s.rules import TANGENTS
-    if _key(fun) not in ADJOINTS and _key(fun) not in TANGENTS:
+    if _key(fun) not in ADJOINTS and _key(fun) not in TANGENTS and not isinstance(
+            fun, (custom.custom_vjp, custom.custom_jvp)):  # (their rules are used at calls)
         return fun
     if fun not in _wrappers:
         import inspect

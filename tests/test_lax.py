@@ -18,6 +18,7 @@ import lowering.ops  # noqa: F401  (registers the primitives)
 import s2s.lax as lax
 import s2s.numpy as jnp
 from lowering.core import PRIMITIVES, Eqn, Jaxpr, ShapedArray, Var
+from lowering.ops.callbacks import HostCallback
 from runtime.core import bind
 
 BF16 = np.dtype(ml_dtypes.bfloat16)
@@ -587,6 +588,20 @@ def _compare(fn):
                   dtypes=ALL + [C64] if fn in (lax.eq, lax.ne) else ALL, exact=True)
 
 
+def _pure_callback_call(x):
+    """The operand through Python and back: a callback returning (a copy of) what XLA gave it."""
+    return bind("pure_callback", x, callback=HostCallback(lambda a: (np.array(a),), "copy"),
+                result_avals=(x.aval,), vmap_method=None)
+
+
+def _debug_callback_call(x):
+    """What the callback saw when the program ran."""
+    seen = []
+    bind("debug_callback", x, callback=HostCallback(lambda a: seen.append(np.array(a)) or (),
+                                                    "keep"))
+    return seen
+
+
 TABLE = {
     # elementwise, unary
     "neg": unary(lax.neg, np.negative, dtypes=INEXACT + [I32, I8]),
@@ -711,6 +726,9 @@ TABLE = {
         lambda x, u, *, starts: _dus_ref(x, u, starts), [arg(), arg()], ALL,
         lambda rng, shape, dtype: {"starts": tuple(int(rng.integers(-1, 4)) for _ in shape)},
         shape_of=[None, lambda s: tuple(max(d - 1, 0) for d in s)], exact=True),
+    # host callbacks (the run-time value reaches Python and, for pure_callback, comes back)
+    "pure_callback": unary(_pure_callback_call, lambda x: (x,), dtypes=ALL, exact=True),
+    "debug_callback": unary(_debug_callback_call, lambda x: (x,), dtypes=ALL, exact=True),
     "fft": unary(lambda x: lax.fft(x, lax.FftType.FFT, x.shape[-1:]),
                  lambda x: np.fft.fft(x, axis=-1), "any", [C64],
                  shapes=lambda s: len(s) >= 1 and s[-1] > 0),

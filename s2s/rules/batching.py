@@ -7,13 +7,16 @@ results (always right, just slower).
 """
 import numpy as np
 
-from runtime import lax
+from runtime import callbacks, lax
 from runtime import numpy as jnp
 from runtime.core import Array
 from runtime.tree_util import for_staging, tree_flatten, tree_map, tree_unflatten
 from s2s.rules.helpers import lu_matrix, lu_pivots, lu_pivots_to_permutation, triangular_solve
 
 RULES = {}
+# functions whose keyword arguments may be mapped: host callbacks (their arguments are the
+# callback's, keywords included)
+KEYWORD_MAPPED = {callbacks.debug_print, callbacks.debug_callback, callbacks.pure_callback}
 _SCALARS = (int, float, complex, bool, type(None))
 
 
@@ -73,10 +76,16 @@ def _is_symbolic_zero(x):
 
 
 def loop(fn, mapped, *args, **kwargs):
-    """The fallback: one call per example, results stacked along a new front axis."""
-    size = batch_size(mapped, args)
-    outs = [for_staging(fn(*[example(a, i) if m else a for a, m in zip(args, mapped)],
-                           **kwargs)) for i in range(size)]  # (keys stack as their data)
+    """The fallback: one call per example, results stacked along a new front axis. Flags
+    past the positional arguments are those of the keyword arguments (``KEYWORD_MAPPED``)."""
+    kw_mapped = dict(zip(kwargs, mapped[len(args):]))
+    size = batch_size(tuple(mapped[:len(args)]) + tuple(kw_mapped.values()),
+                      list(args) + list(kwargs.values()))
+
+    def one(i):
+        return fn(*[example(a, i) if m else a for a, m in zip(args, mapped)],
+                  **{k: example(v, i) if kw_mapped.get(k) else v for k, v in kwargs.items()})
+    outs = [for_staging(one(i)) for i in range(size)]  # (keys stack as their data)
     leaves = [tree_flatten(o)[0] for o in outs]
     tree = tree_flatten(outs[0])[1]
     return tree_unflatten(tree, [jnp.stack([jnp.asarray(l[k]) for l in leaves])
@@ -767,3 +776,40 @@ def _lax_rules():
 
 
 _lax_rules()
+
+
+@rule(callbacks.pure_callback)
+def _pure_callback(fn, mapped, callback, result_shape_dtypes, *args, **kwargs):
+    """As ``vmap_method`` says: one call per example (sequential), or one call on operands
+    with a batch axis in front, where unmapped ones get a size-1 axis (expand_dims), the
+    batch size (broadcast_all) or none (legacy_vectorized)."""
+    method = kwargs.get("vmap_method")
+    if method in ("sequential", "sequential_unrolled"):
+        return loop(fn, mapped, callback, result_shape_dtypes, *args, **kwargs)
+    if method is None:
+        raise NotImplementedError(
+            "vmap is only supported for the pure_callback primitive when vmap_method is one "
+            "of 'sequential', 'sequential_unrolled', 'expand_dims', 'broadcast_all', or "
+            "'legacy_vectorized'. Got vmap_method=None.")
+    if method not in ("expand_dims", "broadcast_all", "legacy_vectorized"):
+        return fn(callback, result_shape_dtypes, *args, **kwargs)  # (its error)
+    from s2s.shape_dtype import ShapeDtypeStruct
+    flags = list(mapped[2:len(args) + 2])
+    kw_flags = dict(zip(kwargs, mapped[len(args) + 2:]))
+    size = batch_size(flags + list(kw_flags.values()), list(args) + list(kwargs.values()))
+
+    def bring(x, m):
+        if m or method == "legacy_vectorized":
+            return x
+        if method == "expand_dims":
+            grow = lambda v: jnp.expand_dims(jnp.asarray(v), 0)  # noqa: E731
+        else:
+            grow = lambda v: jnp.broadcast_to(v, (size,) + jnp.shape(v))  # noqa: E731
+        return tree_map(lambda v: grow(v) if callbacks.is_operand(v) else v, x)
+    args = [bring(a, m) for a, m in zip(args, flags)]
+    kwargs = {k: v if k in ("vmap_method", "sharding") else bring(v, kw_flags.get(k, False))
+              for k, v in kwargs.items()}
+    structs = tree_map(lambda s: ShapeDtypeStruct((size,) + tuple(s.shape), s.dtype,
+                                                  weak_type=getattr(s, "weak_type", False)),
+                       result_shape_dtypes)
+    return fn(callback, structs, *args, **kwargs)
