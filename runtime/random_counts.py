@@ -264,4 +264,3 @@ def _multinomial(k, n, p, *, dtype):
     ratios = p / jnp.where(remaining == 0, 1, remaining)
     _, counts = scan(step, n, (ratios, _split(k, (ratios.shape[0],))))
     return jnp.moveaxis(counts, 0, -1).astype(dtype)
-
