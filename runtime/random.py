@@ -1094,6 +1094,9 @@ def _ball(k, p, *, d, shape, dtype):
 
 def key_impl(keys):
     """The name of the keys' PRNG implementation (always threefry here)."""
+    if not _is_key(keys) and not isinstance(keys, (Array, np.ndarray)):
+        raise TypeError(f"JAX encountered invalid PRNG key data: expected key_data to have ndim, "
+                        f"shape, and dtype attributes. Got {keys}")
     if not _is_key(keys):
         _raw_data(keys, "key_impl")
     return "threefry2x32"

@@ -14,6 +14,7 @@ from runtime import dtypes
 from runtime import lax
 from runtime import numpy as jnp
 from runtime.control import scan, while_loop
+from runtime.numpy.util import promote_inexact
 from runtime.random import _key, _shape, _split, _split2, _uniform
 from runtime.tracing import compiled
 
@@ -45,7 +46,7 @@ def poisson(key, lam, shape=None, dtype=None, *, out_sharding=None):
         raise ValueError(f"Invalid integer data type '{dtype.kind}'.")
     dtype = dtypes.canonicalize(dtype)
     lam = jnp.asarray(lam)
-    shape = lam.shape if shape is None else _shape(shape)
+    shape = lam.shape if shape is None else _shape(shape, "broadcast_in_dim shape")
     lam = jnp.broadcast_to(lam, shape)
     return _poisson(k, lax.convert_element_type(lam, F32), shape=shape, dtype=dtype)
 
@@ -115,8 +116,8 @@ def binomial(key, n, p, shape=None, dtype=None):
 def _arraylike(name, *args):
     for i, a in enumerate(args):
         if isinstance(a, (list, tuple)):
-            raise TypeError(f"{name} requires ndarray or scalar arguments, got {type(a).__name__}"
-                            f" at position {i}.")
+            raise TypeError(f"{name} requires ndarray or scalar arguments, got {type(a)} at "
+                            f"position {i}.")
     return [jnp.asarray(a) if not isinstance(a, (int, float, bool)) else a for a in args]
 
 
@@ -126,7 +127,6 @@ def _binomial_any(k, n, p, shape, dtype):
         shape = tuple(np.broadcast_shapes(np.shape(n), np.shape(p)))
     else:
         _params_shape_lax(shape, np.shape(n), np.shape(p))
-    from runtime.numpy.util import promote_inexact
     (p,) = promote_inexact(p)
     n = lax.convert_element_type(jnp.asarray(n), p.dtype)
     return _binomial(k, jnp.broadcast_to(n, shape), jnp.broadcast_to(p, shape), dtype=dtype)
@@ -240,9 +240,9 @@ def _btrs(k, count, prob, dtype, max_iters):
 def multinomial(key, n, p, *, shape=None, dtype=None, unroll=1):
     """Counts per outcome (last axis of ``p``): a binomial draw per outcome from what the
     outcomes before it left, with that outcome's share of the remaining probability."""
-    from runtime.numpy.util import promote_inexact
     k, _ = _key("multinomial", key)
-    n, p = promote_inexact(*_arraylike("multinomial", n, p))
+    n, p = _arraylike("multinomial", n, p)
+    n, p = promote_inexact(n, p)
     dtype = dtypes.default_float() if dtype is None else dtypes.canonicalize(np.dtype(dtype))
     shape = p.shape if shape is None else _shape(shape)
     if not shape:
