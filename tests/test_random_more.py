@@ -103,3 +103,9 @@ def _errors(f):
 ])
 def test_errors(f):
     _errors(f)
+
+
+def test_every_public_name():
+    # random_gamma_p is jax's primitive object (s2s's primitives are not a public API)
+    names = {n for n in dir(jr) if not n.startswith("_")} - {"random_gamma_p"}
+    assert not sorted(n for n in names if not hasattr(sr, n))
