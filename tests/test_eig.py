@@ -101,16 +101,17 @@ def test_eigvals_grad_matches_float64_finite_differences():
 
 def test_eigenvector_derivatives_refused_as_jax():
     a = _mat((3, 3))
-    cases = [(lambda L: lambda x: L.linalg.eig(x)[0].real.sum(), "grad"),
-             (lambda L: lambda x: L.linalg.eig(x).eigenvectors, "jvp")]
+    cases = [(lambda L, T: lambda x: L.linalg.eig(x)[0].real.sum(), "grad"),
+             (lambda L, T: lambda x: L.linalg.eig(x).eigenvectors, "jvp"),
+             (lambda L, T: lambda x: (T.grad(_loss(L))(x) ** 2).sum(), "grad")]  # 2nd order
     for f, how in cases:
         msgs = []
         for L, T in ((snp, s2s), (jax.numpy, jax)):
             with pytest.raises(NotImplementedError) as e:
                 if how == "grad":
-                    T.grad(f(L))(a)
+                    T.grad(f(L, T))(a)
                 else:
-                    T.jvp(f(L), (a,), (a,))
+                    T.jvp(f(L, T), (a,), (a,))
             msgs.append(str(e.value))
         assert msgs[0] == msgs[1]
 
