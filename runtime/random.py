@@ -33,7 +33,8 @@ __all__ = ["key", "PRNGKey", "key_data", "wrap_key_data", "split", "fold_in", "b
            "truncated_normal", "gumbel", "exponential", "gamma", "beta", "dirichlet", "laplace",
            "logistic", "multivariate_normal", "orthogonal", "PRNGKeyArray", "clone", "cauchy",
            "rademacher", "maxwell", "double_sided_maxwell", "weibull_min", "pareto", "lognormal",
-           "rayleigh", "wald", "chisquare", "f", "t", "geometric", "triangular"]
+           "rayleigh", "wald", "chisquare", "f", "t", "geometric", "triangular",
+           "generalized_normal", "ball", "key_impl", "key_dtype"]
 
 U32 = np.dtype(np.uint32)
 
@@ -1043,6 +1044,67 @@ def _triangular(k, left, mode, right, *, shape, dtype):
     out2 = jnp.subtract(right, lax.sqrt(jnp.multiply(jnp.multiply(jnp.subtract(1, u), width),
                                                      jnp.subtract(right, mode))))
     return lax.select(jnp.less(u, fc), out1, out2)
+
+
+def generalized_normal(key, p, shape=(), dtype=None, *, out_sharding=None):
+    """Density ``~ exp(-|x|^p)``: a random sign times ``gamma(1/p) ** (1/p)``."""
+    shape = _shape(shape)
+    k, _ = _key("generalized_normal", key)
+    dtype = dtypes.default_float() if dtype is None else dtypes.canonicalize(np.dtype(dtype))
+    return _generalized_normal(k, _weak(p), shape=shape, dtype=dtype)
+
+
+def _weak(x):
+    """``x`` as an array, weakly typed if a Python scalar (as a jitted function's argument)."""
+    if isinstance(x, Array):
+        return x
+    dtype, weak = dtypes.dtype_and_weak(x)
+    return put(np.asarray(x, dtypes.canonicalize(dtype)), weak_type=weak)
+
+
+@compiled
+def _generalized_normal(k, p, *, shape, dtype):
+    kg, kr = _split2(k)
+    g = _gamma_sampler("gamma", kg, jnp.divide(1, p), shape, dtype, log_space=False)
+    r = rademacher(kr, shape, dtype)
+    return jnp.multiply(r, jnp.power(g, jnp.divide(1, p)))
+
+
+def ball(key, d, p=2, shape=(), dtype=None, *, out_sharding=None):
+    """Uniform in the unit Lp ball of dimension ``d`` (Barthe et al. 2005): generalized normal
+    coordinates over the p-norm of (them, an exponential draw)."""
+    shape = _shape(shape)
+    k, _ = _key("ball", key)
+    dtype = dtypes.default_float() if dtype is None else dtypes.canonicalize(np.dtype(dtype))
+    d = operator.index(d)
+    if d < 0:
+        raise TypeError(f"Only non-negative indices are allowed when broadcasting static "
+                        f"shapes, but got shape {shape + (d,)}.")
+    return _ball(k, _weak(p), d=d, shape=shape, dtype=dtype)
+
+
+@compiled
+def _ball(k, p, *, d, shape, dtype):
+    k1, k2 = _split2(k)
+    g = _generalized_normal(k1, p, shape=shape + (d,), dtype=dtype)
+    e = exponential(k2, shape, dtype)
+    norm = jnp.power(jnp.add(jnp.sum(jnp.power(jnp.abs(g), p), axis=-1), e), jnp.divide(1, p))
+    return jnp.divide(g, norm[..., None])
+
+
+def key_impl(keys):
+    """The name of the keys' PRNG implementation (always threefry here)."""
+    if not _is_key(keys) and not isinstance(keys, (Array, np.ndarray)):
+        raise TypeError(f"JAX encountered invalid PRNG key data: expected key_data to have ndim, "
+                        f"shape, and dtype attributes. Got {keys}")
+    if not _is_key(keys):
+        _raw_data(keys, "key_impl")
+    return "threefry2x32"
+
+
+def key_dtype(impl=None):
+    _check_impl(impl)
+    return KEY_DTYPE
 
 
 # ---- gamma family (rejection sampling) ------------------------------------------------------------

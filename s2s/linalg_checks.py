@@ -79,3 +79,11 @@ def multi_dot_spec(ndims):
         specs[-1] = specs[-1][:1]
     out = (specs[0][:1] if ndims[0] == 2 else "") + (specs[-1][1:] if ndims[-1] == 2 else "")
     return ",".join(specs) + "->" + out
+
+
+def eig_vectors_derivative():
+    raise NotImplementedError(
+        "Derivatives of non-symmetric eigenvectors are only valid under assumptions on the input "
+        "that JAX cannot check (see the enable_eigvec_derivs argument to jax.lax.linalg.eig). "
+        "Pass enable_eigvec_derivs=True to jax.lax.linalg.eig to opt in. See "
+        "https://github.com/jax-ml/jax/issues/2748 for discussion.")

@@ -2,3 +2,4 @@
 ``runtime.random``)."""
 from runtime.random import *  # noqa: F401,F403
 from runtime.random import PRNGKeyArray, KEY_DTYPE  # noqa: F401
+from runtime.random_counts import *  # noqa: F401,F403,E402

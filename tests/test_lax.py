@@ -509,6 +509,24 @@ def _eigh_ref(x, *, lower):
     return np.linalg.eigvalsh(x), x
 
 
+def _eig_call(x, *, left, right):
+    """Eigenvalues through their sum and product (LAPACK's order and the eigenvectors' phases
+    are not NumPy's to fix), eigenvectors through the residuals of their defining equations."""
+    outs = bind("eig", x, compute_left_eigenvectors=left, compute_right_eigenvectors=right)
+    w, xc = outs[0], x.astype(outs[0].dtype)
+    res = [jnp.sum(w, -1), jnp.prod(w, -1)]
+    if left:
+        vh = jnp.conj(jnp.swapaxes(outs[1], -1, -2))
+        res.append(jnp.matmul(vh, xc) - w[..., :, None] * vh)
+    if right:
+        res.append(jnp.matmul(xc, outs[-1]) - outs[-1] * w[..., None, :])
+    return tuple(res)
+
+
+def _eig_ref(x, *, left, right):
+    return (np.trace(x), np.linalg.det(x)) + (np.zeros(x.shape),) * (left + right)
+
+
 def _svd_call(x, *, full_matrices, compute_uv):
     outs = bind("svd", x, full_matrices=full_matrices, compute_uv=compute_uv)
     if not compute_uv:
@@ -802,6 +820,10 @@ TABLE = {
     "eigh": Line(_eigh_call, _batched(_eigh_ref), [_hermitian_pd], [F32, C64],
                  lambda rng, shape, dtype: {"lower": bool(rng.integers(0, 2))},
                  shape_of=[_matrices], tol_scale=50),
+    "eig": Line(_eig_call, _batched(_eig_ref), [_well_conditioned], [F32, C64],
+                lambda rng, shape, dtype: {"left": bool(rng.integers(0, 2)),
+                                           "right": bool(rng.integers(0, 2))},
+                shape_of=[_matrices], tol_scale=50),
     "svd": Line(_svd_call, lambda x, **p: _batched(lambda m: _svd_ref(m, **p))(x)
                 if p["compute_uv"] else _batched(lambda m: (_svd_ref(m, **p),))(x)[0],
                 [_mat()], [F32, C64], _svd_params,

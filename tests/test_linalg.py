@@ -73,6 +73,8 @@ CASES = {
     "eigh": (lambda L, a: L.eigh(a), ["any"], [_sq]),
     "eigh_upper": (lambda L, a: L.eigh(a, UPLO="U", symmetrize_input=False), ["hpd"], [_sq]),
     "eigvalsh": (lambda L, a: L.eigvalsh(a), ["hpd"], [_sq]),
+    "eig": (lambda L, a: L.eig(a), ["any"], [_sq]),
+    "eigvals": (lambda L, a: L.eigvals(a), ["any"], [_sq]),
     "svd": (lambda L, a: L.svd(a), ["any"], [_rect]),
     "svd_reduced": (lambda L, a: L.svd(a, full_matrices=False), ["any"], [_rect]),
     "svd_values": (lambda L, a: L.svd(a, compute_uv=False), ["any"], [_rect]),
@@ -204,7 +206,8 @@ def test_custom_calls_as_jax_writes_them(x64, dtype):
              (lambda L, a: L.eigh(a), (3, 3)), (lambda L, a: L.svd(a), (2, 4, 3)),
              (lambda L, a: L.svd(a, full_matrices=False), (3, 5)),
              (lambda L, a: L.svd(a, compute_uv=False), (1, 3, 3)),
-             (lambda L, a: L.solve(a, a), (2, 3, 3)), (lambda L, a: L.slogdet(a), (4, 4))]
+             (lambda L, a: L.solve(a, a), (2, 3, 3)), (lambda L, a: L.slogdet(a), (4, 4)),
+             (lambda L, a: L.eig(a), (2, 3, 3)), (lambda L, a: L.eigvals(a), (3, 3))]
     for fn, shape in cases:
         a = rand(rng, shape, dtype)
         ours = _custom_calls(s2s.jit(lambda x: fn(snp.linalg, x)).lower(a).as_text())

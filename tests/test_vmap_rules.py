@@ -149,6 +149,8 @@ TABLE = [
       [(M3,), ((2, 3, 3),)], "s"),
     L("eigh_values", jnp.linalg.eigh, lambda x: jnp.linalg.eigh(x, UPLO="U")[0], [(M3,)]),
     L("eigvalsh", jnp.linalg.eigvalsh, lambda x: jnp.linalg.eigvalsh(x), [(M3,)], "s"),
+    L("eig", jnp.linalg.eig, lambda x: jnp.linalg.eig(x).eigenvalues, [(M3,), ((2, 3, 3),)]),
+    L("eigvals", jnp.linalg.eigvals, lambda x: jnp.linalg.eigvals(x), [(M3,)]),
     L("svd", jnp.linalg.svd, lambda x: jnp.linalg.svd(x)[1], [((3, 4),), ((2, 4, 3),)]),
     L("svd_u", jnp.linalg.svd, lambda x: jnp.linalg.svd(x, full_matrices=False).U,
       [((4, 3),)]),

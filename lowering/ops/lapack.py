@@ -1,4 +1,4 @@
-"""Dense linear algebra on LAPACK: cholesky, eigh, svd, geqrf, householder_product, lu,
+"""Dense linear algebra on LAPACK: cholesky, eigh, eig, svd, geqrf, householder_product, lu,
 lu_pivots_to_permutation, triangular_solve.
 
 Each emitter writes the custom call JAX 0.10 writes on CPU (jaxlib's typed-FFI LAPACK kernels,
@@ -248,6 +248,51 @@ def _empty_svd(ctx, x, out_avals, full_matrices, compute_uv):
 
 
 def_primitive("svd", _svd_rule, _svd_emit, multiple_results=True)
+
+
+# ---- eig (geev) ----------------------------------------------------------------------------------
+
+_COMPLEX = {F32: C64, F64: C128, C64: C64, C128: C128}
+
+
+def _eig_rule(x, *, compute_left_eigenvectors=True, compute_right_eigenvectors=True):
+    _check_bool("eig", compute_left_eigenvectors=compute_left_eigenvectors,
+                compute_right_eigenvectors=compute_right_eigenvectors)
+    batch, n, _ = _check_matrix("eig", x, square=True)
+    cdt = _COMPLEX[x.dtype]
+    vecs = [aval(x.shape, cdt)] * (int(compute_left_eigenvectors) +
+                                   int(compute_right_eigenvectors))
+    return (aval(batch + (n,), cdt), *vecs)
+
+
+def _eig_emit(ctx, operands, in_avals, out_avals, *, compute_left_eigenvectors=True,
+              compute_right_eigenvectors=True):
+    """geev: eigenvalues (for real matrices as real and imaginary parts, joined here) and the
+    left/right eigenvectors, complex, each of unit norm with its largest entry real (the
+    kernel writes both buffers, computed or not)."""
+    x = in_avals[0]
+    batch, n = x.shape[:-2], x.shape[-1]
+    w_av, v_av = out_avals[0], aval(x.shape, _COMPLEX[x.dtype])
+    wanted = [compute_left_eigenvectors, compute_right_eigenvectors]
+    if n == 0:
+        return [_full(ctx, 0, av) for av in out_avals]
+    flags = [("compute_left", _char("V" if compute_left_eigenvectors else "N")),
+             ("compute_right", _char("V" if compute_right_eigenvectors else "N"))]
+    if _is_complex(x.dtype):
+        w, vl, vr, info = _ffi_call(ctx, "geev", operands, in_avals,
+                                    [w_av, v_av, v_av, aval(batch, I32)], flags)
+    else:
+        part = aval(batch + (n,), x.dtype)
+        wr, wi, vl, vr, info = _ffi_call(ctx, "geev", operands, in_avals,
+                                         [part, part, v_av, v_av, aval(batch, I32)], flags)
+        w = ctx.op("stablehlo.complex", [wr, wi], [part, part], [w_av])[0]
+    ok = _info_ok(ctx, info, batch)
+    vecs = [v for v, keep in zip((vl, vr), wanted) if keep]
+    return [_nan_where_not_ok(ctx, ok, batch, w, w_av)] + [
+        _nan_where_not_ok(ctx, ok, batch, v, v_av) for v in vecs]
+
+
+def_primitive("eig", _eig_rule, _eig_emit, multiple_results=True)
 
 
 # ---- geqrf / householder_product (orgqr, ungqr) --------------------------------------------------

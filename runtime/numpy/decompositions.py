@@ -1,5 +1,5 @@
-"""``s2s.numpy.linalg`` decompositions and solvers on LAPACK: cholesky, qr, eigh, eigvalsh, svd,
-solve, inv, det, slogdet.
+"""``s2s.numpy.linalg`` decompositions and solvers on LAPACK: cholesky, qr, eigh, eigvalsh, eig,
+eigvals, svd, solve, inv, det, slogdet.
 
 Each function does JAX 0.10's pre- and post-processing around the same primitives, operation for
 operation (symmetrising ``(x + x^H) / 2``, the triangular masks, QR's padding and slicing, the
@@ -21,6 +21,11 @@ from runtime.numpy.util import broadcast_shapes, broadcast_to, promote_inexact, 
 
 
 class EighResult(NamedTuple):
+    eigenvalues: Array
+    eigenvectors: Array
+
+
+class EigResult(NamedTuple):
     eigenvalues: Array
     eigenvectors: Array
 
@@ -242,6 +247,23 @@ def _eigh_result(a, *, lower, symmetrize_input):
 
 def eigvalsh(a, UPLO="L", *, symmetrize_input=True):
     return eigh(a, UPLO, symmetrize_input=symmetrize_input).eigenvalues
+
+
+# ---- eig / eigvals (general matrices) ------------------------------------------------------
+
+def eig(a):
+    """Eigenvalues and right eigenvectors of general square matrices (LAPACK geev), complex
+    whatever the input, in LAPACK's order; each eigenvector has unit norm and its largest
+    entry real."""
+    w, v = bind("eig", _inexact(a), compute_left_eigenvectors=False,
+                compute_right_eigenvectors=True)
+    return EigResult(w, v)
+
+
+def eigvals(a):
+    """The eigenvalues of ``eig(a)``, without computing eigenvectors."""
+    return bind("eig", _inexact(a), compute_left_eigenvectors=False,
+                compute_right_eigenvectors=False)[0]
 
 
 # ---- svd -----------------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ import numpy as np
 from runtime.numpy.linalg import matmul, norm, outer, tensordot, trace, vecdot  # noqa: F401
 from runtime.numpy.decompositions import diagonal_last2 as _diagonal_last2
 from runtime.numpy.decompositions import (  # noqa: F401
-    EighResult, QRResult, SlogdetResult, SVDResult, cholesky, det, eigh, eigvalsh, inv, qr,
-    slogdet, solve, svd)
+    EigResult, EighResult, QRResult, SlogdetResult, SVDResult, cholesky, det, eig, eigh,
+    eigvals, eigvalsh, inv, qr, slogdet, solve, svd)
 
 
 def diagonal(x, /, *, offset=0):

@@ -81,9 +81,14 @@ def broadcast_to(x, shape):
     if x.shape == shape:
         return x
     lead = len(shape) - x.ndim
-    if lead < 0 or any(d not in (1, s) for d, s in zip(x.shape, shape[lead:])):
-        raise ValueError(f"Incompatible shapes for broadcasting: {x.shape} and requested "
-                         f"shape {shape}")
+    if lead < 0:
+        raise ValueError(f"Cannot broadcast to shape with fewer dimensions: arr_shape={x.shape} "
+                         f"shape={shape}")
+    if any(d not in (1, s) for d, s in zip(x.shape, shape[lead:])):
+        name = np.dtype(x.dtype).name
+        dims = [",".join(map(str, s)) for s in (x.shape, shape)]
+        raise ValueError(f"Incompatible types for broadcasting: input type={name}[{dims[0]}] and "
+                         f"requested type={name}[{dims[1]}]")
     keep = [i for i, d in enumerate(x.shape) if d == shape[lead + i]]
     if len(keep) != x.ndim:  # drop the size-1 dims that stretch, then broadcast
         x = lax.reshape(x, [x.shape[i] for i in keep])

@@ -533,6 +533,16 @@ def eigvalsh(z, a, UPLO="L", symmetrize_input=True):
                         symmetrize_input)
 
 
+@adjoint(jnp.linalg.eigvals)
+def eigvals(z, a):
+    d[a] = eigvals_adjoint(d[z], a)
+
+
+@adjoint(jnp.linalg.eig)
+def eig(z, a):
+    d[a] = eig_derivative(a)
+
+
 @adjoint(jnp.linalg.svd)
 def svd(z, a, full_matrices=True, compute_uv=True, hermitian=False, subset_by_index=None):
     d[a] = svd_adjoint(d[z], a, z, full_matrices, compute_uv, hermitian)

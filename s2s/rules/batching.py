@@ -350,8 +350,8 @@ def outer(fn, mapped, a, b):
 # ---- linear algebra: leading dimensions are batch dimensions already -------------------------
 
 @rule(jnp.linalg.cholesky, jnp.linalg.qr, jnp.linalg.eigh, jnp.linalg.eigvalsh, jnp.linalg.svd,
-      jnp.linalg.inv, jnp.linalg.det, jnp.linalg.slogdet, lu_matrix, lu_pivots,
-      lu_pivots_to_permutation)
+      jnp.linalg.eig, jnp.linalg.eigvals, jnp.linalg.inv, jnp.linalg.det, jnp.linalg.slogdet,
+      lu_matrix, lu_pivots, lu_pivots_to_permutation)
 def stacked_matrices(fn, mapped, a, *args, **kwargs):
     """Functions of a (batch of) matrix ``a`` (..., m, n): the vmapped axis in front is one more
     batch dimension; their outputs carry the batch dimensions in front too."""

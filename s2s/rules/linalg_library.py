@@ -1,5 +1,5 @@
 """Derivatives of the matrix decompositions, written as source: the tangent maps and adjoints
-(transposes of the tangent maps) of cholesky, eigh, svd and qr, over matmul, triangular
+(transposes of the tangent maps) of cholesky, eigh, eigvals, svd and qr, over matmul, triangular
 solves and masks. s2s transforms them from this source like user code (the module is a source
 library, see ``s2s.nn``), so second derivatives and batching of derivatives need no rule.
 
@@ -127,6 +127,35 @@ def eigh_adjoint(gw, gv, a, z, symmetrize_input=True):
     if symmetrize_input:
         return _sym(ga)
     return ga
+
+
+# ---- eig (general matrices): dw = diag(v^-1 da v) with v the right eigenvectors -------------
+# (eigenvectors have no derivative: as JAX, which allows them only on request, through an
+# argument s2s's eig does not have)
+
+def eigvals_tangent(da, a):
+    """The tangent of ``eigvals(a)`` for ``da``."""
+    v = jnp.linalg.eig(a)[1]
+    da = jnp.asarray(da).astype(v.dtype)
+    return jnp.sum(jnp.linalg.solve(v, da) * _mT(v), axis=-1)
+
+
+def eigvals_adjoint(gw, a):
+    """The cotangent of ``a`` from that of ``eigvals(a)``: ``v^-T (gw[:, None] * v^T)``, the
+    transpose of ``eigvals_tangent`` (its real part for real ``a``)."""
+    if gw is zero:
+        return zero
+    v = jnp.linalg.eig(a)[1]
+    ga = jnp.linalg.solve(_mT(v), jnp.expand_dims(jnp.asarray(gw).astype(v.dtype), -1) * _mT(v))
+    if np.dtype(a.dtype).kind == "c":
+        return ga
+    return jnp.real(ga).astype(a.dtype)
+
+
+def eig_derivative(a):
+    """``eig`` returns eigenvectors, whose derivative JAX refuses by default (even for the
+    eigenvalues' part)."""
+    checks.eig_vectors_derivative()
 
 
 # ---- svd: a = u diag(s) v^H; dP = u^H da v ---------------------------------------------------

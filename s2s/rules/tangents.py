@@ -462,6 +462,16 @@ def eigvalsh(z, a, UPLO="L", symmetrize_input=True):
                             symmetrize_input)
 
 
+@tangent(jnp.linalg.eigvals)
+def eigvals(z, a):
+    d[z] = eigvals_tangent(d[a], a)
+
+
+@tangent(jnp.linalg.eig)
+def eig(z, a):
+    d[z] = eig_derivative(a)
+
+
 @tangent(jnp.linalg.svd)
 def svd(z, a, full_matrices=True, compute_uv=True, hermitian=False, subset_by_index=None):
     d[z] = svd_tangent(d[a], a, z, full_matrices, compute_uv, hermitian)
