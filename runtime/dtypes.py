@@ -139,6 +139,16 @@ def default_float():
     return float64 if x64_enabled() else float32
 
 
+def to_inexact(dtype, weak=False):
+    """The floating type a bool or integer operand becomes (``jnp.sin(int32)``): float32 for
+    types of up to 32 bits, the default float for 64-bit and weak (Python) integers; inexact
+    types stay."""
+    dtype = np.dtype(dtype)
+    if is_inexact(dtype):
+        return dtype
+    return default_float() if weak or dtype.itemsize == 8 else float32
+
+
 def default_complex():
     return complex128 if x64_enabled() else complex64
 

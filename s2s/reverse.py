@@ -349,24 +349,26 @@ class Reverse:
     # ---- activity --------------------------------------------------------------------------
     def analyse(self, body):
         """Flow-insensitive activity: a name is active if any assignment to it is."""
-        self.local_names = set(self.params) | set(_stored(body))
+        counts = _stored(body)
+        self.local_names = set(self.params) | set(counts)
+        nodes = list(_walk_outside_defs(body))
         # local functions (loop bodies and branches for lax control flow)
         self.local_defs = _local_defs(body)
         self.prelude = []  # lifted copies of them, written before the statement that needs them
         # local lists the function mutates (``l.append(v)``, ``v = l.pop()``): the forward
         # sweep mutates them as written, the backward sweep undoes each mutation in reverse
         # order, so a list is in the same state at each point of both sweeps
-        calls = [n for n in _walk_outside_defs(body) if isinstance(n, gast.Call)
+        calls = [n for n in nodes if isinstance(n, gast.Call)
                  and isinstance(n.func, gast.Attribute) and isinstance(n.func.value, gast.Name)
                  and n.func.value.id in self.local_names]
         self.stacks = {n.func.value.id for n in calls if n.func.attr == "pop" and not n.args}
         self.lists = self.stacks | {n.func.value.id for n in calls if n.func.attr == "append"}
         self.displayed = self.lists | {  # names bound to list or tuple displays
-            t.id for n in _walk_outside_defs(body) if isinstance(n, gast.Assign)
+            t.id for n in nodes if isinstance(n, gast.Assign)
             and isinstance(n.value, _DISPLAYS) for t in n.targets if isinstance(t, gast.Name)}
-        self.restoring = self.save_restore_lists(body)
+        self.restoring = self.save_restore_lists(nodes)
         flows = []  # (names assigned, the value they get), each assignment once
-        for n in _walk_outside_defs(body):
+        for n in nodes:
             if isinstance(n, gast.Assign) and _is_pop(n.value, self.restoring):
                 continue  # x = tape.pop() restores x's own earlier value: x's activity
             if isinstance(n, gast.Assign):
@@ -386,17 +388,16 @@ class Reverse:
                 if not names <= self.active and self.is_active(value):
                     self.active |= names
                     changed = True
-        counts = _stored(body)
         self.overwritten = {n for n, c in counts.items() if c > 1 or n in self.params}
 
-    def save_restore_lists(self, body):
+    def save_restore_lists(self, nodes):
         """Lists used to save and restore names (``tape.append(x)`` ... ``x = tape.pop()``,
         as generated derivatives do): every item appended is a name, and the names popped into
         are exactly the names appended. A name popped from such a list gets back a value it
         had itself, so its activity is its own (loop counters and branch conditions saved
         beside differentiated values stay undifferentiated)."""
         pushed, popped = {}, {}
-        for n in _walk_outside_defs(body):
+        for n in nodes:
             if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and isinstance(
                     n.func.value, gast.Name) and n.func.attr == "append":
                 arg = n.args[0] if len(n.args) == 1 else None

@@ -267,3 +267,27 @@ def test_scalar_types_are_dtypes_and_constructors():
     assert snp.float32 == np.float32 and {snp.float32: 1}[np.float32] == 1
     np.testing.assert_array_equal(snp.float32(snp.arange(3)), np.arange(3, dtype=np.float32))
     assert snp.issubdtype(snp.float32, snp.floating) and snp.finfo(snp.float16).bits == 16
+
+
+_INEXACT_CASES = {
+    "sin": lambda j, i: j.sin(i), "sqrt_int8": lambda j, i: j.sqrt(i.astype(np.int8)),
+    "exp_uint16": lambda j, i: j.exp(i.astype(np.uint16)), "sin_int64": lambda j, i: j.sin(
+        i.astype(np.int64)), "sin_python_int": lambda j, i: j.sin(3), "divide": lambda j, i: j.asarray(i) / i,
+    "arctan2": lambda j, i: j.arctan2(i, i), "mean_bool": lambda j, i: j.mean(i > 2),
+    "var": lambda j, i: j.var(i), "average_weights": lambda j, i: j.average(i, weights=i),
+    "norm": lambda j, i: j.linalg.norm(i), "det": lambda j, i: j.linalg.det(i.reshape(2, 2)),
+    "pinv": lambda j, i: j.linalg.pinv(i.reshape(2, 2)), "median": lambda j, i: j.median(i),
+    "gradient": lambda j, i: j.gradient(i), "trapezoid": lambda j, i: j.trapezoid(i),
+    "cov": lambda j, i: j.cov(i), "polyval": lambda j, i: j.polyval(i, 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_INEXACT_CASES))
+def test_integers_become_floats_of_their_width_under_x64(name):
+    """With 64-bit types on, jax turns integers of up to 32 bits (and bools) into float32 and
+    64-bit or Python integers into float64 (s2s gave float64 for all)."""
+    with x64_in_both(True):
+        i = np.arange(1, 5, dtype=np.int32)
+        ours, ref = _INEXACT_CASES[name](snp, i), _INEXACT_CASES[name](jnp, i)
+        assert (ours.dtype, ours.weak_type) == (ref.dtype, ref.weak_type)
+        np.testing.assert_allclose(np.asarray(ours), np.asarray(ref), rtol=1e-6)

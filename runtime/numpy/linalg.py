@@ -113,8 +113,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     from runtime.numpy.reductions import max, min, sum
     from runtime.numpy.ufuncs import abs, power, sqrt
     x = to_array(x)
-    if not dtypes.is_inexact(x.dtype):
-        x = lax.convert_element_type(x, dtypes.default_float())
+    x = lax.convert_element_type(x, dtypes.to_inexact(x.dtype))
     if axis is None and ord is None:
         axes = tuple(range(x.ndim))
     elif axis is None:

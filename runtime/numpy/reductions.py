@@ -83,7 +83,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     x = to_array(a)
     axes = normalize_axes(axis, x.ndim)
     if dtype is None:
-        dtype = x.dtype if dtypes.is_inexact(x.dtype) else dtypes.default_float()
+        dtype = dtypes.to_inexact(x.dtype, x.weak_type)
     dtype = dtypes.check_user_dtype(dtype, "mean")
     total = sum(lax.convert_element_type(x, dtype, x.weak_type), axis=axes, keepdims=keepdims,
                 where=where)
@@ -98,8 +98,9 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     if correction is not None:
         ddof = correction
     axes = normalize_axes(axis, x.ndim)
-    centered = subtract(x if dtypes.is_inexact(x.dtype) else lax.convert_element_type(
-        x, dtypes.default_float()), mean(x, axes, dtype, keepdims=True, where=where))
+    centered = subtract(lax.convert_element_type(x, dtypes.to_inexact(x.dtype, x.weak_type),
+                                                 x.weak_type),
+                        mean(x, axes, dtype, keepdims=True, where=where))
     if np.dtype(centered.dtype).kind == "c":
         sq = lax.real(lax.mul(centered, lax.conj(centered)))
     else:
@@ -329,8 +330,8 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
     w = to_array(weights)
     x, w = promote_dtypes(x, w)
     if not dtypes.is_inexact(x.dtype):
-        x = lax.convert_element_type(x, dtypes.default_float())
-        w = lax.convert_element_type(w, dtypes.default_float())
+        x = lax.convert_element_type(x, dtypes.to_inexact(x.dtype))
+        w = lax.convert_element_type(w, x.dtype)
     axes = normalize_axes(axis, x.ndim)
     if w.shape != x.shape:
         if axis is None:

@@ -140,10 +140,11 @@ def promote_args(name, *args):
 
 
 def promote_inexact(*args):
-    """Like promote_dtypes, then ints and bools become the default float (as ``jnp.sin(1)``)."""
+    """Like promote_dtypes, then ints and bools become floats (``dtypes.to_inexact``)."""
     arrays = promote_dtypes(*args)
     return [a if dtypes.is_inexact(a.dtype) else
-            lax.convert_element_type(a, dtypes.default_float(), a.weak_type) for a in arrays]
+            lax.convert_element_type(a, dtypes.to_inexact(a.dtype, a.weak_type), a.weak_type)
+            for a in arrays]
 
 
 def normalize_axis(axis, ndim, argname="axis"):

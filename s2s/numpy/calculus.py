@@ -19,7 +19,7 @@ __all__ = ["interp", "gradient", "unwrap", "piecewise", "digitize", "bincount", 
 
 def _inexact(x):
     x = jnp.asarray(x)
-    return x if jnp.issubdtype(x.dtype, jnp.inexact) else jnp.asarray(x, dtypes.default_float())
+    return x.astype(dtypes.to_inexact(x.dtype))
 
 
 def interp(x, xp, fp, left=None, right=None, period=None):

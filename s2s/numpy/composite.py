@@ -3,6 +3,7 @@ their source like user code, so grad, jvp and vmap of each come from the functio
 (no rule of its own). Names, arguments and values as ``jax.numpy``'s."""
 import numpy as np
 
+from runtime import dtypes
 from runtime import numpy as jnp
 
 S2S_SOURCE_LIBRARY = True
@@ -161,6 +162,7 @@ def rollaxis(a, axis, start=0):
 
 def trapezoid(y, x=None, dx=1.0, axis=-1):
     y = jnp.moveaxis(jnp.asarray(y), axis, -1)
+    y = y.astype(dtypes.to_inexact(y.dtype))
     if x is None:
         return jnp.sum(y[..., 1:] + y[..., :-1], axis=-1) * (0.5 * dx)
     x = jnp.moveaxis(jnp.asarray(x), axis, -1) if jnp.ndim(x) > 1 else jnp.asarray(x)

@@ -19,9 +19,7 @@ __all__ = ["pinv", "matrix_power", "lstsq", "matrix_rank", "cond", "multi_dot", 
 
 def _inexact(a):
     a = jnp.asarray(a)
-    if not jnp.issubdtype(a.dtype, jnp.inexact):
-        a = a.astype(dtypes.default_float())
-    return a
+    return a.astype(dtypes.to_inexact(a.dtype))
 
 
 def pinv(a, rtol=None, hermitian=False, *, rcond=None):
@@ -80,8 +78,7 @@ def lstsq(a, b, rcond=None, *, numpy_resid=False):
     ``eps * max(m, n)``) are dropped."""
     a, b = jnp.asarray(a), jnp.asarray(b)
     dtype = jnp.promote_types(a.dtype, b.dtype)
-    if not jnp.issubdtype(dtype, jnp.inexact):
-        dtype = dtypes.default_float()
+    dtype = dtypes.to_inexact(dtype)
     a, b = a.astype(dtype), b.astype(dtype)
     if a.shape[0] != b.shape[0]:
         raise ValueError("Leading dimensions of input arrays must match")

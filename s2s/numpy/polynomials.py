@@ -33,7 +33,7 @@ def polysub(a1, a2):
 
 
 def _float(p):
-    return p if jnp.issubdtype(p.dtype, jnp.inexact) else jnp.asarray(p, dtypes.default_float())
+    return p.astype(dtypes.to_inexact(p.dtype))
 
 
 def polymul(a1, a2, *, trim_leading_zeros=False):

@@ -55,8 +55,7 @@ def _order_statistic(name, a, q, axis, method, keepdims, ignore_nan, scale=1.0):
     x = jnp.asarray(a)
     if np.issubdtype(x.dtype, np.complexfloating):
         raise ValueError(f"{name} does not support complex input")
-    if not np.issubdtype(x.dtype, np.inexact):
-        x = x.astype(dtypes.default_float())
+    x = x.astype(dtypes.to_inexact(x.dtype))
     q = jnp.asarray(q).astype(x.dtype)
     if scale != 1.0:
         q = q / scale

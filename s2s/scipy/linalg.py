@@ -17,16 +17,13 @@ __all__ = ["block_diag", "cho_factor", "cho_solve", "cholesky", "det", "eigh", "
 
 def _inexact(a):
     a = jnp.asarray(a)
-    if not jnp.issubdtype(a.dtype, jnp.inexact):
-        a = a.astype(dtypes.default_float())
-    return a
+    return a.astype(dtypes.to_inexact(a.dtype))
 
 
 def _inexact2(a, b):
     a, b = jnp.asarray(a), jnp.asarray(b)
     dtype = jnp.promote_types(a.dtype, b.dtype)
-    if not jnp.issubdtype(dtype, jnp.inexact):
-        dtype = dtypes.default_float()
+    dtype = dtypes.to_inexact(dtype)
     return a.astype(dtype), b.astype(dtype)
 
 
