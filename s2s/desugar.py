@@ -15,9 +15,10 @@
 - an assignment expression ``(y := e)`` becomes ``y = e`` before the statement;
 - ``del x`` is dropped (the transforms may still need the value).
 
-Only expressions evaluated once per statement are moved: the test of a ``while`` and the bodies
-of lambdas are left alone (a comprehension there reaches the transform, which names it in its
-error).
+Only expressions evaluated once per statement are moved: the test of a ``while``, the bodies
+of lambdas and the operands of ``and``/``or`` after the first are left alone (a comprehension
+there reaches the transform, which names it in its error); a conditional expression with sugar
+in a branch becomes an ``if`` statement, so the sugar runs only in its branch.
 """
 
 import gast
@@ -61,6 +62,25 @@ class _Hoist(gast.NodeTransformer):
 
     def visit_Lambda(self, node):
         return node  # evaluated when called, not here
+
+    def visit_IfExp(self, node):
+        """``a if c else b`` with sugar in a branch becomes an ``if`` statement assigning a
+        fresh name, so each branch's sugar is rewritten inside that branch and runs only when
+        the branch is taken."""
+        if not any(isinstance(n, _SUGAR) for branch in (node.body, node.orelse)
+                   for n in gast.walk(branch)):
+            node.test = self.visit(node.test)
+            return node
+        value = self.fresh("branch_value")
+        self.before.append(gast.If(
+            test=self.visit(node.test),
+            body=desugar([_assign(value, node.body)], self.fresh),
+            orelse=desugar([_assign(value, node.orelse)], self.fresh)))
+        return _load(value)
+
+    def visit_BoolOp(self, node):
+        node.values[0] = self.visit(node.values[0])
+        return node  # the other operands may not run: their sugar stays (and is refused there)
 
     def visit_NamedExpr(self, node):
         node = self.generic_visit(node)
@@ -115,6 +135,14 @@ class _Rename(gast.NodeTransformer):
 
 def _hoist(expr, before, fresh):
     return _Hoist(before, fresh).visit(clone(expr))
+
+
+_SUGAR = (gast.ListComp, gast.GeneratorExp, gast.NamedExpr)
+
+
+def _assign(name, value):
+    return gast.Assign(targets=[gast.Name(id=name, ctx=gast.Store(), annotation=None,
+                                          type_comment=None)], value=value, type_comment=None)
 
 
 def _load(name):

@@ -26,7 +26,7 @@ from runtime import tree_util
 from s2s import cache, codegen, custom, desugar, from_ir, lift, methods, naming, parse as parse_mod, \
     signature
 from s2s.errors import TransformError, TransformValueError
-from s2s.rules import ADJOINTS
+from s2s.rules import ADJOINTS, NONDIFFERENTIABLE
 from s2s.rules import adjoints as _registered  # noqa: F401  (fills ADJOINTS)
 from s2s.rules import helpers
 from s2s.syntax import clone
@@ -37,12 +37,14 @@ _BINOPS = {gast.Add: rnp.add, gast.Sub: rnp.subtract, gast.Mult: rnp.multiply,
 _OPNAME = {gast.Add: "add", gast.Sub: "subtract", gast.Mult: "multiply", gast.Div: "true_divide",
            gast.Pow: "power", gast.MatMult: "matmul", gast.FloorDiv: "floor_divide",
            gast.Mod: "mod"}
+_BITWISE = (gast.BitOr, gast.BitAnd, gast.BitXor, gast.LShift, gast.RShift)
 _INACTIVE_ATTRS = {"shape", "ndim", "dtype", "size", "weak_type"}
 COMMENT = "__s2s_comment__"
 _UNKNOWN = object()  # a value the transform cannot know before running
 # functions whose results carry no derivative (shapes, indices, signs, fresh constants)
 SHAPE_QUERIES = {len, type, isinstance, rnp.shape, rnp.ndim, rnp.size, np.shape, np.ndim, np.size}
-_NONDIFFERENTIABLE = SHAPE_QUERIES | {
+_NONDIFFERENTIABLE = NONDIFFERENTIABLE
+_NONDIFFERENTIABLE |= SHAPE_QUERIES | {
                       int, range, bool, print, callbacks.debug_print, callbacks.debug_callback,
                       rnp.argmax, rnp.argmin, rnp.sign, rnp.floor, rnp.ceil, rnp.round, rnp.trunc,
                       rnp.isnan, rnp.isfinite, rnp.isinf, rnp.signbit, rnp.zeros_like,
@@ -58,7 +60,18 @@ _NONDIFFERENTIABLE = SHAPE_QUERIES | {
                       rlax.sign, rlax.floor, rlax.ceil, rlax.round, rlax.is_finite, rlax.eq,
                       rlax.ne, rlax.lt, rlax.le, rlax.gt, rlax.ge, rlax.argmax, rlax.argmin,
                       rlax.iota, rlax.broadcasted_iota, rlax.population_count, rlax.clz,
-                      rlax.nextafter}
+                      rlax.nextafter,
+                      # NumPy's boolean, index and integer functions (those written as
+                      # source libraries are transformed like user code)
+                      *(getattr(rnp, n) for n in (
+                          "isposinf", "isneginf", "isclose", "allclose", "logical_and",
+                          "logical_or", "logical_not", "logical_xor", "array_equal",
+                          "array_equiv", "any", "all", "count_nonzero", "nonzero",
+                          "flatnonzero", "argwhere", "digitize", "isin", "nanargmax",
+                          "nanargmin", "argpartition", "lexsort", "rint", "heaviside",
+                          "iscomplexobj", "isrealobj", "isscalar", "bitwise_and", "bitwise_or",
+                          "bitwise_xor", "bitwise_not", "invert", "left_shift", "right_shift")
+                        if hasattr(rnp, n))}
 
 
 def comment(text):
@@ -271,7 +284,9 @@ class Reverse:
                 fn = methods.function(node.func.attr)
             if _key(fn) in _NONDIFFERENTIABLE:
                 return False
-        if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
+        if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.Not, gast.Invert)):
+            return False
+        if isinstance(node, gast.BinOp) and isinstance(node.op, _BITWISE):  # masks, integers
             return False
         return any(self.is_active(c) for c in gast.iter_child_nodes(node))
 

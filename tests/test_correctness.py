@@ -884,3 +884,36 @@ def test_shape_queries_and_identity_tests_are_not_mapped(tmp_path):
     close(s2s.vmap(ms.f)(xs), jax.vmap(mj.f)(xs))
     close(s2s.vmap(s2s.grad(ms.f))(xs), jax.vmap(jax.grad(mj.f))(xs))
     close(s2s.vmap(s2s.grad(ms.f))(xs, xs), jax.vmap(jax.grad(mj.f))(xs, xs))
+
+
+def test_a_comprehension_in_a_conditional_branch_runs_only_in_that_branch():
+    """``a if c else [..]``: the comprehension was hoisted before the statement and ran even
+    when the other branch was taken (TypeError iterating None); in a differentiated branch it
+    now differentiates like an ``if`` statement."""
+    def scaled(mod, x, axis=None):
+        return x * (1.0 if axis is None else mod.sum(mod.stack([x * k for k in axis])))
+
+    for axis in (None, (1.0, 2.0)):
+        for f, fj in ((lambda x: scaled(jnp, x, axis), lambda x: scaled(jjnp, x, axis)),):
+            assert_trees_close(s2s.grad(f)(1.5), jax.grad(fj)(1.5), 1e-6, 1e-6, True)
+            assert_trees_close(s2s.jvp(f, (1.5,), (1.0,)), jax.jvp(fj, (1.5,), (1.0,)),
+                               1e-6, 1e-6, False)
+
+
+def test_boolean_functions_and_bitwise_masks_carry_no_derivative():
+    """Masks built with ``|``/``&``/``~`` from differentiated comparisons, and NumPy's boolean
+    and index functions called on differentiated values, are constants (they were refused:
+    "no adjoint rule" / "BitOr on differentiated values")."""
+    def f(mod, x):
+        m = ((x < 1.0) | (x > 2.0)) & ~mod.isposinf(x) | mod.isin(x, x[:1])
+        k = mod.digitize(x, mod.asarray([1.0, 2.0])) + mod.heaviside(x - 1.5, 0.5)
+        return mod.sum(mod.where(m, x * x, x) * k) + mod.count_nonzero(mod.isclose(x, 1.5))
+
+    x = np.array([0.5, 1.5, 2.5], np.float32)
+    assert_trees_close(s2s.grad(lambda v: f(jnp, v))(x), jax.grad(lambda v: f(jjnp, v))(x),
+                       1e-6, 1e-6, True)
+    assert_trees_close(s2s.jvp(lambda v: f(jnp, v), (x,), (x,)),
+                       jax.jvp(lambda v: f(jjnp, v), (x,), (x,)), 1e-6, 1e-6, False)
+    xs = np.stack([x, x[::-1]])
+    assert_trees_close(s2s.vmap(s2s.grad(lambda v: f(jnp, v)))(xs),
+                       jax.vmap(jax.grad(lambda v: f(jjnp, v)))(xs), 1e-6, 1e-6, True)

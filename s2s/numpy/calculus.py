@@ -11,6 +11,7 @@ from runtime import numpy as jnp
 from runtime.core import Tracer
 from runtime.errors import abstract_value_error
 from s2s.numpy.elementwise import divmod as _divmod
+from s2s.rules import nondifferentiable
 
 S2S_SOURCE_LIBRARY = True
 __all__ = ["interp", "gradient", "unwrap", "piecewise", "digitize", "bincount", "histogram",
@@ -158,6 +159,7 @@ def piecewise(x, condlist, funclist, *args, **kw):
     return out
 
 
+@nondifferentiable
 def digitize(x, bins, right=False, *, method=None):
     bins = jnp.asarray(bins)
     if bins.ndim != 1:

@@ -5,6 +5,7 @@ import numpy as np
 
 from runtime import dtypes
 from runtime import numpy as jnp
+from s2s.rules import nondifferentiable
 
 S2S_SOURCE_LIBRARY = True
 __all__ = ["acos", "asin", "atan", "atan2", "acosh", "asinh", "atanh", "bitwise_left_shift",
@@ -117,6 +118,7 @@ def copysign(x1, x2):
     return jnp.where(jnp.signbit(x2), -jnp.abs(x1), jnp.abs(x1))
 
 
+@nondifferentiable
 def heaviside(x1, x2):
     return jnp.where(x1 < 0, 0.0, jnp.where(x1 > 0, 1.0, x2))
 
@@ -205,10 +207,12 @@ def diagflat(v, k=0):
     return jnp.diag(jnp.ravel(v), k)
 
 
+@nondifferentiable
 def iscomplexobj(x):
     return np.dtype(jnp.result_type(x)).kind == "c"
 
 
+@nondifferentiable
 def isrealobj(x):
     return not iscomplexobj(x)
 

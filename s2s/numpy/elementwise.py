@@ -7,6 +7,7 @@ import numpy as np
 from runtime import control, lax
 from runtime import numpy as jnp
 from s2s.custom import stop_gradient
+from s2s.rules import nondifferentiable
 
 S2S_SOURCE_LIBRARY = True
 __all__ = ["frexp", "ldexp", "modf", "divmod", "gcd", "lcm", "spacing", "i0", "iscomplex",
@@ -199,6 +200,7 @@ def isreal(x):
     return jnp.imag(x) == jnp.zeros_like(jnp.real(x))
 
 
+@nondifferentiable
 def array_equiv(a1, a2):
     a1, a2 = jnp.asarray(a1), jnp.asarray(a2)
     try:

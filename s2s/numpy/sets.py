@@ -5,6 +5,7 @@ from typing import NamedTuple
 from runtime import numpy as jnp
 from runtime.core import Tracer
 from runtime.errors import abstract_value_error
+from s2s.rules import nondifferentiable
 
 __all__ = ["isin", "union1d", "intersect1d", "setdiff1d", "setxor1d", "unique_all",
            "unique_counts", "unique_inverse"]
@@ -34,6 +35,7 @@ def _check_arraylike(name, *args):
                             f"position {k}.")
 
 
+@nondifferentiable
 def isin(element, test_elements, assume_unique=False, invert=False, *, method="auto"):
     _check_arraylike("isin", element, test_elements)
     element, test = jnp.asarray(element), jnp.ravel(jnp.asarray(test_elements))

@@ -18,6 +18,14 @@ import gast
 
 ADJOINTS = {}
 TANGENTS = {}
+NONDIFFERENTIABLE = set()  # functions whose results carry no derivative (bools, indices)
+
+
+def nondifferentiable(fn):
+    """Declare ``fn``'s result constant for every transform (a decorator; returns ``fn``):
+    a source library's boolean or index function is then not differentiated through."""
+    NONDIFFERENTIABLE.add(fn)
+    return fn
 
 
 class Template:
