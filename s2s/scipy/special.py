@@ -13,7 +13,6 @@ import numpy as np
 
 from s2s import lax
 from s2s import numpy as jnp
-from s2s.custom import stop_gradient
 from s2s.nn import log_softmax as _log_softmax
 from s2s.nn import logsumexp  # noqa: F401
 from s2s.nn import softmax as _softmax
