@@ -141,6 +141,17 @@ def test_polygamma_multigammaln_bernoulli_softmax_errors():
         close(getattr(ours_sp, name)(m, axis=1), getattr(jsp, name)(m, axis=1), rtol=1e-5)
 
 
+def test_spence():
+    """Values as jax's; the slope ``log(x) / (1 - x)`` exactly (jax's gradient is 0 at 1 and
+    NaN on (1, 2])."""
+    x = np.array([0, 1e-3, 0.3, 0.5, 1, 1.49, 1.7, 2, 10, 1e4, -1, np.inf, np.nan], np.float32)
+    close(ours_sp.spence(x), jsp.spence(x), rtol=1e-5, atol=1e-6)
+    g = np.array([0.3, 1.0, 1.7, 10.0], np.float32)
+    close(s2s.vmap(s2s.grad(ours_sp.spence))(g),
+          np.where(g == 1, -1.0, np.log(g) / (1 - np.where(g == 1, 0, g))).astype(np.float32),
+          rtol=1e-5)
+
+
 def test_vmap_against_loop():
     a = np.array([0.5, 2.0, 7.0], np.float32)
     x = np.array([1.0, 0.3, 9.0], np.float32)

@@ -446,3 +446,36 @@ def i1e(x):
 def i1(x):
     x = _float(x)
     return jnp.exp(_abs(x)) * _bessel_ie(x, 1)
+
+
+def _dilog_series(z):
+    """``Li2(z) = sum_k z^k / k^2`` for ``|z| <= 1/2`` (2^-k / k^2: 40 terms reach float64)."""
+    def step(k, state):
+        total, power = state
+        power = power * z
+        return total + power / (k * k), power
+    return lax.fori_loop(1, 41, step, (jnp.zeros_like(z), jnp.ones_like(z)))[0]
+
+
+def spence(x):
+    """Spence's function ``integral_1^x log(t) / (1 - t) dt = Li2(1 - x)`` for ``x >= 0``
+    (NaN below), by the series of ``Li2`` at one of ``1 - x``, ``x`` (reflection) or ``1/x``
+    and ``(x-1)/x`` (Landen's identity), whichever lies within 1/2 of 0."""
+    x = _float(x)
+    positive = jnp.logical_and(x > 0, x < np.inf)
+    s = jnp.where(positive, x, 1.0)
+    log_s = jnp.log(s)
+    near_one = jnp.logical_and(s >= 0.5, s <= 1.5)
+    z1 = jnp.where(near_one, 1.0 - s, 0.0)
+    small = s < 0.5
+    zs = jnp.where(small, s, 0.0)
+    reflected = np.pi ** 2 / 6 - log_s * jnp.log1p(-zs) - _dilog_series(zs)
+    middle = jnp.logical_and(s > 1.5, s < 2.0)
+    zm = jnp.where(middle, (s - 1.0) / s, 0.0)
+    landen = -_dilog_series(zm) - 0.5 * log_s * log_s
+    zl = jnp.where(s >= 2.0, 1.0 / s, 0.0)
+    large = -(np.pi ** 2 / 6 + jnp.log1p(-zl) * log_s - _dilog_series(zl)) - 0.5 * log_s * log_s
+    value = jnp.where(near_one, _dilog_series(z1),
+                      jnp.where(small, reflected, jnp.where(middle, landen, large)))
+    value = jnp.where(x == 0, np.pi ** 2 / 6, value)
+    return jnp.where(positive, value, jnp.where(x == 0, value, np.nan))
