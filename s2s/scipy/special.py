@@ -479,3 +479,62 @@ def spence(x):
                       jnp.where(small, reflected, jnp.where(middle, landen, large)))
     value = jnp.where(x == 0, np.pi ** 2 / 6, value)
     return jnp.where(positive, value, jnp.where(x == 0, value, np.nan))
+
+
+EULER_GAMMA = 0.5772156649015329
+
+
+def _exp1_positive(x):
+    """``E1(x)`` for ``x > 0``: its power series up to 1, beyond it the continued fraction
+    ``e^-x / (x + 1 - 1^2 / (x + 3 - 2^2 / (x + 5 - ...)))``."""
+    small = x <= 1.0
+    xs = jnp.where(small, x, 1.0)
+
+    def series_step(k, state):
+        total, term = state
+        term = -term * xs / k
+        return total + term / k, term
+    series = lax.fori_loop(1, 31, series_step, (jnp.zeros_like(xs), jnp.ones_like(xs)))[0]
+    below = -EULER_GAMMA - jnp.log(xs) - series
+    xf = jnp.where(small, 2.0, x)
+
+    def fraction_step(i, state):
+        return _lentz_step(state, -1.0 * i * i, xf + 1.0 + 2.0 * i)
+    fraction = lax.fori_loop(1, STEPS + 1, fraction_step, _lentz_start(xf + 1.0))[0]
+    return jnp.where(small, below, jnp.exp(-xf) / fraction)
+
+
+def exp1(x):
+    """The exponential integral ``E1(x) = integral_x^inf e^-t / t dt`` for ``x >= 0``."""
+    x = _float(x)
+    positive = jnp.logical_and(x > 0, x < np.inf)
+    value = _exp1_positive(jnp.where(positive, x, 1.0))
+    return jnp.where(positive, value, jnp.where(x == 0, np.inf, np.nan))
+
+
+def expi(x):
+    """The exponential integral ``Ei(x)``: ``-E1(-x)`` below 0, above it the series
+    ``gamma + log x + sum_k x^k / (k k!)`` up to 40 and the asymptotic series
+    ``e^x / x sum_k k! / x^k`` beyond."""
+    x = _float(x)
+    finite = jnp.logical_and(x != 0, jnp.isfinite(x))
+    negative = x < 0
+    xn = jnp.where(negative, -x, 1.0)
+    left = -_exp1_positive(xn)
+    small = jnp.logical_and(x > 0, x <= 40.0)
+    xs = jnp.where(small, x, 1.0)
+
+    def series_step(k, state):
+        total, term = state
+        term = term * xs / k
+        return total + term / k, term
+    series = lax.fori_loop(1, STEPS + 1, series_step, (jnp.zeros_like(xs), jnp.ones_like(xs)))[0]
+    middle = EULER_GAMMA + jnp.log(xs) + series
+    xl = jnp.where(x > 40.0, x, 41.0)
+    total, term = jnp.ones_like(xl), jnp.ones_like(xl)
+    for k in range(1, 25):
+        term = term * k / xl
+        total = total + term
+    large = jnp.exp(xl) / xl * total
+    value = jnp.where(negative, left, jnp.where(small, middle, large))
+    return jnp.where(finite, value, np.nan)
