@@ -10,6 +10,7 @@ from s2s.rules import ADJOINTS, adjoint, product_adjoints, share_with_lax_twins,
 from s2s.rules.adjoint_library import *  # noqa: F401,F403
 from s2s.rules.window_library import *  # noqa: F401,F403
 from s2s.rules.linalg_library import *  # noqa: F401,F403
+from s2s.rules.special_library import *  # noqa: F401,F403
 from s2s.rules.helpers import *  # noqa: F401,F403  (the names templates use)
 
 d = None  # the templates' cotangent notation; never evaluated
@@ -584,13 +585,14 @@ def at_add_(z, x, idx, values):
 share_with_lax_twins(ADJOINTS)
 
 
-# (slopes in x and the result z; lgamma's is digamma)
+# (slopes in x and the result z; lgamma's and digamma's are source: rules/special_library.py)
 unary_slope(lax.logistic, "z * (1.0 - z)")
 unary_slope(lax.rsqrt, "-0.5 * z / x")
 unary_slope(lax.erf, "1.1283791670955126 * jnp.exp(-(x * x))")
 unary_slope(lax.erfc, "-1.1283791670955126 * jnp.exp(-(x * x))")
 unary_slope(lax.erf_inv, "0.886226925452758 * jnp.exp(z * z)")
 unary_slope(lax.lgamma, "lgamma_slope(x)")
+unary_slope(lax.digamma, "digamma_slope(x)")
 
 
 # ---- adjoints written as source (rules/adjoint_library.py) ------------------------------------

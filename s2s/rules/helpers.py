@@ -578,12 +578,6 @@ def materialize(ct, primal):
     return ct
 
 
-def lgamma_slope(x):
-    """d lgamma / dx: the digamma function."""
-    from runtime import lax
-    return lax.digamma(x)
-
-
 def zeros_like_tree(x):
     return materialize(0.0, x)
 
@@ -1024,8 +1018,9 @@ def namespace():
            if callable(value) and getattr(value, "__module__", None) == __name__
            and not name.startswith("_") and not isinstance(value, type)
            and name not in ("namespace", "same_binding")}
-    from s2s.rules import adjoint_library, linalg_library, window_library
-    library = {name: value for module in (adjoint_library, window_library, linalg_library)
+    from s2s.rules import adjoint_library, linalg_library, special_library, window_library
+    library = {name: value for module in (adjoint_library, window_library, linalg_library,
+                                          special_library)
                for name, value in vars(module).items()
                if callable(value) and getattr(value, "__module__", None) == module.__name__
                and not name.startswith("_")}

@@ -12,6 +12,7 @@ from s2s.rules import TANGENTS, linear, share_with_lax_twins, tangent
 from s2s.rules.adjoint_library import *  # noqa: F401,F403
 from s2s.rules.window_library import *  # noqa: F401,F403
 from s2s.rules.linalg_library import *  # noqa: F401,F403
+from s2s.rules.special_library import *  # noqa: F401,F403
 from s2s.rules.helpers import *  # noqa: F401,F403  (the names templates use)
 
 d = None  # the templates' tangent notation; never evaluated
