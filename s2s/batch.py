@@ -483,7 +483,7 @@ def _bring(out, flags, size, entry=False):
         return type(out)(_bring(o, f, size, True) for o, f in zip(out, flags)) if isinstance(
             out, (tuple, list)) else out
     if flags:
-        return out
+        return batching.sized(out, size)
     return batching.broadcast_entry(out, size) if entry else batching.broadcast_batch(out, size)
 
 
@@ -535,6 +535,7 @@ def _generate_batch(fun, mapped, call):
 
 def _namespace():
     """The names vmap's generated code calls s2s's helpers by."""
+    import s2s.numpy as s2s_numpy  # (a superset of runtime.numpy: see helpers.namespace)
     from s2s.rules import control as control_rules
     return {"at_set": helpers.at_set, "at_add": helpers.at_add, "batched": batching.batched,
             "broadcast_batch": batching.broadcast_batch,
@@ -544,7 +545,7 @@ def _namespace():
             "per_example_len": batching.per_example_len, "call_vmap": call_vmap,
             "batched_result": batched_result, "branch_error": batching.branch_error,
             "broadcast_entry": batching.broadcast_entry,
-            "jnp": rnp, **control_rules.namespace()}
+            "jnp": s2s_numpy, **control_rules.namespace()}
 
 
 # ---- the API -----------------------------------------------------------------------------------
@@ -733,7 +734,7 @@ def _place_outputs(out, flags, out_axes, size):
                 raise ValueError("vmap has mapped output but out_axes is None")
             placed.append(leaf)
             continue
-        leaf = leaf if m else batching.broadcast_batch(leaf, size)
+        leaf = batching.sized(leaf, size) if m else batching.broadcast_batch(leaf, size)
         placed.append(rnp.moveaxis(leaf, 0, ax) if ax != 0 else leaf)
     return tree_unflatten(tree, placed)
 

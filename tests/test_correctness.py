@@ -904,16 +904,38 @@ def test_boolean_functions_and_bitwise_masks_carry_no_derivative():
     """Masks built with ``|``/``&``/``~`` from differentiated comparisons, and NumPy's boolean
     and index functions called on differentiated values, are constants (they were refused:
     "no adjoint rule" / "BitOr on differentiated values")."""
-    def f(mod, x):
-        m = ((x < 1.0) | (x > 2.0)) & ~mod.isposinf(x) | mod.isin(x, x[:1])
-        k = mod.digitize(x, mod.asarray([1.0, 2.0])) + mod.heaviside(x - 1.5, 0.5)
-        return mod.sum(mod.where(m, x * x, x) * k) + mod.count_nonzero(mod.isclose(x, 1.5))
+    def make(mod):
+        def f(x):
+            m = ((x < 1.0) | (x > 2.0)) & ~mod.isposinf(x) | mod.isin(x, x[:1])
+            k = mod.digitize(x, mod.asarray([1.0, 2.0])) + mod.heaviside(x - 1.5, 0.5)
+            return mod.sum(mod.where(m, x * x, x) * k) + mod.count_nonzero(mod.isclose(x, 1.5))
+        return f
 
+    f, fj = make(jnp), make(jjnp)
     x = np.array([0.5, 1.5, 2.5], np.float32)
-    assert_trees_close(s2s.grad(lambda v: f(jnp, v))(x), jax.grad(lambda v: f(jjnp, v))(x),
-                       1e-6, 1e-6, True)
-    assert_trees_close(s2s.jvp(lambda v: f(jnp, v), (x,), (x,)),
-                       jax.jvp(lambda v: f(jjnp, v), (x,), (x,)), 1e-6, 1e-6, False)
+    assert_trees_close(s2s.grad(f)(x), jax.grad(fj)(x), 1e-6, 1e-6, True)
+    assert_trees_close(s2s.jvp(f, (x,), (x,)), jax.jvp(fj, (x,), (x,)), 1e-6, 1e-6, False)
     xs = np.stack([x, x[::-1]])
-    assert_trees_close(s2s.vmap(s2s.grad(lambda v: f(jnp, v)))(xs),
-                       jax.vmap(jax.grad(lambda v: f(jjnp, v)))(xs), 1e-6, 1e-6, True)
+    assert_trees_close(s2s.vmap(s2s.grad(f))(xs), jax.vmap(jax.grad(fj))(xs), 1e-6, 1e-6, True)
+
+
+def test_vmap_grad_of_an_unmapped_input_whose_branch_never_runs():
+    """Fuzz seed 900029: ``s`` is only read in a branch not taken, so its cotangent stays the
+    symbolic zero while the analysis calls it batched; materializing it found no batch size
+    (crash). Its zero gradient is repeated per example, strong-typed like the NumPy input."""
+    def f(mod, x, s):
+        if x.shape[0] == 3:
+            parts = []
+            for _ in range(2):
+                parts.append(x)
+            v = mod.stack(parts)[0]
+        else:
+            x = x * s
+        return x[2] * 2.0
+
+    xs = np.array([[0.6, 0.7, 1.4], [1.0, 0.6, 1.3]], np.float32)
+    s = np.float32(0.6)
+    ours = s2s.vmap(s2s.grad(lambda x, s: f(jnp, x, s), (0, 1)), (0, None))(xs, s)
+    ref = jax.vmap(jax.grad(lambda x, s: f(jjnp, x, s), (0, 1)), (0, None))(xs, s)
+    assert_trees_close(ours, ref, 1e-6, 1e-6, True)
+    assert not ours[1].weak_type and not ref[1].weak_type

@@ -129,6 +129,27 @@ def _array_leaves(x):
                 yield from _array_leaves(v)
 
 
+class Unsized:
+    """A value the same for every example, met where no batch size was at hand: the zero
+    gradient of an unmapped input whose cotangent stayed the symbolic zero (a branch that
+    never reached it). Whoever knows the size (the vmap call, ``batched_result``) repeats it
+    with ``sized``; anything else fails on it rather than mistaking it for a batch."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+def sized(x, size):
+    """``x`` with every ``Unsized`` in it repeated ``size`` times."""
+    if isinstance(x, Unsized):
+        return broadcast_batch(x.value, size)
+    if isinstance(x, (tuple, list)) and any(isinstance(v, Unsized) for v in x):
+        return type(x)(sized(v, size) for v in x)
+    return x
+
+
 def broadcast_batch(x, size):
     """An unmapped value, repeated for every example (batch axis in front); the symbolic zero
     stays itself (it has no batch axis, see ``batched``)."""
@@ -537,6 +558,8 @@ def _register_helper_rules():
         if helpers._is_container(ct) or helpers._is_container(primal):
             # (no size without a mapped array: empty containers)
             return _materialize_tree(ct, primal, mp, batch_size(mapped, (ct, primal), False))
+        if _is_symbolic_zero(ct) and batch_size(mapped, (ct, primal), False) is None:
+            return Unsized(helpers.materialize(ct, primal))
         if not isinstance(primal, Array):
             return loop(fn, mapped, ct, primal)
         if not helpers.dtypes.is_inexact(primal.dtype):  # no tangent: float zeros, as unbatched

@@ -569,10 +569,10 @@ def materialize(ct, primal):
         return 0.0 if not isinstance(primal, Array) else jnp.zeros(primal.shape)  # no tangent
     if isinstance(primal, (int, float)):
         return jnp.asarray(ct, dtype=dtypes.default_float()) if not isinstance(ct, Array) else ct
-    dt = primal.dtype
+    dt, weak = primal.dtype, bool(getattr(primal, "weak_type", False))
     ct = jnp.asarray(ct)
-    if ct.dtype != dt:
-        ct = lax.convert_element_type(ct, dt)
+    if ct.dtype != dt or ct.weak_type != weak:  # (a NumPy scalar's cotangent is strong)
+        ct = lax.convert_element_type(ct, dt, weak)
     if ct.shape != primal.shape:
         ct = jnp.broadcast_to(ct, primal.shape)
     return ct
@@ -1024,7 +1024,8 @@ def namespace():
                for name, value in vars(module).items()
                if callable(value) and getattr(value, "__module__", None) == module.__name__
                and not name.startswith("_")}
-    return {**control.namespace(), **own, **library, "jnp": jnp, "zero": zero}
+    import s2s.numpy  # (runtime.numpy and the source libraries: a user's ``jnp`` passed as a value)
+    return {**control.namespace(), **own, **library, "jnp": s2s.numpy, "zero": zero}
 
 
 def same_binding(user_value, ours):
@@ -1032,8 +1033,9 @@ def same_binding(user_value, ours):
     ``s2s.numpy``, which re-exports ``runtime.numpy``)."""
     if user_value is ours:
         return True
-    name = getattr(user_value, "__name__", "")
-    return ours is jnp and name in ("s2s.numpy", "runtime.numpy")
+    numpy_names = ("s2s.numpy", "runtime.numpy")
+    return getattr(ours, "__name__", "") in numpy_names and \
+        getattr(user_value, "__name__", "") in numpy_names
 
 
 def arrays_tangent(tangents, arrays):
