@@ -1024,8 +1024,7 @@ def namespace():
                for name, value in vars(module).items()
                if callable(value) and getattr(value, "__module__", None) == module.__name__
                and not name.startswith("_")}
-    import s2s.numpy  # (runtime.numpy and the source libraries: a user's ``jnp`` passed as a value)
-    return {**control.namespace(), **own, **library, "jnp": s2s.numpy, "zero": zero}
+    return {**control.namespace(), **own, **library, "jnp": jnp, "zero": zero}
 
 
 def same_binding(user_value, ours):
