@@ -56,6 +56,33 @@ def _cases(L, N):
         "static_argnames_invalid": lambda: L.jit(lambda x: x, static_argnames=("y",)),
         "while_loop_reverse": lambda: L.grad(lambda x: L.lax.while_loop(
             lambda c: c < 3.0, lambda c: c * 2.0, x))(1.0),
+        **_power_cases(L, N),
+    }
+
+
+def _power_cases(L, N):
+    """x ** y off the real line's easy part: a negative base's slope in y is NaN (log x), a zero
+    base's is 0, a float exponent's slope in x at 0 ** 0 is NaN, an integer exponent's 0."""
+    pw = lambda x, y: x ** y  # noqa: E731
+    xs, ys = N.array([-2.0, 0.0, 2.0, -1.0, 0.0, 0.0]), N.array([3.0, 0.0, 0.5, 2.0, 2.0, 1.0])
+    both = (0, 1)
+    return {
+        "pow_negative_base": lambda: L.grad(lambda y: N.power(-2.0, y))(3.0),
+        "pow_negative_base_rpow": lambda: L.grad(lambda y: (-2.0) ** y)(3.0),
+        "pow_negative_int_base": lambda: L.grad(lambda y: N.power(N.array([-2, 0, 2]), y).sum())(
+            3.0),
+        "pow_complex_base": lambda: L.grad(lambda y: N.power(-2 + 0j, y).real)(3.0),
+        "pow_jvp": lambda: [L.jvp(pw, (x, y), (1.0, 1.0)) for x, y in
+                            [(-2.0, 3.0), (0.0, 0.0), (2.0, 3.0), (0.0, 2.0)]],
+        "pow_vmap_grad": lambda: L.vmap(L.grad(pw, argnums=both))(xs, ys),
+        "pow_zero_exponent": lambda: [L.grad(lambda x: x ** 0)(0.0),
+                                      L.grad(lambda x: x ** 0.0)(0.0),
+                                      L.grad(lambda x: N.sum(x ** N.array([0, 1, 2])))(0.0)],
+        "pow_second_order": lambda: [L.grad(L.grad(pw, argnums=i), argnums=j)(x, y)
+                                     for i in both for j in both
+                                     for x, y in [(-2.0, 3.0), (0.0, 0.0), (2.0, 3.0),
+                                                  (0.0, 2.0)]],
+        "pow_second_order_jvp": lambda: L.jvp(L.grad(pw), (0.0, 0.0), (1.0, 1.0)),
     }
 
 

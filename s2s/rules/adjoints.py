@@ -42,7 +42,7 @@ def divide(z, x1, x2):
 @adjoint(jnp.power)
 def power(z, x1, x2):
     d[x1] = unbroadcast(d[z] * power_slope(x1, x2), x1)
-    d[x2] = unbroadcast(d[z] * z * jnp.log(jnp.where(x1 > 0, x1, 1.0)), x2)
+    d[x2] = unbroadcast(d[z] * z * jnp.log(jnp.where(x1 == 0, 1.0, x1)), x2)
 
 
 @adjoint(jnp.negative)
@@ -388,8 +388,8 @@ def field_(z, ct, i, name):
 @adjoint(power_slope)
 def power_slope_(z, x1, x2):
     d[x1] = unbroadcast(d[z] * x2 * power_slope(x1, x2 - 1), x1)
-    d[x2] = unbroadcast(d[z] * jnp.power(x1, x2 - 1) * (
-        1 + x2 * jnp.log(jnp.where(x1 > 0, x1, 1.0))), x2)
+    d[x2] = unbroadcast(d[z] * (jnp.power(x1, x2 - 1) + x2 * (
+        jnp.log(jnp.where(x1 == 0, 1.0, x1)) * jnp.power(x1, x2 - 1))), x2)
 
 
 @adjoint(seed_cotangent)

@@ -654,8 +654,12 @@ def imag_adjoint(g, x):
 
 
 def power_slope(x1, x2):
-    """d x1**x2 / d x1 = x2 * x1**(x2 - 1), and 0 where x2 == 0 (not 0 * inf at x1 = 0)."""
-    return jnp.where(jnp.asarray(x2) == 0, 0, x2 * jnp.power(x1, x2 - 1))
+    """d x1**x2 / d x1 = x2 * x1**(x2 - 1). An integer exponent's slope is 0 where x2 == 0
+    (jax's integer power; not 0 * inf at x1 = 0); a float exponent's is the product as it
+    stands, NaN at 0 ** 0 as in jax."""
+    if np.dtype(jnp.asarray(x2).dtype).kind in "iub":
+        return jnp.where(jnp.asarray(x2) == 0, 0, x2 * jnp.power(x1, x2 - 1))
+    return x2 * jnp.power(x1, x2 - 1)
 
 
 def prod_others(a, axis=None):

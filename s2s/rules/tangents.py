@@ -44,7 +44,7 @@ def divide(z, x1, x2):
 @tangent(jnp.power)
 def power(z, x1, x2):
     d[z] = d[x1] * power_slope(x1, x2)
-    d[z] = d[x2] * z * jnp.log(jnp.where(x1 > 0, x1, 1.0))
+    d[z] = d[x2] * z * jnp.log(jnp.where(x1 == 0, 1.0, x1))
 
 
 @tangent(jnp.negative)
@@ -358,7 +358,8 @@ def placed_at_(z, x, idx, t, add):
 @tangent(power_slope)
 def power_slope_(z, x1, x2):
     d[z] = d[x1] * x2 * power_slope(x1, x2 - 1)
-    d[z] = d[x2] * jnp.power(x1, x2 - 1) * (1 + x2 * jnp.log(jnp.where(x1 > 0, x1, 1.0)))
+    d[z] = d[x2] * (jnp.power(x1, x2 - 1) + x2 * (
+        jnp.log(jnp.where(x1 == 0, 1.0, x1)) * jnp.power(x1, x2 - 1)))
 
 
 @tangent(seed_cotangent)
