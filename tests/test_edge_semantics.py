@@ -118,3 +118,40 @@ def test_random_shape_must_be_nonnegative():
     """jax's own error here is an MLIR parse error; s2s checks before lowering."""
     with pytest.raises(TypeError, match="nonnegative"):
         s2s.random.normal(s2s.random.PRNGKey(0), shape=(-1,))
+
+
+def _weak_cases(L, N):
+    """Python-scalar (weak-typed) inputs: derivatives are weak as in jax, including where an
+    operation promoted the weak input (jax's conversion transposes back)."""
+    sin, f32 = N.sin, N.float32(2.0)
+    scalar_functions = (sin, N.abs, lambda x: x * x, lambda x: x, lambda x: x * f32,
+                        lambda x: 2.0, lambda x: N.where(x > 0, x, 0.0))
+    return {
+        "grad": lambda: [L.grad(f)(1.5) for f in scalar_functions],
+        "grad_argnums": lambda: L.grad(lambda x, y: x * y, argnums=(0, 1))(1.5, f32),
+        "grad_tuple": lambda: L.grad(lambda p: p[0] * p[1])((1.5, 2.0)),
+        "grad_numpy_scalar": lambda: [L.grad(sin)(np.float64(1.5)), N.asarray(np.float64(1.5)),
+                                      N.asarray(np.complex128(1j)), N.sin(np.float64(1.5))],
+        "value_and_grad": lambda: L.value_and_grad(lambda x: sin(x) * x)(1.5),
+        "jvp": lambda: [L.jvp(sin, (1.5,), (1.0,)), L.jvp(lambda x: x * f32, (1.5,), (1.0,))],
+        "vjp": lambda: [L.vjp(sin, 1.5)[1](1.0), L.vjp(sin, 1.5)[1](f32),
+                        L.vjp(lambda x: x * f32, 1.5)[1](f32)],
+        "jacobians": lambda: [L.jacfwd(sin)(1.5), L.jacrev(sin)(1.5), L.hessian(sin)(1.5),
+                              L.grad(L.grad(sin))(1.5)],
+        "like": lambda: [g(a) for g in (N.ones_like, N.zeros_like, lambda a: N.full_like(a, 2),
+                                        lambda a: L.lax.full_like(a, 2),
+                                        lambda a: N.ones_like(a, shape=(2,)))
+                         for a in (1.5, 2, True, N.asarray(1.5), N.ones(2))],
+    }
+
+
+WS, WJ = _weak_cases(s2s, snp), _weak_cases(jax, jjnp)
+
+
+@pytest.mark.parametrize("name", sorted(WS))
+def test_weak_types_as_jax(name):
+    ours, ref = jax.tree_util.tree_leaves(WS[name]()), jax.tree_util.tree_leaves(WJ[name]())
+    assert len(ours) == len(ref)
+    for a, b in zip(ours, ref):
+        assert (a.dtype, a.shape, a.weak_type) == (b.dtype, b.shape, b.weak_type), (a, b)
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6)

@@ -53,9 +53,12 @@ def _unbroadcast_tree(g, x):
 
 
 def _match_dtype(g, x):
+    """``g`` as the cotangent of (inexact) ``x``: of its dtype, and weak-typed if ``x`` is (jax
+    promotes a weak operand by a conversion, whose transpose converts the cotangent back)."""
     dt = getattr(x, "dtype", None)
-    if dt is not None and g.dtype != dt and dtypes.is_inexact(dt):
-        return lax.convert_element_type(g, dt)
+    weak = isinstance(x, Array) and x.weak_type
+    if dt is not None and dtypes.is_inexact(dt) and (g.dtype != dt or weak and not g.weak_type):
+        return lax.convert_element_type(g, dt, weak)
     return g
 
 
@@ -616,7 +619,7 @@ def abs_slope(x):
     x = jnp.asarray(x)
     if np.dtype(x.dtype).kind == "c":
         return jnp.conj(jnp.sign(x))
-    return jnp.where(x >= 0, 1, -1).astype(x.dtype)
+    return jnp.where(x >= 0, jnp.ones_like(x), -jnp.ones_like(x))
 
 
 def abs_slope_jvp(x, t):
