@@ -1025,7 +1025,9 @@ def placed_at(x, idx, t, add=False):
 def namespace():
     """The names generated derivative code uses, and their values: every public function of
     this module (so a helper a template calls can never be missing), the control-flow rules,
-    ``jnp`` and the symbolic ``zero``."""
+    ``jnp`` (``s2s.numpy``: user code copied into generated code may call its source
+    libraries, ``jnp.divmod``) and the symbolic ``zero``."""
+    import s2s.numpy as snp
     from s2s.rules import control
     own = {name: value for name, value in globals().items()
            if callable(value) and getattr(value, "__module__", None) == __name__
@@ -1036,7 +1038,7 @@ def namespace():
                for name, value in vars(module).items()
                if callable(value) and getattr(value, "__module__", None) == module.__name__
                and not name.startswith("_")}
-    return {**control.namespace(), **own, **library, "jnp": jnp, "zero": zero}
+    return {**control.namespace(), **own, **library, "jnp": snp, "zero": zero}
 
 
 def same_binding(user_value, ours):
@@ -1044,8 +1046,8 @@ def same_binding(user_value, ours):
     ``s2s.numpy``, which re-exports ``runtime.numpy``)."""
     if user_value is ours:
         return True
-    name = getattr(user_value, "__name__", "")
-    return ours is jnp and name in ("s2s.numpy", "runtime.numpy")
+    numpys = ("s2s.numpy", "runtime.numpy")
+    return getattr(ours, "__name__", "") in numpys and getattr(user_value, "__name__", "") in numpys
 
 
 def arrays_tangent(tangents, arrays):
