@@ -31,7 +31,8 @@ from s2s.rules import helpers
 
 _DISPLAYS = (gast.List, gast.Tuple, gast.ListComp)
 _BINOPS = {gast.Add: rnp.add, gast.Sub: rnp.subtract, gast.Mult: rnp.multiply,
-           gast.Div: rnp.true_divide, gast.Pow: rnp.power, gast.MatMult: rnp.matmul}
+           gast.Div: rnp.true_divide, gast.Pow: rnp.power, gast.MatMult: rnp.matmul,
+           gast.Mod: rnp.remainder}
 _OPNAME = {gast.Add: "add", gast.Sub: "subtract", gast.Mult: "multiply", gast.Div: "true_divide",
            gast.Pow: "power", gast.MatMult: "matmul", gast.FloorDiv: "floor_divide",
            gast.Mod: "mod"}
@@ -43,6 +44,7 @@ SHAPE_QUERIES = {len, type, isinstance, rnp.shape, rnp.ndim, rnp.size, np.shape,
 _NONDIFFERENTIABLE = SHAPE_QUERIES | {
                       int, range, bool, print,
                       rnp.argmax, rnp.argmin, rnp.sign, rnp.floor, rnp.ceil, rnp.round, rnp.trunc,
+                      rnp.floor_divide,
                       rnp.isnan, rnp.isfinite, rnp.isinf, rnp.signbit, rnp.zeros_like,
                       rnp.ones_like,
                       rnp.arange, rnp.zeros, rnp.ones, rnp.equal, rnp.not_equal, rnp.less,
@@ -270,7 +272,8 @@ class Reverse:
                 fn = methods.function(node.func.attr)
             if _key(fn) in _NONDIFFERENTIABLE:
                 return False
-        if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
+        if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not) or isinstance(
+                node, gast.BinOp) and isinstance(node.op, gast.FloorDiv):  # (floor_divide)
             return False
         return any(self.is_active(c) for c in gast.iter_child_nodes(node))
 
@@ -1954,9 +1957,10 @@ _wrappers = {}
 
 def ruled_function_as_source(fun):
     """A library function with derivative rules (``jnp.exp``), differentiated directly, becomes
-    a one-line function calling it, so the transforms see a call they have a template for."""
+    a one-line function calling it, so the transforms see a call they have a template for (or
+    know to carry no derivative: ``jnp.floor``)."""
     from s2s.rules import TANGENTS
-    if _key(fun) not in ADJOINTS and _key(fun) not in TANGENTS:
+    if all(_key(fun) not in known for known in (ADJOINTS, TANGENTS, _NONDIFFERENTIABLE)):
         return fun
     if fun not in _wrappers:
         import inspect

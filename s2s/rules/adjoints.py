@@ -213,6 +213,14 @@ def minimum(z, x1, x2):
     d[x2] = unbroadcast(d[z] * jnp.where(x2 < x1, 1.0, jnp.where(x1 == x2, 0.5, 0.0)), x2)
 
 
+@adjoint(jnp.remainder)
+def remainder(z, x1, x2):
+    # fmod's remainder, plus x2 where its sign was not x2's (one multiple of x2 fewer)
+    d[x1] = unbroadcast(d[z], x1)
+    d[x2] = unbroadcast(-d[z] * jnp.trunc(x1 / x2) + jnp.where(z != jnp.fmod(x1, x2), d[z], 0.0),
+                        x2)
+
+
 @adjoint(jnp.fmod)
 def fmod(z, x1, x2):
     d[x1] = unbroadcast(d[z], x1)

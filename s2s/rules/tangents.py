@@ -183,6 +183,13 @@ def absolute(z, x):
     d[z] = jnp.real(d[x] * abs_slope(x))
 
 
+@tangent(jnp.remainder)
+def remainder(z, x1, x2):
+    d[z] = unbroadcast(d[x1], z)
+    d[z] = unbroadcast(-d[x2] * jnp.trunc(x1 / x2) + jnp.where(z != jnp.fmod(x1, x2), d[x2], 0.0),
+                       z)
+
+
 @tangent(jnp.fmod)
 def fmod(z, x1, x2):
     d[z] = unbroadcast(d[x1], z)
