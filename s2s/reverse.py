@@ -85,6 +85,15 @@ def _attr(value, attr):
     return gast.Attribute(value=value, attr=attr, ctx=gast.Load())
 
 
+def _loaded(target):
+    """An assignment target as an expression reading it (``a[i]`` of ``a[i] += v``)."""
+    node = copy.deepcopy(target)
+    for n in gast.walk(node):
+        if hasattr(n, "ctx"):
+            n.ctx = gast.Load()
+    return node
+
+
 def _names_in(node):
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
@@ -276,6 +285,15 @@ class Reverse:
                 node, gast.BinOp) and isinstance(node.op, gast.FloorDiv):  # (floor_divide)
             return False
         return any(self.is_active(c) for c in gast.iter_child_nodes(node))
+
+    def plain_item_store(self, s):
+        """``a[i] = v`` (or ``a[i] += v``) where nothing is differentiated: a local NumPy array
+        (or list) filled in, kept as written (concrete values, as in jax). An argument is
+        not: the caller would see it change."""
+        target = s.targets[0] if isinstance(s, gast.Assign) else s.target
+        return isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) \
+            and target.value.id not in self.params and not self.is_active(target) \
+            and not self.is_active(s.value)
 
     def closes_over_active(self, name, seen=None):
         """Whether local function ``name`` (a ``def`` or ``name = lambda``) reads
@@ -606,11 +624,10 @@ class Reverse:
         if isinstance(s, gast.Assign):
             return self.assign(s, in_loop)
         if isinstance(s, gast.AugAssign):
-            if not isinstance(s.target, gast.Name):
+            if not isinstance(s.target, gast.Name) and not self.plain_item_store(s):
                 self.fail(s, "augmented assignment to a subscript or attribute")
-            value = gast.BinOp(left=_name(s.target.id), op=s.op, right=s.value)
-            stmt = _assign(s.target.id, value)
-            gast.copy_location(stmt, s)
+            stmt = gast.copy_location(gast.Assign(targets=[s.target], value=gast.BinOp(
+                left=_loaded(s.target), op=s.op, right=s.value)), s)
             return self.assign(stmt, in_loop, line=s)
         if isinstance(s, gast.If):
             return self.if_(s, in_loop)
@@ -649,8 +666,15 @@ class Reverse:
         if isinstance(target, gast.Tuple):
             return self.unpack(s, target, value, in_loop)
         if not isinstance(target, gast.Name):
-            self.fail(s, "assignment to a subscript or attribute (arrays are immutable: use "
-                         "x = x.at[i].set(v))")
+            if not self.plain_item_store(s):
+                self.fail(s, "assignment to a subscript or attribute (arrays are immutable: use "
+                             "x = x.at[i].set(v))")
+            # stored into a copy: the backward sweep reads the values from before the store
+            base = target.value.id
+            self.overwritten.add(base)
+            fresh = gast.copy_location(_assign(base, _call(_attr(_name(base), "copy"))), s)
+            fwd, bwd = self.assign(fresh, in_loop)
+            return fwd + [s], bwd
         name = target.id
         if isinstance(value, gast.Name) and value.id == name:  # x = x does nothing
             return [], lambda: []

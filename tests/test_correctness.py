@@ -242,6 +242,18 @@ PROGRAMS = {
             p = {"w": jnp.where(x[1] > 0.5, x, x), "b": x[1] * (-1.5)}
             return jnp.sum(p["w"])
         """, (np.array([0.7, 1.07, 0.75], np.float32),)),
+    "numpy_array_filled_in": ("""
+        import numpy as np
+
+        def f(x):
+            a = np.zeros(3)
+            a[0] = 1.0
+            y = x * a
+            a[1] += 5.0  # (y keeps the values from before: the derivative reads those)
+            w = [1.0, 2.0]
+            w[0] = 3.0
+            return jnp.sum(y * a) + jnp.sum(x * w[0])
+        """, (np.array([0.5, 1.0, 2.0], np.float32),)),
     "second_order_helpers": ("""
         def mul(a, b):
             return a * b
@@ -884,3 +896,22 @@ def test_shape_queries_and_identity_tests_are_not_mapped(tmp_path):
     close(s2s.vmap(ms.f)(xs), jax.vmap(mj.f)(xs))
     close(s2s.vmap(s2s.grad(ms.f))(xs), jax.vmap(jax.grad(mj.f))(xs))
     close(s2s.vmap(s2s.grad(ms.f))(xs, xs), jax.vmap(jax.grad(mj.f))(xs, xs))
+
+
+def test_numpy_array_filled_in_a_loop_keeps_each_iterations_values(tmp_path):
+    """The backward sweep reads the array as each iteration saw it. (jax itself gives [8, 1, 1]
+    here: it caches the mutated NumPy array as a constant; the derivative is prod(a_k + 1).)"""
+    ms, _ = both(tmp_path, """
+        import numpy as np
+
+        def f(x):
+            a = np.zeros(3)
+            for i in range(3):
+                a[i] = i + 1.0
+                x = x * a + x
+            return jnp.sum(x)
+        """)
+    x = np.array([0.5, 1.0, 2.0], np.float32)
+    expected = np.prod([[2, 1, 1], [2, 3, 1], [2, 3, 4]], axis=0)
+    np.testing.assert_allclose(s2s.grad(ms.f)(x), expected)
+    np.testing.assert_allclose(s2s.jvp(ms.f, (x,), (np.ones(3, np.float32),))[1], expected.sum())
