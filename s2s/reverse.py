@@ -1126,8 +1126,8 @@ class Reverse:
         if at is not None and self.is_active(node):
             return self.at_update(node, at, steps, name)
         fn = self.static_value(func)
-        if _is_user_function(fn) and not isinstance(fn, type) and not from_ir.readable(fn):
-            fn = None  # no source to read: traced when it runs, through call_vjp & co
+        if _derived_at_run_time(fn):
+            fn = None
         if fn is None and isinstance(func, gast.Attribute) and self.is_active(func.value):
             return self.method(node, steps, name)
         if _key(fn) in _control_flow():
@@ -1866,6 +1866,15 @@ def _is_vmapped(fn):
 def _api_jvp():
     from s2s.jacobians import jvp
     return jvp
+
+
+def _derived_at_run_time(fn):
+    """Whether a call of ``fn`` gets its derivative when it runs (through call_vjp & co): a
+    user function without source to read (traced then), or a ``functools.partial`` of a user
+    function (transformed through that function, the bound arguments bound again)."""
+    if isinstance(fn, functools.partial):
+        return _is_user_function(fn.func)
+    return _is_user_function(fn) and not isinstance(fn, type) and not from_ir.readable(fn)
 
 
 def _is_user_function(fn):

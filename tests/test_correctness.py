@@ -915,3 +915,28 @@ def test_numpy_array_filled_in_a_loop_keeps_each_iterations_values(tmp_path):
     expected = np.prod([[2, 1, 1], [2, 3, 1], [2, 3, 4]], axis=0)
     np.testing.assert_allclose(s2s.grad(ms.f)(x), expected)
     np.testing.assert_allclose(s2s.jvp(ms.f, (x,), (np.ones(3, np.float32),))[1], expected.sum())
+
+
+def test_partial_of_a_user_function_called_by_name(tmp_path):
+    """A module-level ``functools.partial`` of a user function, called inside the
+    differentiated function: differentiated through the function's source, bound arguments
+    bound again (was refused as a library function without a rule)."""
+    source = """
+        import functools
+
+        def h(x, p=1.0, q=0.0):
+            return x ** p + q * x
+
+        g = functools.partial(h, p=2.0)
+        g2 = functools.partial(h, 1.5)
+        gq = functools.partial(g, q=3.0)
+
+        def f(x):
+            return g(x) * x + g2(x) + gq(x) + functools.partial(h, p=3.0)(x)
+        """
+    ms, mj = both(tmp_path, source)
+    close(s2s.grad(ms.f)(1.5), jax.grad(mj.f)(1.5))
+    close(s2s.jvp(ms.f, (1.5,), (1.0,)), jax.jvp(mj.f, (1.5,), (1.0,)))
+    close(s2s.grad(s2s.grad(ms.f))(1.5), jax.grad(jax.grad(mj.f))(1.5), rtol=1e-4)
+    xs = np.array([0.5, 1.0, 2.0], np.float32)
+    close(s2s.vmap(s2s.grad(ms.f))(xs), jax.vmap(jax.grad(mj.f))(xs), rtol=1e-4)
