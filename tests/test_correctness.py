@@ -940,3 +940,26 @@ def test_partial_of_a_user_function_called_by_name(tmp_path):
     close(s2s.grad(s2s.grad(ms.f))(1.5), jax.grad(jax.grad(mj.f))(1.5), rtol=1e-4)
     xs = np.array([0.5, 1.0, 2.0], np.float32)
     close(s2s.vmap(s2s.grad(ms.f))(xs), jax.vmap(jax.grad(mj.f))(xs), rtol=1e-4)
+
+
+def test_vmap_of_plain_python_around_mapped_values(tmp_path):
+    """vmap against a Python loop: f-strings of shapes, ``isinstance`` of a list holding mapped
+    values, library calls as bare statements, shapes in slice bounds (per example: they once
+    read the batch's), lists joined with ``+``; formatting a mapped value is a clear error."""
+    ms, _ = both(tmp_path, """
+        def f(x):
+            s = f"{x.shape} {x.ndim}"
+            parts = [x, x * 2.0]
+            if isinstance(parts, list):
+                parts = parts + [x[: x.shape[0] - 1], x[x.shape[0] - 2:]] + [1.0]
+            jnp.sum(x)
+            print(end="")
+            return len(s) * parts[1] + jnp.sum(parts[2]) + 10.0 * jnp.sum(parts[3]) + parts[4]
+
+        def g(x):
+            return f"{x}"
+        """)
+    xs = np.arange(20.0, dtype=np.float32).reshape(4, 5)
+    close(s2s.vmap(ms.f)(xs), np.stack([ms.f(x) for x in xs]))
+    with pytest.raises(TransformError, match="formatting a mapped value in an f-string"):
+        s2s.vmap(ms.g)(xs)
