@@ -54,6 +54,7 @@ def _cases(L, N):
         "string_index": lambda: N.ones(3)["a"],
         "vmap_not_callable": lambda: L.vmap("abc"),
         "static_argnames_invalid": lambda: L.jit(lambda x: x, static_argnames=("y",)),
+        "lax_real_of_real": lambda: L.lax.real(1.5),
         "while_loop_reverse": lambda: L.grad(lambda x: L.lax.while_loop(
             lambda c: c < 3.0, lambda c: c * 2.0, x))(1.0),
         **_power_cases(L, N),
@@ -138,6 +139,9 @@ def _weak_cases(L, N):
                         L.vjp(lambda x: x * f32, 1.5)[1](f32)],
         "jacobians": lambda: [L.jacfwd(sin)(1.5), L.jacrev(sin)(1.5), L.hessian(sin)(1.5),
                               L.grad(L.grad(sin))(1.5)],
+        "complex_parts": lambda: [f(a) for f in (N.real, N.imag, N.conj, N.conjugate, N.angle)
+                                  for a in (3, 3.5, 2j, True, N.asarray(3.5), N.float32(2.0),
+                                            N.asarray(1 + 2j), N.int32(3))],
         "like": lambda: [g(a) for g in (N.ones_like, N.zeros_like, lambda a: N.full_like(a, 2),
                                         lambda a: L.lax.full_like(a, 2),
                                         lambda a: N.ones_like(a, shape=(2,)))

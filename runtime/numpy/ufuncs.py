@@ -307,7 +307,7 @@ conjugate = conj = _unary("conjugate", lambda a: lax.conj(a) if np.dtype(a.dtype
 real = _unary("real", lambda a: lax.real(a) if np.dtype(a.dtype).kind == "c" else a,
               inexact=False)
 imag = _unary("imag", lambda a: lax.imag(a) if np.dtype(a.dtype).kind == "c" else lax.mul(
-    a, lax.convert_element_type(0, a.dtype)), inexact=False)
+    a, lax.convert_element_type(0, a.dtype, a.weak_type)), inexact=False)
 
 
 def round(a, decimals=0, out=None):
