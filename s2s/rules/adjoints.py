@@ -801,7 +801,7 @@ def reduce_max(z, x, axes):
 
 @adjoint(lax.reduce_prod)
 def reduce_prod(z, x, axes):
-    d[x] = unreduce(d[z], x, axes) * lax_prod_others(x, axes)
+    d[x] = unreduce(d[z], x, axes) * prod_others(x, axes)
 
 
 @adjoint(lax.cumsum)

@@ -665,24 +665,6 @@ def power_slope(x1, x2):
     return x2 * jnp.power(x1, x2 - 1)
 
 
-def prod_others(a, axis=None):
-    """For each entry of ``a``, the product of the other entries of its reduction over
-    ``axis`` (exclusive running products from both ends: no division, so zeros are fine)."""
-    a = jnp.asarray(a)
-    nd = a.ndim
-    axes = tuple(range(nd)) if axis is None else tuple(
-        ax % nd for ax in np.atleast_1d(axis))
-    keep = [i for i in range(nd) if i not in axes]
-    moved = jnp.transpose(a, keep + list(axes))
-    flat = jnp.reshape(moved, moved.shape[:len(keep)] + (-1,))
-    ones = jnp.ones(flat.shape[:-1] + (1,), flat.dtype)
-    left = jnp.cumprod(jnp.concatenate([ones, flat[..., :-1]], -1), axis=-1)
-    right = jnp.flip(jnp.cumprod(jnp.concatenate([ones, jnp.flip(flat, -1)[..., :-1]], -1),
-                                 axis=-1), -1)
-    others = jnp.reshape(left * right, moved.shape)
-    return jnp.transpose(others, np.argsort(keep + list(axes)).tolist())
-
-
 def clip_bound_mask(x, lo, hi, lower):
     """d clip(x, lo, hi) / d lo (``lower``) or / d hi, with clip = minimum(maximum(x, lo), hi)
     and ties counting half, as ``clip_gradient_mask``."""

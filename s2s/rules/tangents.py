@@ -643,7 +643,7 @@ def reduce_max(z, x, axes):
 
 @tangent(lax.reduce_prod)
 def reduce_prod(z, x, axes):
-    d[z] = jnp.sum(d[x] * lax_prod_others(x, axes), tuple(axes))
+    d[z] = jnp.sum(d[x] * prod_others(x, axes), tuple(axes))
 
 
 @tangent(lax.cumsum)
