@@ -551,7 +551,6 @@ def _generate_batch(fun, mapped, call):
 
 def _namespace():
     """The names vmap's generated code calls s2s's helpers by."""
-    import s2s.numpy as snp
     from s2s.rules import control as control_rules
     return {"at_set": helpers.at_set, "at_add": helpers.at_add, "batched": batching.batched,
             "broadcast_batch": batching.broadcast_batch,
@@ -561,7 +560,7 @@ def _namespace():
             "per_example_len": batching.per_example_len, "call_vmap": call_vmap,
             "batched_result": batched_result, "branch_error": batching.branch_error,
             "broadcast_entry": batching.broadcast_entry,
-            "jnp": snp, **control_rules.namespace()}
+            "jnp": rnp, **control_rules.namespace()}
 
 
 # ---- the API -----------------------------------------------------------------------------------

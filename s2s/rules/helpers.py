@@ -1007,9 +1007,7 @@ def placed_at(x, idx, t, add=False):
 def namespace():
     """The names generated derivative code uses, and their values: every public function of
     this module (so a helper a template calls can never be missing), the control-flow rules,
-    ``jnp`` (``s2s.numpy``: user code copied into generated code may call its source
-    libraries, ``jnp.divmod``) and the symbolic ``zero``."""
-    import s2s.numpy as snp
+    ``jnp`` and the symbolic ``zero``."""
     from s2s.rules import control
     own = {name: value for name, value in globals().items()
            if callable(value) and getattr(value, "__module__", None) == __name__
@@ -1020,7 +1018,7 @@ def namespace():
                for name, value in vars(module).items()
                if callable(value) and getattr(value, "__module__", None) == module.__name__
                and not name.startswith("_")}
-    return {**control.namespace(), **own, **library, "jnp": snp, "zero": zero}
+    return {**control.namespace(), **own, **library, "jnp": jnp, "zero": zero}
 
 
 def same_binding(user_value, ours):
@@ -1028,8 +1026,8 @@ def same_binding(user_value, ours):
     ``s2s.numpy``, which re-exports ``runtime.numpy``)."""
     if user_value is ours:
         return True
-    numpys = ("s2s.numpy", "runtime.numpy")
-    return getattr(ours, "__name__", "") in numpys and getattr(user_value, "__name__", "") in numpys
+    name = getattr(user_value, "__name__", "")
+    return ours is jnp and name in ("s2s.numpy", "runtime.numpy")
 
 
 def arrays_tangent(tangents, arrays):
