@@ -207,7 +207,10 @@ def check_user_dtype(dtype, fun_name="array"):
 
 
 def scalar_dtype(value):
-    """dtype and weak flag of a Python or NumPy scalar (Python numbers are weak)."""
+    """dtype and weak flag of a Python or NumPy scalar (Python numbers are weak; NumPy's
+    float64 and complex128, subclasses of float and complex, are not)."""
+    if isinstance(value, np.generic):
+        return canonicalize(value.dtype), False
     if isinstance(value, bool):
         return bool_, False
     if isinstance(value, int):

@@ -17,7 +17,7 @@ from runtime import numpy as rnp
 from runtime.core import Array
 from s2s import cache, codegen, from_ir, methods
 from s2s.errors import TransformError
-from s2s.reverse import Reverse, _assign, _at_update, _call, _control_flow, \
+from s2s.reverse import Reverse, _DISPLAYS, _assign, _at_update, _call, _control_flow, \
     _index_value, _is_record, _is_user_function, _key, _name, load_generated, \
     parse_for_transform, ruled_function_as_source, unbind, SHAPE_QUERIES, for_call
 from s2s.rules import batching, helpers
@@ -197,6 +197,12 @@ class Batch(Reverse):
             (l, ml), (r, mr) = self.expr(node.left), self.expr(node.right)
             if not (ml or mr):
                 return gast.BinOp(left=l, op=node.op, right=r), False
+            if isinstance(node.op, gast.Add) and any(  # lists joined: entries of every example
+                    isinstance(o, _DISPLAYS) or isinstance(o, gast.Name) and o.id in
+                    self.displayed for o in (node.left, node.right)):
+                l, r = (v if m else _call("broadcast_batch", v, _name(self.batch_size))
+                        for v, m in ((l, ml), (r, mr)))
+                return gast.BinOp(left=l, op=node.op, right=r), True
             fn = _OP_NAMES.get(type(node.op))
             if fn is None:
                 self.fail(node, f"the `{type(node.op).__name__}` operator on mapped values")
@@ -268,11 +274,24 @@ class Batch(Reverse):
             return self.call(node)
         if isinstance(node, gast.Lambda) and not self.lifted_names(node):
             return node, False
-        if isinstance(node, gast.Slice):
+        if isinstance(node, gast.Slice):  # (bounds read from shapes are per example)
             parts = [self.expr(p) for p in (node.lower, node.upper, node.step)]
             if any(m for _, m in parts):
                 self.fail(node, "slice bounds that depend on mapped values")
-            return node, False
+            return gast.Slice(*[v for v, _ in parts]), False
+        if isinstance(node, gast.JoinedStr):  # f"{x.shape}": formatted per example
+            values = []
+            for v in node.values:
+                if isinstance(v, gast.FormattedValue):
+                    value, m = self.expr(v.value)
+                    if m:
+                        self.fail(node, "formatting a mapped value in an f-string (vmap's "
+                                        "generated code holds the whole batch; format its "
+                                        "shape or dtype)")
+                    v = gast.FormattedValue(value=value, conversion=v.conversion,
+                                            format_spec=v.format_spec)
+                values.append(v)
+            return gast.JoinedStr(values=values), False
         self.fail(node, f"`{type(node).__name__}` expressions of mapped values")
 
     def index(self, node):

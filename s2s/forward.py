@@ -93,6 +93,8 @@ class Forward(Reverse):
     def stmt_fwd(self, s):
         if isinstance(s, gast.AugAssign):
             if not isinstance(s.target, gast.Name):
+                if self.plain_item_store(s):
+                    return [s]
                 self.fail(s, "augmented assignment to a subscript or attribute")
             stmt = gast.copy_location(_assign(s.target.id, gast.BinOp(
                 left=_name(s.target.id), op=s.op, right=s.value)), s)
@@ -175,6 +177,8 @@ class Forward(Reverse):
                 out += self.assign_fwd(gast.copy_location(_assign(clone(e), item), s))
             return out
         if not isinstance(target, gast.Name):
+            if self.plain_item_store(s):
+                return [s]
             self.fail(s, "assignment to a subscript or attribute (arrays are immutable: use "
                          "x = x.at[i].set(v))")
         name = target.id

@@ -10,6 +10,7 @@ import numpy as np
 
 from runtime import dtypes
 from runtime.callbacks import recomputing
+from runtime import lax as rlax
 from runtime import numpy as jnp
 from runtime.core import Array
 from runtime.tree_util import tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
@@ -105,6 +106,13 @@ def _basis(leaves, dtype_of):
 
 def _dtype(x):
     return dtypes.dtype_and_weak(x)[0]
+
+
+def _eye(n, like, shape):
+    """``n`` basis vectors of shape ``shape``, of ``like``'s dtype and weak type (a weak
+    input's or output's Jacobian is weak in jax)."""
+    dt, weak = dtypes.dtype_and_weak(like)
+    return rlax.convert_element_type(jnp.reshape(jnp.eye(n, dtype=dt), (n,) + shape), dt, weak)
 
 
 def _assemble(columns, out_leaves, in_leaves, in_tree_of, out_tree, rev):
@@ -229,7 +237,7 @@ class _Jacobian:
         n_in = x.size
         if self.mode == "jacfwd":
             generated = jvp_function(self.fun, (num,), call=(len(args), ()))
-            basis = jnp.reshape(jnp.eye(n_in, dtype=x.dtype), (n_in,) + x.shape)
+            basis = _eye(n_in, x, x.shape)
             (out, tangents), flags = vmap_function(generated, (len(args),))(*args, basis, n_in)
             out_flag, tangent_flag = flags if isinstance(flags, tuple) else (flags, flags)
             if out_flag is True:  # the value does not depend on the direction: example 0
@@ -246,7 +254,7 @@ class _Jacobian:
         self._check_outputs([out])
         generated = grad_function(self.fun, (num,), mode="vjp", call=(len(args), ()))
         n_out = out.size
-        basis = jnp.reshape(jnp.eye(n_out, dtype=out.dtype), (n_out,) + out.shape)
+        basis = _eye(n_out, out, out.shape)
         _, (rows,) = batched_result(vmap_function(generated, (len(args),))(*args, basis, n_out),
                                     n_out)
         return jnp.reshape(rows, out.shape + x.shape)
@@ -269,15 +277,13 @@ class _Jacobian:
         n_out = int(np.prod(shape_out, dtype=np.int64))
         if inner == "jacrev":  # core(*args, ct) -> (out, (row,))
             core = grad_function(f, (num,), mode="vjp", call=(n, ()))
-            inner_basis = [materialize(jnp.zeros(n_out, dt).at[k].set(1).reshape(shape_out), out)
-                           for k in range(n_out)]
+            inner_basis = [materialize(e, out) for e in _eye(n_out, out, shape_out)]
 
             def entry(e):  # row k of the Jacobian
                 return core(*args, e)[1][0]
         else:  # core(*args, t) -> (out, tangent)
             core = jvp_function(f, (num,), call=(n, ()))
-            inner_basis = [jnp.zeros(n_in, dt).at[k].set(1).reshape(shape_in)
-                           for k in range(n_in)]
+            inner_basis = list(_eye(n_in, x, shape_in))
 
             def entry(e):  # column k of the Jacobian
                 return core(*args, e)[1]
@@ -285,7 +291,7 @@ class _Jacobian:
         for e in inner_basis:
             if outer == "jacfwd":  # all input directions at once: the jvp of the core, vmapped
                 d_core = jvp_function(core, (num,), call=(n + 1, ()))
-                basis = jnp.reshape(jnp.eye(n_in, dtype=dt), (n_in,) + shape_in)
+                basis = _eye(n_in, x, shape_in)
                 res = batched_result(vmap_function(d_core, (n + 1,))(*args, e, basis, n_in),
                                      n_in)
                 cols = jnp.reshape(_tangent_part(inner, res), (n_in, -1))

@@ -123,11 +123,7 @@ def full(shape, fill_value, dtype=None, *, sharding=None):
 
 def full_like(x, fill_value, dtype=None, shape=None, sharding=None):
     """(``x`` gives only a shape and a dtype: no derivative flows to it.)"""
-    if shape is None:
-        shape = np.shape(x)
-    if dtype is None:
-        dtype = jnp.asarray(x).dtype
-    return jnp.full(shape, fill_value, dtype)
+    return jnp.full_like(x, fill_value, dtype, shape)
 
 
 def square(x):

@@ -33,7 +33,8 @@ from s2s.syntax import clone
 
 _DISPLAYS = (gast.List, gast.Tuple, gast.ListComp)
 _BINOPS = {gast.Add: rnp.add, gast.Sub: rnp.subtract, gast.Mult: rnp.multiply,
-           gast.Div: rnp.true_divide, gast.Pow: rnp.power, gast.MatMult: rnp.matmul}
+           gast.Div: rnp.true_divide, gast.Pow: rnp.power, gast.MatMult: rnp.matmul,
+           gast.Mod: rnp.remainder}
 _OPNAME = {gast.Add: "add", gast.Sub: "subtract", gast.Mult: "multiply", gast.Div: "true_divide",
            gast.Pow: "power", gast.MatMult: "matmul", gast.FloorDiv: "floor_divide",
            gast.Mod: "mod"}
@@ -47,6 +48,7 @@ _NONDIFFERENTIABLE = NONDIFFERENTIABLE
 _NONDIFFERENTIABLE |= SHAPE_QUERIES | {
                       int, range, bool, print, callbacks.debug_print, callbacks.debug_callback,
                       rnp.argmax, rnp.argmin, rnp.sign, rnp.floor, rnp.ceil, rnp.round, rnp.trunc,
+                      rnp.floor_divide,
                       rnp.isnan, rnp.isfinite, rnp.isinf, rnp.signbit, rnp.zeros_like,
                       rnp.ones_like,
                       rnp.arange, rnp.zeros, rnp.ones, rnp.equal, rnp.not_equal, rnp.less,
@@ -96,6 +98,15 @@ def _call(func, *args, **kwargs):
 
 def _attr(value, attr):
     return gast.Attribute(value=value, attr=attr, ctx=gast.Load())
+
+
+def _loaded(target):
+    """An assignment target as an expression reading it (``a[i]`` of ``a[i] += v``)."""
+    node = copy.deepcopy(target)
+    for n in gast.walk(node):
+        if hasattr(n, "ctx"):
+            n.ctx = gast.Load()
+    return node
 
 
 def _names_in(node):
@@ -286,9 +297,18 @@ class Reverse:
                 return False
         if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.Not, gast.Invert)):
             return False
-        if isinstance(node, gast.BinOp) and isinstance(node.op, _BITWISE):  # masks, integers
+        if isinstance(node, gast.BinOp) and isinstance(node.op, _BITWISE + (gast.FloorDiv,)):
             return False
         return any(self.is_active(c) for c in gast.iter_child_nodes(node))
+
+    def plain_item_store(self, s):
+        """``a[i] = v`` (or ``a[i] += v``) where nothing is differentiated: a local NumPy array
+        (or list) filled in, kept as written (concrete values, as in jax). An argument is
+        not: the caller would see it change."""
+        target = s.targets[0] if isinstance(s, gast.Assign) else s.target
+        return isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) \
+            and target.value.id not in self.params and not self.is_active(target) \
+            and not self.is_active(s.value)
 
     def closes_over_active(self, name, seen=None):
         """Whether local function ``name`` (a ``def`` or ``name = lambda``) reads
@@ -618,11 +638,10 @@ class Reverse:
         if isinstance(s, gast.Assign):
             return self.assign(s, in_loop)
         if isinstance(s, gast.AugAssign):
-            if not isinstance(s.target, gast.Name):
+            if not isinstance(s.target, gast.Name) and not self.plain_item_store(s):
                 self.fail(s, "augmented assignment to a subscript or attribute")
-            value = gast.BinOp(left=_name(s.target.id), op=s.op, right=s.value)
-            stmt = _assign(s.target.id, value)
-            gast.copy_location(stmt, s)
+            stmt = gast.copy_location(gast.Assign(targets=[s.target], value=gast.BinOp(
+                left=_loaded(s.target), op=s.op, right=s.value)), s)
             return self.assign(stmt, in_loop, line=s)
         if isinstance(s, gast.If):
             return self.if_(s, in_loop)
@@ -668,8 +687,15 @@ class Reverse:
         if isinstance(target, gast.Tuple):
             return self.unpack(s, target, value, in_loop)
         if not isinstance(target, gast.Name):
-            self.fail(s, "assignment to a subscript or attribute (arrays are immutable: use "
-                         "x = x.at[i].set(v))")
+            if not self.plain_item_store(s):
+                self.fail(s, "assignment to a subscript or attribute (arrays are immutable: use "
+                             "x = x.at[i].set(v))")
+            # stored into a copy: the backward sweep reads the values from before the store
+            base = target.value.id
+            self.overwritten.add(base)
+            fresh = gast.copy_location(_assign(base, _call(_attr(_name(base), "copy"))), s)
+            fwd, bwd = self.assign(fresh, in_loop)
+            return fwd + [s], bwd
         name = target.id
         if isinstance(value, gast.Name) and value.id == name:  # x = x does nothing
             return [], lambda: []
@@ -1120,8 +1146,8 @@ class Reverse:
         if at is not None and self.is_active(node):
             return self.at_update(node, at, steps, name)
         fn = self.static_value(func)
-        if _is_user_function(fn) and not isinstance(fn, type) and not from_ir.readable(fn):
-            fn = None  # no source to read: traced when it runs, through call_vjp & co
+        if _derived_at_run_time(fn):
+            fn = None
         if fn is None and isinstance(func, gast.Attribute) and self.is_active(func.value):
             return self.method(node, steps, name)
         if _key(fn) in _control_flow():
@@ -1863,6 +1889,15 @@ def _api_jvp():
     return jvp
 
 
+def _derived_at_run_time(fn):
+    """Whether a call of ``fn`` gets its derivative when it runs (through call_vjp & co): a
+    user function without source to read (traced then), or a ``functools.partial`` of a user
+    function (transformed through that function, the bound arguments bound again)."""
+    if isinstance(fn, functools.partial):
+        return _is_user_function(fn.func)
+    return _is_user_function(fn) and not isinstance(fn, type) and not from_ir.readable(fn)
+
+
 def _is_user_function(fn):
     if hasattr(type(fn), "s2s_fingerprint"):  # grad(f), vmap(f), jit(f) of a user function
         return True
@@ -1977,10 +2012,10 @@ _wrappers = {}
 def ruled_function_as_source(fun):
     """A library function with derivative rules (``jnp.exp``) or a custom_vjp/custom_jvp
     function, differentiated directly, becomes a one-line function calling it, so the
-    transforms see a call they have a rule for."""
+    transforms see a call they have a rule for (or know to carry no derivative: ``jnp.floor``)."""
     from s2s.rules import TANGENTS
-    if _key(fun) not in ADJOINTS and _key(fun) not in TANGENTS and not isinstance(
-            fun, (custom.custom_vjp, custom.custom_jvp)):  # (their rules are used at calls)
+    if all(_key(fun) not in known for known in (ADJOINTS, TANGENTS, _NONDIFFERENTIABLE)) and \
+            not isinstance(fun, (custom.custom_vjp, custom.custom_jvp)):  # (rules used at calls)
         return fun
     if fun not in _wrappers:
         import inspect

@@ -4,6 +4,10 @@
 def make(j):
     eye = j.eye(3)
     return {
+        "remainder": lambda a: j.sum((a * 3.0) % (a.T + 2.0))
+        + j.sum(j.remainder(2.5, a - 2.0) ** 2) + j.sum(j.divmod(a * 5.0, 1.5)[1] ** 2),
+        "prod_second_order": lambda a: j.prod(a) + j.sum(j.prod(a, axis=-1, keepdims=True) * a)
+        + j.sum(j.prod(a * 2.0, axis=(0,)) ** 2) + j.prod(a[0, 0]),
         "take_along_axis": lambda a: j.sum(j.take_along_axis(a, j.argsort(a, axis=1), axis=1)
                                            * j.arange(3.0)),
         "take": lambda a: j.sum(j.take(a, j.array([2, 0, 2]), axis=0) ** 2),

@@ -242,6 +242,18 @@ PROGRAMS = {
             p = {"w": jnp.where(x[1] > 0.5, x, x), "b": x[1] * (-1.5)}
             return jnp.sum(p["w"])
         """, (np.array([0.7, 1.07, 0.75], np.float32),)),
+    "numpy_array_filled_in": ("""
+        import numpy as np
+
+        def f(x):
+            a = np.zeros(3)
+            a[0] = 1.0
+            y = x * a
+            a[1] += 5.0  # (y keeps the values from before: the derivative reads those)
+            w = [1.0, 2.0]
+            w[0] = 3.0
+            return jnp.sum(y * a) + jnp.sum(x * w[0])
+        """, (np.array([0.5, 1.0, 2.0], np.float32),)),
     "second_order_helpers": ("""
         def mul(a, b):
             return a * b
@@ -939,3 +951,70 @@ def test_vmap_grad_of_an_unmapped_input_whose_branch_never_runs():
     ref = jax.vmap(jax.grad(lambda x, s: f(jjnp, x, s), (0, 1)), (0, None))(xs, s)
     assert_trees_close(ours, ref, 1e-6, 1e-6, True)
     assert not ours[1].weak_type and not ref[1].weak_type
+
+
+def test_numpy_array_filled_in_a_loop_keeps_each_iterations_values(tmp_path):
+    """The backward sweep reads the array as each iteration saw it. (jax itself gives [8, 1, 1]
+    here: it caches the mutated NumPy array as a constant; the derivative is prod(a_k + 1).)"""
+    ms, _ = both(tmp_path, """
+        import numpy as np
+
+        def f(x):
+            a = np.zeros(3)
+            for i in range(3):
+                a[i] = i + 1.0
+                x = x * a + x
+            return jnp.sum(x)
+        """)
+    x = np.array([0.5, 1.0, 2.0], np.float32)
+    expected = np.prod([[2, 1, 1], [2, 3, 1], [2, 3, 4]], axis=0)
+    np.testing.assert_allclose(s2s.grad(ms.f)(x), expected)
+    np.testing.assert_allclose(s2s.jvp(ms.f, (x,), (np.ones(3, np.float32),))[1], expected.sum())
+
+
+def test_partial_of_a_user_function_called_by_name(tmp_path):
+    """A module-level ``functools.partial`` of a user function, called inside the
+    differentiated function: differentiated through the function's source, bound arguments
+    bound again (was refused as a library function without a rule)."""
+    source = """
+        import functools
+
+        def h(x, p=1.0, q=0.0):
+            return x ** p + q * x
+
+        g = functools.partial(h, p=2.0)
+        g2 = functools.partial(h, 1.5)
+        gq = functools.partial(g, q=3.0)
+
+        def f(x):
+            return g(x) * x + g2(x) + gq(x) + functools.partial(h, p=3.0)(x)
+        """
+    ms, mj = both(tmp_path, source)
+    close(s2s.grad(ms.f)(1.5), jax.grad(mj.f)(1.5))
+    close(s2s.jvp(ms.f, (1.5,), (1.0,)), jax.jvp(mj.f, (1.5,), (1.0,)))
+    close(s2s.grad(s2s.grad(ms.f))(1.5), jax.grad(jax.grad(mj.f))(1.5), rtol=1e-4)
+    xs = np.array([0.5, 1.0, 2.0], np.float32)
+    close(s2s.vmap(s2s.grad(ms.f))(xs), jax.vmap(jax.grad(mj.f))(xs), rtol=1e-4)
+
+
+def test_vmap_of_plain_python_around_mapped_values(tmp_path):
+    """vmap against a Python loop: f-strings of shapes, ``isinstance`` of a list holding mapped
+    values, library calls as bare statements, shapes in slice bounds (per example: they once
+    read the batch's), lists joined with ``+``; formatting a mapped value is a clear error."""
+    ms, _ = both(tmp_path, """
+        def f(x):
+            s = f"{x.shape} {x.ndim}"
+            parts = [x, x * 2.0]
+            if isinstance(parts, list):
+                parts = parts + [x[: x.shape[0] - 1], x[x.shape[0] - 2:]] + [1.0]
+            jnp.sum(x)
+            print(end="")
+            return len(s) * parts[1] + jnp.sum(parts[2]) + 10.0 * jnp.sum(parts[3]) + parts[4]
+
+        def g(x):
+            return f"{x}"
+        """)
+    xs = np.arange(20.0, dtype=np.float32).reshape(4, 5)
+    close(s2s.vmap(ms.f)(xs), np.stack([ms.f(x) for x in xs]))
+    with pytest.raises(TransformError, match="formatting a mapped value in an f-string"):
+        s2s.vmap(ms.g)(xs)

@@ -36,7 +36,8 @@ def check_kinds(name, aval, kinds):
                         f"subtypes of {_KIND_NAMES[kinds] if kinds in _KIND_NAMES else kinds}.")
 
 
-_KIND_NAMES = {"fc": "floating, complexfloating", "f": "floating", "iu": "integer",
+_KIND_NAMES = {"fc": "floating, complexfloating", "f": "floating", "c": "complexfloating",
+               "iu": "integer",
                "biu": "bool, integer", "iuf": "integer, floating", "iufc": "number"}
 
 

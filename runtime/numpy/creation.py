@@ -1,5 +1,4 @@
 """Array creation: ``array asarray zeros ones full empty *_like arange linspace eye ...``."""
-import math
 import operator
 
 import numpy as np
@@ -46,13 +45,18 @@ def asarray(a, dtype=None, order=None, *, copy=None, device=None):
 
 
 def full(shape, fill_value, dtype=None, *, device=None):
-    shape = _shape(shape)
     dtype = dtypes.check_user_dtype(dtype, "full")
     # without a dtype, a Python scalar fill keeps its weak type (jnp.full(s, 7) is weak int32)
-    val = to_array(fill_value, dtype, weak_type=None if dtype is None else False)
-    if val.weak_type and dtype is not None:
-        val = lax.convert_element_type(val, val.dtype, False)
-    return broadcast_to(val, shape)
+    return _filled(shape, fill_value, dtype, None if dtype is None else False)
+
+
+def _filled(shape, fill_value, dtype, weak):
+    """``fill_value`` as ``dtype`` (None: its own) broadcast to ``shape``, weak-typed or not
+    (None: weak if the fill is a Python scalar)."""
+    val = to_array(fill_value, dtype, weak_type=weak)
+    if weak is not None and val.weak_type != weak:
+        val = lax.convert_element_type(val, val.dtype, weak)
+    return broadcast_to(val, _shape(shape))
 
 
 def zeros(shape, dtype=None, *, device=None):
@@ -66,21 +70,23 @@ def ones(shape, dtype=None, *, device=None):
 empty = zeros
 
 
+def full_like(a, fill_value, dtype=None, shape=None, *, device=None):
+    """Without a dtype, the result is weak-typed when ``a`` is (as jax's)."""
+    a = to_array(a)
+    dtype = dtypes.check_user_dtype(dtype, "full_like")
+    return _filled(a.shape if shape is None else shape, fill_value, dtype or a.dtype,
+                   dtype is None and a.weak_type)
+
+
 def _like(fill):
     def fn(a, dtype=None, shape=None, *, device=None):
-        a = to_array(a)
-        return full(a.shape if shape is None else shape, fill(a), dtype or a.dtype)
+        return full_like(a, fill, dtype, shape)
     return fn
 
 
-zeros_like = _like(lambda a: 0)
-ones_like = _like(lambda a: 1)
+zeros_like = _like(0)
+ones_like = _like(1)
 empty_like = zeros_like
-
-
-def full_like(a, fill_value, dtype=None, shape=None, *, device=None):
-    a = to_array(a)
-    return full(a.shape if shape is None else shape, fill_value, dtype or a.dtype)
 
 
 def arange(start, stop=None, step=None, dtype=None, *, device=None):

@@ -87,7 +87,7 @@ greater_equal = _binary("greater_equal", lax.ge)
 
 def _floor_divide(a, b):
     if dtypes.is_inexact(a.dtype):
-        return lax.floor(lax.div(a, b))
+        return _float_floor_divide(a, b)
     if a.dtype == np.bool_:
         raise TypeError("floor_divide does not accept dtype bool.")
     q = lax.div(a, b)  # integer division truncates; step down where signs differ and r != 0
@@ -98,6 +98,18 @@ def _floor_divide(a, b):
     # (the signs of a and b, as JAX compares them: a // 0 is then -2 for a != 0, as in JAX)
     fix = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.sign(a), lax.sign(b)))
     return lax.select(fix, lax.sub(q, lax.convert_element_type(1, a.dtype, a.weak_type)), q)
+
+
+def _float_floor_divide(a, b):
+    """NumPy's float floor division (as jax computes it): ``(a - rem(a, b)) / b``, one less
+    where the remainder's sign is not ``b``'s, rounded to an integer; not ``floor(a / b)``,
+    which rounds ``a / b`` first (``1 // 0.1`` is 9, not 10). Division by zero is ``a / b``."""
+    r = lax.rem(a, b)
+    q = lax.div(lax.sub(a, r), b)
+    zero = lax.convert_element_type(0, a.dtype)
+    fix = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.sign(b), lax.sign(r)))
+    q = lax.select(fix, lax.sub(q, lax.convert_element_type(1, a.dtype, a.weak_type)), q)
+    return lax.select(lax.eq(b, zero), lax.div(a, b), lax.round(q))
 
 
 def _mod(a, b):
@@ -295,7 +307,7 @@ conjugate = conj = _unary("conjugate", lambda a: lax.conj(a) if np.dtype(a.dtype
 real = _unary("real", lambda a: lax.real(a) if np.dtype(a.dtype).kind == "c" else a,
               inexact=False)
 imag = _unary("imag", lambda a: lax.imag(a) if np.dtype(a.dtype).kind == "c" else lax.mul(
-    a, lax.convert_element_type(0, a.dtype)), inexact=False)
+    a, lax.convert_element_type(0, a.dtype, a.weak_type)), inexact=False)
 
 
 def round(a, decimals=0, out=None):

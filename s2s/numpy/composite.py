@@ -24,7 +24,10 @@ cdouble, csingle = jnp.complex128, jnp.complex64
 
 
 def angle(z, deg=False):
+    """(A real ``z``'s angle is strongly typed, as jax's.)"""
     a = jnp.arctan2(jnp.imag(z), jnp.real(z))
+    if np.dtype(jnp.asarray(z).dtype).kind != "c":
+        a = a.astype(a.dtype)
     if deg:
         return a * (180.0 / np.pi)
     return a

@@ -77,16 +77,12 @@ def modf(x, /, out=None):
 
 
 def divmod(x1, x2, /):
+    """``(floor_divide, remainder)``: the quotient is piecewise constant, the remainder
+    differentiates by its rules; bools count as int32."""
     a, b = jnp.asarray(x1), jnp.asarray(x2)
-    if not jnp.issubdtype(jnp.promote_types(a.dtype, b.dtype), jnp.inexact):
-        a0, b0 = stop_gradient(a), stop_gradient(b)
-        if a0.dtype == np.bool_ and b0.dtype == np.bool_:
-            a0, b0 = jnp.asarray(a0, np.int32), jnp.asarray(b0, np.int32)
-        return jnp.floor_divide(a0, b0), jnp.remainder(a0, b0)
-    r = jnp.fmod(a, b)  # (fmod differentiates; remainder has no rule)
-    fix = (r != 0) & ((r < 0) != (b < 0))
-    q = jnp.round(stop_gradient((a - r) / b) - jnp.where(fix, 1, 0))
-    return q, jnp.where(fix, r + b, r)
+    if a.dtype == np.bool_ and b.dtype == np.bool_:
+        a, b = jnp.asarray(a, np.int32), jnp.asarray(b, np.int32)
+    return jnp.floor_divide(a, b), jnp.remainder(a, b)
 
 
 def _check_integers(name, x1, x2):

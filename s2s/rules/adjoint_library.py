@@ -537,14 +537,19 @@ def lax_pad_value_adjoint(g, x, padding_config):
     return jnp.sum(g) - jnp.sum(lax_unpad(g, x, padding_config))
 
 
-def lax_prod_others(a, axes):
+def prod_others(a, axis=None):
     """For each entry of ``a``, the product of the other entries of its reduction over
-    ``axes`` (running products from both ends: no division, zeros are fine)."""
+    ``axis`` (None: all; running products from both ends: no division, zeros are fine).
+    Source, so that products differentiate twice."""
+    a = jnp.asarray(a)
+    axes = []
+    for ax in (range(a.ndim) if axis is None else np.atleast_1d(axis)):
+        axes.append(int(ax) % a.ndim)
     keep = []
     for i in range(a.ndim):
         if i not in axes:
             keep.append(i)
-    order = keep + list(axes)
+    order = keep + axes
     moved = jnp.transpose(a, order)
     flat = jnp.reshape(moved, moved.shape[:len(keep)] + (-1,))
     ones = jnp.ones(flat.shape[:-1] + (1,), flat.dtype)

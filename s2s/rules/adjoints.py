@@ -43,7 +43,7 @@ def divide(z, x1, x2):
 @adjoint(jnp.power)
 def power(z, x1, x2):
     d[x1] = unbroadcast(d[z] * power_slope(x1, x2), x1)
-    d[x2] = unbroadcast(d[z] * z * jnp.log(jnp.where(x1 > 0, x1, 1.0)), x2)
+    d[x2] = unbroadcast(d[z] * z * jnp.log(jnp.where(x1 == 0, 1.0, x1)), x2)
 
 
 @adjoint(jnp.negative)
@@ -212,6 +212,14 @@ def maximum(z, x1, x2):
 def minimum(z, x1, x2):
     d[x1] = unbroadcast(d[z] * jnp.where(x1 < x2, 1.0, jnp.where(x1 == x2, 0.5, 0.0)), x1)
     d[x2] = unbroadcast(d[z] * jnp.where(x2 < x1, 1.0, jnp.where(x1 == x2, 0.5, 0.0)), x2)
+
+
+@adjoint(jnp.remainder)
+def remainder(z, x1, x2):
+    # fmod's remainder, plus x2 where its sign was not x2's (one multiple of x2 fewer)
+    d[x1] = unbroadcast(d[z], x1)
+    d[x2] = unbroadcast(-d[z] * jnp.trunc(x1 / x2) + jnp.where(z != jnp.fmod(x1, x2), d[z], 0.0),
+                        x2)
 
 
 @adjoint(jnp.fmod)
@@ -389,8 +397,8 @@ def field_(z, ct, i, name):
 @adjoint(power_slope)
 def power_slope_(z, x1, x2):
     d[x1] = unbroadcast(d[z] * x2 * power_slope(x1, x2 - 1), x1)
-    d[x2] = unbroadcast(d[z] * jnp.power(x1, x2 - 1) * (
-        1 + x2 * jnp.log(jnp.where(x1 > 0, x1, 1.0))), x2)
+    d[x2] = unbroadcast(d[z] * (jnp.power(x1, x2 - 1) + x2 * (
+        jnp.log(jnp.where(x1 == 0, 1.0, x1)) * jnp.power(x1, x2 - 1))), x2)
 
 
 @adjoint(seed_cotangent)
@@ -805,7 +813,7 @@ def reduce_max(z, x, axes):
 
 @adjoint(lax.reduce_prod)
 def reduce_prod(z, x, axes):
-    d[x] = unreduce(d[z], x, axes) * lax_prod_others(x, axes)
+    d[x] = unreduce(d[z], x, axes) * prod_others(x, axes)
 
 
 @adjoint(lax.cumsum)

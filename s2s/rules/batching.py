@@ -527,9 +527,7 @@ def _register_helper_rules():
             axes = tuple(range(1, lead + 1)) + tuple(
                 1 + lead + i for i, d in enumerate(target) if d == 1 and gs[lead + i] != 1)
             out = jnp.reshape(jnp.sum(g, axis=axes) if axes else g, (size,) + target)
-        dt = getattr(x, "dtype", None)
-        return out.astype(dt) if dt is not None and out.dtype != dt and \
-            helpers.dtypes.is_inexact(dt) else out
+        return helpers._match_dtype(out, x)
 
     @rule(helpers.unreduce)
     def unreduce(fn, mapped, g, x, axis=None, keepdims=False):

@@ -53,9 +53,12 @@ def _unbroadcast_tree(g, x):
 
 
 def _match_dtype(g, x):
+    """``g`` as the cotangent of (inexact) ``x``: of its dtype, and weak-typed if ``x`` is (jax
+    promotes a weak operand by a conversion, whose transpose converts the cotangent back)."""
     dt = getattr(x, "dtype", None)
-    if dt is not None and g.dtype != dt and dtypes.is_inexact(dt):
-        return lax.convert_element_type(g, dt)
+    weak = isinstance(x, Array) and x.weak_type
+    if dt is not None and dtypes.is_inexact(dt) and (g.dtype != dt or weak and not g.weak_type):
+        return lax.convert_element_type(g, dt, weak)
     return g
 
 
@@ -610,7 +613,7 @@ def abs_slope(x):
     x = jnp.asarray(x)
     if np.dtype(x.dtype).kind == "c":
         return jnp.conj(jnp.sign(x))
-    return jnp.where(x >= 0, 1, -1).astype(x.dtype)
+    return jnp.where(x >= 0, jnp.ones_like(x), -jnp.ones_like(x))
 
 
 def abs_slope_jvp(x, t):
@@ -648,26 +651,12 @@ def imag_adjoint(g, x):
 
 
 def power_slope(x1, x2):
-    """d x1**x2 / d x1 = x2 * x1**(x2 - 1), and 0 where x2 == 0 (not 0 * inf at x1 = 0)."""
-    return jnp.where(jnp.asarray(x2) == 0, 0, x2 * jnp.power(x1, x2 - 1))
-
-
-def prod_others(a, axis=None):
-    """For each entry of ``a``, the product of the other entries of its reduction over
-    ``axis`` (exclusive running products from both ends: no division, so zeros are fine)."""
-    a = jnp.asarray(a)
-    nd = a.ndim
-    axes = tuple(range(nd)) if axis is None else tuple(
-        ax % nd for ax in np.atleast_1d(axis))
-    keep = [i for i in range(nd) if i not in axes]
-    moved = jnp.transpose(a, keep + list(axes))
-    flat = jnp.reshape(moved, moved.shape[:len(keep)] + (-1,))
-    ones = jnp.ones(flat.shape[:-1] + (1,), flat.dtype)
-    left = jnp.cumprod(jnp.concatenate([ones, flat[..., :-1]], -1), axis=-1)
-    right = jnp.flip(jnp.cumprod(jnp.concatenate([ones, jnp.flip(flat, -1)[..., :-1]], -1),
-                                 axis=-1), -1)
-    others = jnp.reshape(left * right, moved.shape)
-    return jnp.transpose(others, np.argsort(keep + list(axes)).tolist())
+    """d x1**x2 / d x1 = x2 * x1**(x2 - 1). An integer exponent's slope is 0 where x2 == 0
+    (jax's integer power; not 0 * inf at x1 = 0); a float exponent's is the product as it
+    stands, NaN at 0 ** 0 as in jax."""
+    if np.dtype(jnp.asarray(x2).dtype).kind in "iub":
+        return jnp.where(jnp.asarray(x2) == 0, 0, x2 * jnp.power(x1, x2 - 1))
+    return x2 * jnp.power(x1, x2 - 1)
 
 
 def clip_bound_mask(x, lo, hi, lower):

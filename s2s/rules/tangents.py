@@ -45,7 +45,7 @@ def divide(z, x1, x2):
 @tangent(jnp.power)
 def power(z, x1, x2):
     d[z] = d[x1] * power_slope(x1, x2)
-    d[z] = d[x2] * z * jnp.log(jnp.where(x1 > 0, x1, 1.0))
+    d[z] = d[x2] * z * jnp.log(jnp.where(x1 == 0, 1.0, x1))
 
 
 @tangent(jnp.negative)
@@ -182,6 +182,13 @@ def abs_slope_(z, x):
 @tangent(jnp.absolute, jnp.abs, builtins.abs)
 def absolute(z, x):
     d[z] = jnp.real(d[x] * abs_slope(x))
+
+
+@tangent(jnp.remainder)
+def remainder(z, x1, x2):
+    d[z] = unbroadcast(d[x1], z)
+    d[z] = unbroadcast(-d[x2] * jnp.trunc(x1 / x2) + jnp.where(z != jnp.fmod(x1, x2), d[x2], 0.0),
+                       z)
 
 
 @tangent(jnp.fmod)
@@ -359,7 +366,8 @@ def placed_at_(z, x, idx, t, add):
 @tangent(power_slope)
 def power_slope_(z, x1, x2):
     d[z] = d[x1] * x2 * power_slope(x1, x2 - 1)
-    d[z] = d[x2] * jnp.power(x1, x2 - 1) * (1 + x2 * jnp.log(jnp.where(x1 > 0, x1, 1.0)))
+    d[z] = d[x2] * (jnp.power(x1, x2 - 1) + x2 * (
+        jnp.log(jnp.where(x1 == 0, 1.0, x1)) * jnp.power(x1, x2 - 1)))
 
 
 @tangent(seed_cotangent)
@@ -646,7 +654,7 @@ def reduce_max(z, x, axes):
 
 @tangent(lax.reduce_prod)
 def reduce_prod(z, x, axes):
-    d[z] = jnp.sum(d[x] * lax_prod_others(x, axes), tuple(axes))
+    d[z] = jnp.sum(d[x] * prod_others(x, axes), tuple(axes))
 
 
 @tangent(lax.cumsum)
