@@ -674,7 +674,6 @@ def test_products_of_every_rank(name, sa, sb):
           jax.vmap(jax.grad(f(jjnp), (0, 1)), (0, None))(ab, b), 1e-4, 1e-5)
 
 
-
 def test_registered_dataclasses_and_classes(tmp_path):
     """Dataclasses registered as pytrees built inside a differentiated function (outputs of
     jacrev/jvp/vjp/vmap) and taken as arguments, and a registered class's attributes read
@@ -940,7 +939,7 @@ def test_vmap_grad_of_an_unmapped_input_whose_branch_never_runs():
             parts = []
             for _ in range(2):
                 parts.append(x)
-            v = mod.stack(parts)[0]
+            v = mod.stack(parts)[0]  # noqa: F841  (unused, as in the fuzz program)
         else:
             x = x * s
         return x[2] * 2.0
