@@ -11,7 +11,21 @@ import numpy as np
 from lowering import dtypes_short
 
 
-class ShapedArray:
+class ShapeProperties:
+    """``ndim`` and ``size`` of anything with a ``shape`` (avals, ``ShapeDtypeStruct``)."""
+
+    __slots__ = ()
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+
+class ShapedArray(ShapeProperties):
     """Abstract value: what a program knows about an array before it runs."""
 
     __slots__ = ("shape", "dtype", "weak_type", "_hash")
@@ -21,14 +35,6 @@ class ShapedArray:
         self.dtype = np.dtype(dtype)
         self.weak_type = bool(weak_type)
         self._hash = hash((self.shape, self.dtype, self.weak_type))  # avals key every cache
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    @property
-    def size(self):
-        return int(np.prod(self.shape, dtype=np.int64))
 
     def __eq__(self, other):
         return self is other or (isinstance(other, ShapedArray) and self._hash == other._hash

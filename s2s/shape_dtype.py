@@ -5,8 +5,10 @@ output avals; its arguments may be arrays or anything with ``shape`` and ``dtype
 """
 import numpy as np
 
+from lowering.core import ShapeProperties
 
-class ShapeDtypeStruct:
+
+class ShapeDtypeStruct(ShapeProperties):
     """An immutable (shape, dtype) pair standing for an array (``pure_callback``'s results,
     ``eval_shape``'s inputs and outputs). The dtype is kept as given: 64-bit types shrink only
     where an array is made from it."""
@@ -23,14 +25,6 @@ class ShapeDtypeStruct:
     def __setattr__(self, name, value):
         raise RuntimeError(f"Cannot reassign attributes ({name}) of immutable ShapeDtypeStruct "
                            f"objects")
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    @property
-    def size(self):
-        return int(np.prod(self.shape, dtype=np.int64))
 
     def __len__(self):
         if not self.shape:
