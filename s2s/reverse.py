@@ -2019,11 +2019,17 @@ def ruled_function_as_source(fun):
         return fun
     if fun not in _wrappers:
         import inspect
-        params = [p.name for p in inspect.signature(fun).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-                  and p.default is p.empty] or ["x"]
+        positional = [p for p in inspect.signature(fun).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         name = "".join(c for c in fun.__name__ if c.isalnum() or c == "_") or "f"
+        # (defaulted parameters too, their defaults the function's own objects: a call may
+        # pass them, ``jnp.where(c, x, y)``)
+        free = {f"{name}_rule": fun, **{f"{name}_default_{p.name}": p.default
+                                        for p in positional if p.default is not p.empty}}
+        params = [p.name if p.default is p.empty else f"{p.name}={name}_default_{p.name}"
+                  for p in positional] or ["x"]
+        names = [p.name for p in positional] or ["x"]
         fdef = gast.parse(f"def {name}({', '.join(params)}):\n"
-                          f"    return {name}_rule({', '.join(params)})\n").body[0]
-        _wrappers[fun] = codegen.load(fdef, {}, {f"{name}_rule": fun})
+                          f"    return {name}_rule({', '.join(names)})\n").body[0]
+        _wrappers[fun] = codegen.load(fdef, {}, free)
     return _wrappers[fun]

@@ -1017,3 +1017,16 @@ def test_vmap_of_plain_python_around_mapped_values(tmp_path):
     close(s2s.vmap(ms.f)(xs), np.stack([ms.f(x) for x in xs]))
     with pytest.raises(TransformError, match="formatting a mapped value in an f-string"):
         s2s.vmap(ms.g)(xs)
+
+
+def test_a_library_function_known_only_at_run_time_takes_its_optional_arguments():
+    """``mod.where(c, x, y)`` with ``mod`` a parameter: the function is found at run time and
+    wrapped for its rule; the wrapper took only the required ``condition`` (TypeError)."""
+    def g(mod, x):
+        return mod.sum(mod.where(x > 1.0, x * x, x))
+
+    x = np.array([0.5, 1.5, 2.5], np.float32)
+    assert_trees_close(s2s.grad(lambda v: g(jnp, v))(x), jax.grad(lambda v: g(jjnp, v))(x),
+                       1e-6, 1e-6, True)
+    assert_trees_close(s2s.jvp(lambda v: g(jnp, v), (x,), (x,)),
+                       jax.jvp(lambda v: g(jjnp, v), (x,), (x,)), 1e-6, 1e-6, False)
