@@ -539,7 +539,7 @@ def _generate_batch(fun, mapped, call):
             flags = tuple(i in mapped for i in range(len(args)))
             return batching.loop(fun, flags, *args, **kwargs), True
         return per_example
-    fun = for_call(ruled_function_as_source(fun), call)
+    fun = for_call(ruled_function_as_source(fun, call), call)
     bound = unbind(fun, mapped, call)
     if bound is not None:  # a bound method or partial: the function's batched code, bound
         plain, args, kwargs, mapped, call = bound

@@ -346,7 +346,7 @@ def jvp_function(fun, wrt, has_aux=False, call=(None, ())):
 
 
 def _generate_forward(fun, wrt, has_aux, call):
-    fun = for_call(ruled_function_as_source(fun), call)
+    fun = for_call(ruled_function_as_source(fun, call), call)
     bound = unbind(fun, wrt, call)
     if bound is not None:  # a bound method or partial: the function's jvp, bound
         plain, args, kwargs, wrt, call = bound

@@ -122,8 +122,8 @@ def full(shape, fill_value, dtype=None, *, sharding=None):
 
 
 def full_like(x, fill_value, dtype=None, shape=None, sharding=None):
-    """(``x`` gives only a shape and a dtype: no derivative flows to it.)"""
-    return jnp.full_like(x, fill_value, dtype, shape)
+    """(``x`` gives only a shape, a dtype and a weak type: no derivative flows to it.)"""
+    return jnp.full_like(jnp.zeros_like(x), fill_value, dtype, shape)
 
 
 def square(x):

@@ -1933,7 +1933,7 @@ def grad_function(fun, wrt, has_aux=False, mode="vjp", single=False, call=(None,
 
 
 def _generate_reverse(fun, wrt, has_aux, mode, single, call, holomorphic):
-    fun = for_call(ruled_function_as_source(fun), call)
+    fun = for_call(ruled_function_as_source(fun, call), call)
     bound = unbind(fun, wrt, call)
     if bound is not None:  # a bound method or partial: the function's derivative, bound
         plain, args, kwargs, wrt, call = bound
@@ -2009,27 +2009,30 @@ def load_generated(parsed, fdef, free, ours, header, original):
 _wrappers = {}
 
 
-def ruled_function_as_source(fun):
+def ruled_function_as_source(fun, call=(None, ())):
     """A library function with derivative rules (``jnp.exp``) or a custom_vjp/custom_jvp
-    function, differentiated directly, becomes a one-line function calling it, so the
+    function, differentiated directly, becomes a one-line function calling it with the
+    arguments of this call shape (``call``: how many positional, which keywords), so the
     transforms see a call they have a rule for (or know to carry no derivative: ``jnp.floor``)."""
-    from s2s.rules import TANGENTS
+    from s2s.rules import CONSTANT_SOURCES, TANGENTS
     if all(_key(fun) not in known for known in (ADJOINTS, TANGENTS, _NONDIFFERENTIABLE)) and \
-            not isinstance(fun, (custom.custom_vjp, custom.custom_jvp)):  # (rules used at calls)
+            not isinstance(fun, (custom.custom_vjp, custom.custom_jvp)) or \
+            _key(fun) in CONSTANT_SOURCES:  # (custom functions' rules are used at calls)
         return fun
-    if fun not in _wrappers:
+    nargs, keywords = call
+    if (fun, call) not in _wrappers:
         import inspect
-        positional = [p for p in inspect.signature(fun).parameters.values()
-                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        sig = inspect.signature(fun).parameters.values()
+        positional = [p.name for p in sig if p.kind in (p.POSITIONAL_ONLY,
+                                                        p.POSITIONAL_OR_KEYWORD)
+                      and (nargs is not None or p.default is p.empty)]
+        if nargs is not None and any(p.kind == p.VAR_POSITIONAL for p in sig):
+            positional += [f"arg{i}" for i in range(len(positional), nargs)]  # (*operands)
+        positional = positional[:nargs] if nargs is not None else positional or ["x"]
         name = "".join(c for c in fun.__name__ if c.isalnum() or c == "_") or "f"
-        # (defaulted parameters too, their defaults the function's own objects: a call may
-        # pass them, ``jnp.where(c, x, y)``)
-        free = {f"{name}_rule": fun, **{f"{name}_default_{p.name}": p.default
-                                        for p in positional if p.default is not p.empty}}
-        params = [p.name if p.default is p.empty else f"{p.name}={name}_default_{p.name}"
-                  for p in positional] or ["x"]
-        names = [p.name for p in positional] or ["x"]
-        fdef = gast.parse(f"def {name}({', '.join(params)}):\n"
-                          f"    return {name}_rule({', '.join(names)})\n").body[0]
-        _wrappers[fun] = codegen.load(fdef, {}, free)
-    return _wrappers[fun]
+        params = ", ".join(positional + (["*"] if keywords else []) + list(keywords))
+        passed = ", ".join(positional + [f"{k}={k}" for k in keywords])
+        fdef = gast.parse(f"def {name}({params}):\n"
+                          f"    return {name}_rule({passed})\n").body[0]
+        _wrappers[fun, call] = codegen.load(fdef, {}, {f"{name}_rule": fun})
+    return _wrappers[fun, call]

@@ -19,12 +19,14 @@ import gast
 ADJOINTS = {}
 TANGENTS = {}
 NONDIFFERENTIABLE = set()  # functions whose results carry no derivative (bools, indices)
+CONSTANT_SOURCES = set()  # those of them written as source (vmap still transforms their source)
 
 
 def nondifferentiable(fn):
-    """Declare ``fn``'s result constant for every transform (a decorator; returns ``fn``):
-    a source library's boolean or index function is then not differentiated through."""
+    """Declare source-library function ``fn``'s result constant (a decorator; returns
+    ``fn``): it is then not differentiated through; vmap batches its source as usual."""
     NONDIFFERENTIABLE.add(fn)
+    CONSTANT_SOURCES.add(fn)
     return fn
 
 

@@ -572,10 +572,12 @@ def materialize(ct, primal):
         return 0.0 if not isinstance(primal, Array) else jnp.zeros(primal.shape)  # no tangent
     if isinstance(primal, (int, float)):
         return jnp.asarray(ct, dtype=dtypes.default_float()) if not isinstance(ct, Array) else ct
-    dt, weak = primal.dtype, bool(getattr(primal, "weak_type", False))
-    ct = jnp.asarray(ct)
-    if ct.dtype != dt or ct.weak_type != weak:  # (a NumPy scalar's cotangent is strong)
-        ct = lax.convert_element_type(ct, dt, weak)
+    dt = primal.dtype
+    if not isinstance(ct, Array):  # zeros: weak as the primal (a NumPy scalar's are strong)
+        ct = lax.convert_element_type(jnp.asarray(ct), dt, bool(getattr(primal, "weak_type",
+                                                                        False)))
+    if ct.dtype != dt:
+        ct = lax.convert_element_type(ct, dt)
     if ct.shape != primal.shape:
         ct = jnp.broadcast_to(ct, primal.shape)
     return ct
