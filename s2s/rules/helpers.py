@@ -1023,9 +1023,8 @@ def same_binding(user_value, ours):
     ``s2s.numpy``, which re-exports ``runtime.numpy``)."""
     if user_value is ours:
         return True
-    numpy_names = ("s2s.numpy", "runtime.numpy")
-    return getattr(ours, "__name__", "") in numpy_names and \
-        getattr(user_value, "__name__", "") in numpy_names
+    name = getattr(user_value, "__name__", "")
+    return ours is jnp and name in ("s2s.numpy", "runtime.numpy")
 
 
 def arrays_tangent(tangents, arrays):
