@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import s2s
 import s2s.numpy as snp
 from common import best_of, report
-from lowering import backend
+from s2s.lowering import backend
 
 
 def make_norm(np_mod):

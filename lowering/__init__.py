@@ -3,4 +3,4 @@
 Nothing here imports ``runtime`` or ``s2s``: this package knows avals, primitives and programs,
 not arrays or transformations.
 """
-from lowering.core import ShapedArray, Primitive, PRIMITIVES, Var, Literal, Eqn, Jaxpr
+from s2s.lowering.core import ShapedArray, Primitive, PRIMITIVES, Var, Literal, Eqn, Jaxpr

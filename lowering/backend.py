@@ -16,10 +16,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # keep PJRT's start-up INFO 
 import numpy as np
 from jaxlib import xla_client as xc
 
-from lowering import compile_cache
-from lowering.core import ShapedArray
-from lowering.ops.callbacks import CALL_TARGET, CALLBACKS
-from lowering.stablehlo import tensor_type
+from s2s.lowering import compile_cache
+from s2s.lowering.core import ShapedArray
+from s2s.lowering.ops.callbacks import CALL_TARGET, CALLBACKS
+from s2s.lowering.stablehlo import tensor_type
 
 # what a failing program raises (a host callback's exception arrives as one): jax.errors'
 JaxRuntimeError = xc.XlaRuntimeError

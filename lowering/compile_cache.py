@@ -17,7 +17,7 @@ import tempfile
 
 import jaxlib
 
-from lowering.private_dir import forget, private_dir
+from s2s.lowering.private_dir import forget, private_dir
 
 _MAGIC = b"s2s-xla-1\n"
 enabled = [os.environ.get("S2S_COMPILATION_CACHE", "1").strip().lower()

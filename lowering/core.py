@@ -8,7 +8,7 @@ import itertools
 
 import numpy as np
 
-from lowering import dtypes_short
+from s2s.lowering import dtypes_short
 
 
 class ShapeProperties:

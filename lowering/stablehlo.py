@@ -8,8 +8,8 @@ import itertools
 
 import numpy as np
 
-from lowering.core import Literal
-from lowering.dtypes_short import mlir_name
+from s2s.lowering.core import Literal
+from s2s.lowering.dtypes_short import mlir_name
 
 
 def tensor_type(aval):

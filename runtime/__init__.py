@@ -1,2 +1,2 @@
 """Arrays, dtypes, primitive binding (eager and staged), and the numpy / lax / random APIs."""
-from runtime import core, dtypes, lax, numpy, methods  # noqa: F401  (methods attaches to Array)
+from s2s.runtime import core, dtypes, lax, numpy, methods  # noqa: F401  (methods attaches to Array)

@@ -14,11 +14,11 @@ import threading
 
 import numpy as np
 
-from lowering import backend
-from lowering.ops.callbacks import HostCallback
-from runtime import core, dtypes
-from runtime.core import Array, Tracer
-from runtime.tree_util import for_staging, tree_flatten, tree_leaves, tree_unflatten
+from s2s.lowering import backend
+from s2s.lowering.ops.callbacks import HostCallback
+from s2s.runtime import core, dtypes
+from s2s.runtime.core import Array, Tracer
+from s2s.runtime.tree_util import for_staging, tree_flatten, tree_leaves, tree_unflatten
 
 VMAP_METHODS = ["sequential", "sequential_unrolled", "expand_dims", "broadcast_all",
                 "legacy_vectorized", None]
@@ -135,7 +135,7 @@ def debug_callback(callback=None, *args, ordered=False, partitioned=False, **kwa
 
 
 def _asarray(x):
-    from runtime.numpy import asarray
+    from s2s.runtime.numpy import asarray
     return asarray(x.__jax_array__() if hasattr(x, "__jax_array__") else x)
 
 

@@ -1,7 +1,7 @@
 """Global configuration, with JAX's option names (``s2s.config.update("jax_enable_x64", True)``)."""
 import os
 
-from lowering import compile_cache
+from s2s.lowering import compile_cache
 
 
 def _env_flag(name, default=False):

@@ -7,10 +7,10 @@ index that read and write slices of the stacked values.
 """
 import numpy as np
 
-from lowering.core import Jaxpr, ShapedArray, Var
-from runtime import core, dtypes, tracing
-from runtime.core import Array, bind
-from runtime.tree_util import for_staging, tree_flatten, tree_unflatten
+from s2s.lowering.core import Jaxpr, ShapedArray, Var
+from s2s.runtime import core, dtypes, tracing
+from s2s.runtime.core import Array, bind
+from s2s.runtime.tree_util import for_staging, tree_flatten, tree_unflatten
 
 _TYPE_NAMES = {list: "list", tuple: "tuple", dict: "dict"}
 

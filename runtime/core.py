@@ -11,11 +11,11 @@ import threading
 
 import numpy as np
 
-from lowering import backend
-from lowering.core import Eqn, Jaxpr, PRIMITIVES, ShapedArray, Var
-import lowering.ops  # noqa: F401  (registers the primitives)
-from lowering.stablehlo import lower
-from runtime import dtypes
+from s2s.lowering import backend
+from s2s.lowering.core import Eqn, Jaxpr, PRIMITIVES, ShapedArray, Var
+import s2s.lowering.ops  # noqa: F401  (registers the primitives)
+from s2s.lowering.stablehlo import lower
+from s2s.runtime import dtypes
 
 
 class Array:
@@ -84,7 +84,7 @@ class ArrayImpl(Array):
         return self._value.__dlpack__(*args, **kwargs)
 
     def __reduce__(self):
-        from runtime.creation import asarray
+        from s2s.runtime.creation import asarray
         return asarray, (np.array(self._value), self.dtype)
 
 

@@ -1,7 +1,7 @@
 """Devices and shardings as JAX shows them: ``devices()``, ``device_put``, ``x.sharding``."""
 import numpy as np
 
-from lowering import backend
+from s2s.lowering import backend
 
 
 class SingleDeviceSharding:
@@ -74,8 +74,8 @@ def process_count():
 
 def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
     """Place ``x`` (a pytree of arrays) on ``device`` (a Device or a SingleDeviceSharding)."""
-    from runtime.core import ArrayImpl, Tracer, put
-    from runtime.tree_util import tree_map
+    from s2s.runtime.core import ArrayImpl, Tracer, put
+    from s2s.runtime.tree_util import tree_map
     if isinstance(device, SingleDeviceSharding):
         device = device._device
     target = device or backend.default_device()
@@ -87,15 +87,15 @@ def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
             if v._device is target:
                 return v
             return ArrayImpl(backend.device_put(np.asarray(v), v.aval, target), v.aval, target)
-        from runtime.numpy.util import to_array
+        from s2s.runtime.numpy.util import to_array
         arr = to_array(v)
         return arr if arr._device is target else one(arr)
     return tree_map(one, x)
 
 
 def block_until_ready(x):
-    from runtime.core import ArrayImpl
-    from runtime.tree_util import tree_leaves
+    from s2s.runtime.core import ArrayImpl
+    from s2s.runtime.tree_util import tree_leaves
     bufs = [v._buf for v in tree_leaves(x) if isinstance(v, ArrayImpl)]
     if bufs:
         backend.block_until_ready(bufs)

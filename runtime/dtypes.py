@@ -13,7 +13,7 @@ import warnings
 import ml_dtypes
 import numpy as np
 
-from runtime.config import x64_enabled
+from s2s.runtime.config import x64_enabled
 
 bool_ = np.dtype(np.bool_)
 int8, int16, int32, int64 = map(np.dtype, ["int8", "int16", "int32", "int64"])

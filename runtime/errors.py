@@ -1,6 +1,6 @@
 """JAX's error classes (same names, same base classes), raised by the runtime and the transforms."""
-from lowering.backend import JaxRuntimeError  # noqa: F401
-from runtime.dtypes import TypePromotionError  # noqa: F401
+from s2s.lowering.backend import JaxRuntimeError  # noqa: F401
+from s2s.runtime.dtypes import TypePromotionError  # noqa: F401
 
 _ERRORS_URL = "https://docs.jax.dev/en/latest/errors.html"
 
@@ -33,7 +33,7 @@ class KeyReuseError(RuntimeError):
     pass
 
 
-from runtime.numpy.indexing import NonConcreteBooleanIndexError  # noqa: E402,F401
+from s2s.runtime.numpy.indexing import NonConcreteBooleanIndexError  # noqa: E402,F401
 
 
 def abstract_value_error(dtype, shape, context):

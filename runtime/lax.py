@@ -4,10 +4,10 @@ import builtins
 
 import numpy as np
 
-from lowering.core import PRIMITIVES
-from lowering.ops.fft import FftType
-from runtime import dtypes
-from runtime.core import Array, bind, put, scalar
+from s2s.lowering.core import PRIMITIVES
+from s2s.lowering.ops.fft import FftType
+from s2s.runtime import dtypes
+from s2s.runtime.core import Array, bind, put, scalar
 
 
 def _as_operand(x, like=None):
@@ -307,7 +307,7 @@ def _fft_real_dtype(dtype):
     return dtypes.canonicalize(dtypes.float64 if _fft_wide(dtype) else dtypes.float32)
 
 
-from runtime.control import cond, fori_loop, map, scan, switch, while_loop  # noqa: E402,F401
-from runtime.windows import (ConvDimensionNumbers, conv_dimension_numbers,  # noqa: E402,F401
-                             conv_general_dilated, conv_general_permutations, padtype_to_pads,
-                             reduce_window)
+from s2s.runtime.control import cond, fori_loop, map, scan, switch, while_loop  # noqa: E402,F401
+from s2s.runtime.windows import (ConvDimensionNumbers, conv_dimension_numbers,  # noqa: E402,F401
+                                 conv_general_dilated, conv_general_permutations, padtype_to_pads,
+                                 reduce_window)

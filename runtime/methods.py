@@ -2,11 +2,11 @@
 forwarding to the ``s2s.numpy`` function of the same meaning."""
 import numpy as np
 
-from runtime import dtypes, lax
-from runtime import numpy as jnp
-from runtime.core import Array, ArrayImpl
-from runtime.devices import SingleDeviceSharding
-from runtime.numpy.indexing import _IndexUpdateHelper, getitem
+from s2s.runtime import dtypes, lax
+from s2s.runtime import numpy as jnp
+from s2s.runtime.core import Array, ArrayImpl
+from s2s.runtime.devices import SingleDeviceSharding
+from s2s.runtime.numpy.indexing import _IndexUpdateHelper, getitem
 
 
 def _forward(fn, swap=False):

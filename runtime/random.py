@@ -18,15 +18,15 @@ import operator
 
 import numpy as np
 
-from runtime import dtypes
-from runtime import lax as _rlax
-from runtime import numpy as jnp
-from runtime.config import x64_enabled
-from lowering.core import PRIMITIVES, Eqn, Jaxpr, Literal, ShapedArray, Var
-from runtime.core import Array, bind, bounded_put, put, scalar
-from runtime.control import while_loop
-from runtime.tracing import compiled
-from runtime.tree_util import register_staged_leaf
+from s2s.runtime import dtypes
+from s2s.runtime import lax as _rlax
+from s2s.runtime import numpy as jnp
+from s2s.runtime.config import x64_enabled
+from s2s.lowering.core import PRIMITIVES, Eqn, Jaxpr, Literal, ShapedArray, Var
+from s2s.runtime.core import Array, bind, bounded_put, put, scalar
+from s2s.runtime.control import while_loop
+from s2s.runtime.tracing import compiled
+from s2s.runtime.tree_util import register_staged_leaf
 
 __all__ = ["key", "PRNGKey", "key_data", "wrap_key_data", "split", "fold_in", "bits", "uniform",
            "normal", "loggamma", "randint", "bernoulli", "categorical", "choice", "permutation",
@@ -1269,7 +1269,7 @@ def multivariate_normal(key, mean, cov, shape=None, dtype=None, method="cholesky
                         out_sharding=None):
     """Samples of N(mean, cov), ``mean + factor @ z`` with ``factor`` from the Cholesky (default),
     eigh or SVD decomposition of ``cov`` and standard normal ``z`` (bit-identical with JAX)."""
-    from runtime.numpy.util import promote_inexact
+    from s2s.runtime.numpy.util import promote_inexact
     k, _ = _key("multivariate_normal", key)
     mean, cov = promote_inexact(jnp.asarray(mean), jnp.asarray(cov))
     if method not in {"svd", "eigh", "cholesky"}:

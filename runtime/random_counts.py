@@ -10,13 +10,13 @@ means and BTRS with Stirling tail corrections for large ones (binomial).
 """
 import numpy as np
 
-from runtime import dtypes
-from runtime import lax
-from runtime import numpy as jnp
-from runtime.control import scan, while_loop
-from runtime.numpy.util import promote_inexact
-from runtime.random import _key, _shape, _split, _split2, _uniform
-from runtime.tracing import compiled
+from s2s.runtime import dtypes
+from s2s.runtime import lax
+from s2s.runtime import numpy as jnp
+from s2s.runtime.control import scan, while_loop
+from s2s.runtime.numpy.util import promote_inexact
+from s2s.runtime.random import _key, _shape, _split, _split2, _uniform
+from s2s.runtime.tracing import compiled
 
 __all__ = ["poisson", "binomial", "multinomial"]
 

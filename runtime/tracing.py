@@ -15,12 +15,12 @@ import threading
 
 import numpy as np
 
-from lowering.core import Eqn, Jaxpr, Literal, ShapedArray, Var
-from runtime import core, dtypes
-from runtime.core import Array, ArrayImpl, Tracer
-from runtime.errors import (ConcretizationTypeError, TracerArrayConversionError,
-                            TracerBoolConversionError, TracerIntegerConversionError,
-                            UnexpectedTracerError)
+from s2s.lowering.core import Eqn, Jaxpr, Literal, ShapedArray, Var
+from s2s.runtime import core, dtypes
+from s2s.runtime.core import Array, ArrayImpl, Tracer
+from s2s.runtime.errors import (ConcretizationTypeError, TracerArrayConversionError,
+                                TracerBoolConversionError, TracerIntegerConversionError,
+                                UnexpectedTracerError)
 
 _URL = "https://docs.jax.dev/en/latest/errors.html"
 
@@ -247,7 +247,7 @@ class JaxprTrace:
 def trace(fun, in_tree, avals, debug, literals="rank-0"):
     """Run ``fun(*args, **kwargs)`` on tracers of ``avals``, where ``in_tree`` is the treedef of
     ``(args, kwargs)`` -> (Jaxpr, output treedef)."""
-    from runtime.tree_util import for_staging, tree_flatten, tree_unflatten
+    from s2s.runtime.tree_util import for_staging, tree_flatten, tree_unflatten
     t = JaxprTrace(debug, literals)
     names = debug.arg_names or [None] * len(avals)
     tracers = [t.new_arg(a, n) for a, n in zip(avals, names)]
@@ -290,9 +290,9 @@ def compiled(fun):
     round differently from the fused program); inside a trace it is simply inlined."""
     import functools
 
-    from lowering import backend
-    from lowering.stablehlo import lower
-    from runtime.tree_util import for_staging, tree_flatten, tree_unflatten
+    from s2s.lowering import backend
+    from s2s.lowering.stablehlo import lower
+    from s2s.runtime.tree_util import for_staging, tree_flatten, tree_unflatten
     cache = {}
 
     @functools.wraps(fun)

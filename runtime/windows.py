@@ -5,9 +5,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lowering.ops.windows import dilate_dim
-from runtime import dtypes
-from runtime.core import Array, bind
+from s2s.lowering.ops.windows import dilate_dim
+from s2s.runtime import dtypes
+from s2s.runtime.core import Array, bind
 
 
 class ConvDimensionNumbers(NamedTuple):
@@ -92,7 +92,7 @@ def _pairs(padding):
 
 
 def _operand(x):
-    from runtime import numpy as jnp
+    from s2s.runtime import numpy as jnp
     return x if isinstance(x, Array) else jnp.asarray(x)
 
 
@@ -177,8 +177,8 @@ def conv_transpose_params(lhs_shape, rhs_shape, strides, padding, rhs_dilation=N
 
 def window_monoid(computation):
     """The reduction a ``computation`` names: lax's or s2s.numpy's add, max, min."""
-    from runtime import lax
-    from runtime import numpy as jnp
+    from s2s.runtime import lax
+    from s2s.runtime import numpy as jnp
     known = {lax.add: "sum", jnp.add: "sum", lax.max: "max", jnp.maximum: "max",
              lax.min: "min", jnp.minimum: "min"}
     for fn, name in known.items():
@@ -219,7 +219,7 @@ def reduce_window(operand, init_value, computation, window_dimensions, window_st
         if init_value.ndim:
             raise TypeError(f"reduce_window expected init_values to be scalars but init_values "
                             f"have shapes [{init_value.shape}].")
-        from runtime import lax
+        from s2s.runtime import lax
         init_value = lax.convert_element_type(init_value, operand.dtype)
     window_dimensions, window_strides, padding, base_dilation, window_dilation = window_params(
         operand.shape, window_dimensions, window_strides, padding, base_dilation,

@@ -2,8 +2,8 @@
 import functools
 
 
-from runtime.callbacks import recomputing
-from runtime.tree_util import tree_leaves
+from s2s.runtime.callbacks import recomputing
+from s2s.runtime.tree_util import tree_leaves
 from s2s.from_ir import readable, sourceless_signature, sourceless_wrapped, stand_in
 from s2s.jacobians import arrays
 from s2s.reverse import grad_function

@@ -12,9 +12,9 @@ import functools
 
 import gast
 
-from runtime import lax as rlax
-from runtime import numpy as rnp
-from runtime.core import Array
+from s2s.runtime import lax as rlax
+from s2s.runtime import numpy as rnp
+from s2s.runtime.core import Array
 from s2s import cache, codegen, from_ir, methods
 from s2s.errors import TransformError
 from s2s.reverse import Reverse, _DISPLAYS, _assign, _at_update, _call, _control_flow, \
@@ -573,7 +573,7 @@ class _Batched:
     every positional argument, so ``inspect.getsource(s2s.vmap(f))`` shows its source."""
 
     def __init__(self, fun, in_axes, out_axes, axis_size):
-        from runtime.tree_util import tree_flatten
+        from s2s.runtime.tree_util import tree_flatten
         if isinstance(in_axes, list):
             in_axes = tuple(in_axes)
         for leaf in tree_flatten(in_axes, is_leaf=lambda x: x is None)[0]:
@@ -614,7 +614,7 @@ class _Batched:
         return self.in_axes
 
     def __call__(self, *args, **kwargs):
-        from runtime.tree_util import flatten_up_to, tree_flatten, tree_structure, \
+        from s2s.runtime.tree_util import flatten_up_to, tree_flatten, tree_structure, \
             tree_unflatten
         if kwargs:
             raise TypeError("s2s.vmap: pass mapped arguments positionally (keyword arguments "
@@ -623,7 +623,7 @@ class _Batched:
             raise ValueError(f"vmap in_axes specification must be a tree prefix of the "
                              f"corresponding value, got specification {self.in_axes} for value "
                              f"tree {tree_structure(args)}.")
-        from runtime.tree_util import for_staging
+        from s2s.runtime.tree_util import for_staging
         args = for_staging(args)  # typed keys: batch their data
         sizes, prepared, mapped = [], [], []
         for i, a in enumerate(args):
@@ -727,19 +727,19 @@ def _merge_nested(inner, args, outer_mapped, outer_size):
         o = rnp.reshape(o, (outer_size, inner_size) + tuple(rnp.shape(o)[1:]))
         dest = inner.out_axes + 1 if inner.out_axes >= 0 else inner.out_axes
         return rnp.moveaxis(o, 1, dest) if dest != 1 else o
-    from runtime.tree_util import tree_map
+    from s2s.runtime.tree_util import tree_map
     return (tree_map(split, out),)
 
 
 def _type_str(x):
-    from runtime import dtypes
+    from s2s.runtime import dtypes
     dt = dtypes.dtype_and_weak(x)[0]
     return f"{dt.name}[{','.join(str(d) for d in rnp.shape(x))}]"
 
 
 def _place_outputs(out, flags, out_axes, size):
     """Outputs with the batch axis moved to ``out_axes`` (unmapped ones broadcast first)."""
-    from runtime.tree_util import flatten_up_to, for_staging, tree_flatten, tree_unflatten
+    from s2s.runtime.tree_util import flatten_up_to, for_staging, tree_flatten, tree_unflatten
     out = for_staging(out)
     leaves, tree = tree_flatten(out)
     flag_leaves = _expand_prefix(flags, out, tree)
@@ -758,7 +758,7 @@ def _place_outputs(out, flags, out_axes, size):
 
 
 def _expand_prefix(flags, out, tree):
-    from runtime.tree_util import tree_flatten
+    from s2s.runtime.tree_util import tree_flatten
     if isinstance(flags, tuple) and isinstance(out, (tuple, list)):
         return [f for o, fl in zip(out, flags) for f in _expand_prefix(fl, o, None)]
     return [bool(flags)] * len(tree_flatten(out)[0])

@@ -20,7 +20,7 @@ import tempfile
 
 import gast
 
-from lowering.private_dir import forget, private_dir
+from s2s.lowering.private_dir import forget, private_dir
 
 FACTORY = "__s2s_factory"
 

@@ -4,10 +4,10 @@
 A source library (see ``s2s.nn``): s2s transforms these functions from their source, so their
 derivatives and batching come from the primitive's rules.
 """
-from runtime import lax
-from runtime import numpy as jnp
-from runtime.dtypes import default_float, is_inexact, promote_types
-from runtime.windows import conv_transpose_params
+from s2s.runtime import lax
+from s2s.runtime import numpy as jnp
+from s2s.runtime.dtypes import default_float, is_inexact, promote_types
+from s2s.runtime.windows import conv_transpose_params
 
 S2S_SOURCE_LIBRARY = True
 

@@ -9,8 +9,8 @@ tangents.
 import functools
 import inspect
 
-from runtime import numpy as jnp
-from runtime.tree_util import tree_map
+from s2s.runtime import numpy as jnp
+from s2s.runtime.tree_util import tree_map
 
 
 class custom_vjp:

@@ -1,7 +1,7 @@
 """``s2s.dtypes`` (as ``jax.dtypes``)."""
 import types
 
-from runtime import dtypes as _d
+from s2s.runtime import dtypes as _d
 
 dtypes = types.SimpleNamespace(
     bfloat16=_d.bfloat16, canonicalize_dtype=_d.canonicalize, result_type=_d.result_type,

@@ -1,9 +1,9 @@
 """``s2s.errors``: JAX's error classes, plus ``TransformError`` for what a transform refuses."""
-from runtime.errors import *  # noqa: F401,F403
-from runtime.errors import (ConcretizationTypeError, NonConcreteBooleanIndexError,  # noqa: F401
-                            TracerArrayConversionError, TracerBoolConversionError,
-                            TracerIntegerConversionError, TypePromotionError,
-                            UnexpectedTracerError)
+from s2s.runtime.errors import *  # noqa: F401,F403
+from s2s.runtime.errors import (ConcretizationTypeError, NonConcreteBooleanIndexError,  # noqa: F401
+                                TracerArrayConversionError, TracerBoolConversionError,
+                                TracerIntegerConversionError, TypePromotionError,
+                                UnexpectedTracerError)
 
 
 class TransformError(Exception):

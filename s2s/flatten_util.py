@@ -1,7 +1,7 @@
 """``s2s.flatten_util.ravel_pytree``: a pytree as one flat array, and the way back."""
 import numpy as np
 
-from runtime.tree_util import tree_flatten, tree_unflatten
+from s2s.runtime.tree_util import tree_flatten, tree_unflatten
 from s2s import numpy as jnp
 
 

@@ -8,10 +8,10 @@ the argument shapes and dtypes it was traced with, so it is made again for other
 """
 import numpy as np
 
-from runtime import numpy as rnp
-from runtime import tracing
-from runtime.core import Array
-from runtime.tree_util import tree_flatten
+from s2s.runtime import numpy as rnp
+from s2s.runtime import tracing
+from s2s.runtime.core import Array
+from s2s.runtime.tree_util import tree_flatten
 from s2s import cache, codegen, parse as parse_mod
 from s2s.errors import TransformError
 
@@ -73,7 +73,7 @@ def stand_in(fun, args, kwargs=None):
 
 
 def _write(fun, avals):
-    from runtime.tree_util import tree_structure
+    from s2s.runtime.tree_util import tree_structure
     name = "".join(c for c in getattr(fun, "__name__", "f") if c.isalnum() or c == "_")
     name = (name if name and not name[0].isdigit() else "f") + "_traced"
     debug = tracing.DebugInfo(getattr(fun, "__name__", "f"), parse_mod.where(fun),
@@ -99,7 +99,7 @@ def _write(fun, avals):
               f"types {', '.join(a.str_short() for a in avals)}.")
     from s2s.rules import helpers
     used = {"pad_with": helpers.pad_with} if any("pad_with(" in b for b in body) else {}
-    from runtime import lax
+    from s2s.runtime import lax
     fn = codegen.load(fdef, {}, {"jnp": rnp, "lax": lax, **used, **writer.free}, header=header)
     fn.__s2s_original__ = fun
     return fn
@@ -241,7 +241,7 @@ class _Writer:
     def callback(self, e, a):
         """A host callback called again: the function XLA would call (it takes NumPy values and
         rebuilds the user's arguments) behind ``debug.callback`` / ``pure_callback``."""
-        from runtime import callbacks
+        from s2s.runtime import callbacks
         from s2s.shape_dtype import ShapeDtypeStruct
         host = e.params["callback"].fn
         fn = f"callback{len(self.free)}"
@@ -287,5 +287,5 @@ def _reshaped(x, shape, new):
 
 
 def _iota():
-    from runtime import lax
+    from s2s.runtime import lax
     return lax.broadcasted_iota

@@ -8,12 +8,13 @@ level is source. (Until ``vmap`` batches the basis, the loops run one basis vect
 """
 import numpy as np
 
-from runtime import dtypes
-from runtime.callbacks import recomputing
-from runtime import lax as rlax
-from runtime import numpy as jnp
-from runtime.core import Array
-from runtime.tree_util import tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
+from s2s.runtime import dtypes
+from s2s.runtime.callbacks import recomputing
+from s2s.runtime import lax as rlax
+from s2s.runtime import numpy as jnp
+from s2s.runtime.core import Array
+from s2s.runtime.tree_util import (tree_flatten, tree_leaves, tree_map, tree_structure,
+                                   tree_unflatten)
 from s2s.batch import batched_result, vmap_function
 from s2s.forward import jvp_function
 from s2s.from_ir import stand_in
@@ -29,7 +30,7 @@ def _unjit(fun):
 def arrays(tree):
     """Python numbers and NumPy arrays among the leaves of ``tree`` as arrays (numbers weakly
     typed): what a transformed function sees as its inputs and returns, as in JAX."""
-    from runtime.numpy.util import to_array
+    from s2s.runtime.numpy.util import to_array
     return tree_map(lambda v: to_array(v) if isinstance(
         v, (bool, int, float, complex, np.ndarray, np.generic)) else v, tree)
 

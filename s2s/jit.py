@@ -14,11 +14,11 @@ import types
 
 import numpy as np
 
-from lowering import backend
-from lowering.stablehlo import lower as _lower_jaxpr
-from runtime import core, tracing
-from runtime.core import Array, ArrayImpl, Tracer
-from runtime.tree_util import _node, for_staging, tree_flatten, tree_map, tree_unflatten
+from s2s.lowering import backend
+from s2s.lowering.stablehlo import lower as _lower_jaxpr
+from s2s.runtime import core, tracing
+from s2s.runtime.core import Array, ArrayImpl, Tracer
+from s2s.runtime.tree_util import _node, for_staging, tree_flatten, tree_map, tree_unflatten
 from s2s import codegen
 from s2s.errors import TransformError
 from s2s.parse import parse
@@ -277,7 +277,7 @@ class Jitted:
 
     def _inline(self, dyn_args, dyn_kwargs, skey):
         """Called while another function is being traced: trace through (no nested program)."""
-        from runtime.numpy.util import to_array
+        from s2s.runtime.numpy.util import to_array
         fn = self._staged_fn(skey)
         conv = lambda x: x if isinstance(x, Array) else to_array(x)  # noqa: E731
         dyn_args, dyn_kwargs = tree_map(conv, (tuple(dyn_args), dyn_kwargs))
@@ -444,7 +444,7 @@ class Lowered:
 
     @property
     def out_info(self):
-        from runtime.tree_util import tree_unflatten as unflat
+        from s2s.runtime.tree_util import tree_unflatten as unflat
         from s2s.shape_dtype import ShapeDtypeStruct
         return unflat(self._lowering.out_tree,
                       [ShapeDtypeStruct.of(a) for a in self._lowering.jaxpr.out_avals])

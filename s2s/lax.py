@@ -1,6 +1,6 @@
 """``s2s.lax``: the primitives (re-exports ``runtime.lax``)."""
-from runtime.lax import *  # noqa: F401,F403
-from runtime.lax import __dict__ as _ns
+from s2s.runtime.lax import *  # noqa: F401,F403
+from s2s.runtime.lax import __dict__ as _ns
 
 globals().update({k: v for k, v in _ns.items() if not k.startswith("__")})
 

@@ -3,8 +3,8 @@
 the functions they call. Names, arguments, values and errors as ``jax.lax``'s."""
 import numpy as np
 
-from runtime import lax
-from runtime import numpy as jnp
+from s2s.runtime import lax
+from s2s.runtime import numpy as jnp
 
 S2S_SOURCE_LIBRARY = True
 __all__ = ["top_k", "sort_key_val", "dynamic_slice_in_dim", "dynamic_index_in_dim",

@@ -1,8 +1,8 @@
 """Array methods and attributes as the ``s2s.numpy`` functions they mean: ``x.sum(0)`` is
 ``jnp.sum(x, 0)``, ``x.mT`` is ``jnp.matrix_transpose(x)``. The transforms differentiate and
 batch a method call with the rules of that function, so a method needs no rule of its own."""
-from runtime import numpy as rnp
-from runtime.core import Array
+from s2s.runtime import numpy as rnp
+from s2s.runtime.core import Array
 
 # methods and attributes whose function has another name
 _ALIASES = {"flatten": "ravel", "conjugate": "conj", "T": "transpose",

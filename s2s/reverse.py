@@ -19,10 +19,10 @@ import types
 import gast
 import numpy as np
 
-from runtime import callbacks
-from runtime import lax as rlax
-from runtime import numpy as rnp
-from runtime import tree_util
+from s2s.runtime import callbacks
+from s2s.runtime import lax as rlax
+from s2s.runtime import numpy as rnp
+from s2s.runtime import tree_util
 from s2s import cache, codegen, custom, desugar, from_ir, lift, methods, naming, parse as parse_mod, \
     signature
 from s2s.errors import TransformError, TransformValueError
@@ -1863,9 +1863,9 @@ _RETURNS_CONTAINER = {"split", "array_split", "hsplit", "vsplit", "dsplit", "uns
 def _returns_array(fn):
     """Whether a function with an adjoint rule always returns one array (not a container),
     so adjoints of its results add with ``+``."""
-    return fn not in (getattr, rnp._getitem) and (
-        getattr(fn, "__module__", "") or "").split(".")[0] == "runtime" and getattr(
-        fn, "__name__", "") not in _RETURNS_CONTAINER
+    module = getattr(fn, "__module__", "") or ""
+    return fn not in (getattr, rnp._getitem) and (module + ".").startswith(
+        "s2s.runtime.") and getattr(fn, "__name__", "") not in _RETURNS_CONTAINER
 
 
 def _control_rules():
@@ -1874,7 +1874,7 @@ def _control_rules():
 
 
 def _control_flow():
-    from runtime import control
+    from s2s.runtime import control
     return {getattr(control, k): k for k in ("fori_loop", "scan", "map", "cond", "switch",
                                              "while_loop")}
 

@@ -5,7 +5,7 @@ output avals; its arguments may be arrays or anything with ``shape`` and ``dtype
 """
 import numpy as np
 
-from lowering.core import ShapeProperties
+from s2s.lowering.core import ShapeProperties
 
 
 class ShapeDtypeStruct(ShapeProperties):

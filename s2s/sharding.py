@@ -1,2 +1,2 @@
 """``s2s.sharding``."""
-from runtime.devices import SingleDeviceSharding  # noqa: F401
+from s2s.runtime.devices import SingleDeviceSharding  # noqa: F401

@@ -15,7 +15,7 @@ def _share_the_references_compiles():
     (in s2s's private cache folder) lets the test workers and later runs load them instead."""
     import jax
 
-    from lowering.private_dir import private_dir
+    from s2s.lowering.private_dir import private_dir
     jax.config.update("jax_compilation_cache_dir", private_dir("jax-reference"))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)

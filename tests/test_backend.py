@@ -5,7 +5,7 @@ import sys
 import numpy as np
 
 import s2s.numpy as jnp
-from lowering import backend
+from s2s.lowering import backend
 
 
 def test_library_never_imports_jax():
@@ -44,7 +44,7 @@ def test_negative_zero_scalars_are_not_confused():
 
 _PROGRAM = """
 import numpy as np, s2s.numpy as jnp
-from lowering import compile_cache
+from s2s.lowering import compile_cache
 x = jnp.asarray(np.arange(7, dtype=np.float32))
 print(float(jnp.sum(jnp.cosh(x) * 3.5)), compile_cache.hits[0])
 """

@@ -7,7 +7,7 @@ import pytest
 
 import s2s
 import s2s.numpy as snp
-from lowering import backend
+from s2s.lowering import backend
 
 jax = pytest.importorskip("jax")
 jjnp = jax.numpy

@@ -102,7 +102,7 @@ def test_jaxpr_text_matches_jax():
 
 
 def test_eager_loops_compile_once():
-    from lowering import backend
+    from s2s.lowering import backend
     f = lambda x: lax.fori_loop(0, 3, lambda i, c: c * x, 1.0)  # noqa: E731
     f(snp.asarray(2.0))
     before = backend.compile_count()

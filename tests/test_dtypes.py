@@ -249,7 +249,7 @@ def test_iinfo(dtype):
 
 
 def test_runtime_finfo_iinfo_handle_scalar_types():
-    from runtime import dtypes
+    from s2s.runtime import dtypes
     assert dtypes.finfo(np.float32).eps == jnp.finfo(np.float32).eps
     assert dtypes.finfo(snp.bfloat16).bits == 16
     assert dtypes.iinfo(np.uint32).max == 2**32 - 1

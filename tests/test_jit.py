@@ -11,7 +11,7 @@ import pytest
 
 import s2s as jax
 import s2s.numpy as jnp
-from lowering import backend
+from s2s.lowering import backend
 from s2s import codegen, errors
 from s2s.parse import parse
 

@@ -14,12 +14,12 @@ import pytest
 import scipy.special
 from hypothesis import given, strategies as st
 
-import lowering.ops  # noqa: F401  (registers the primitives)
+import s2s.lowering.ops  # noqa: F401  (registers the primitives)
 import s2s.lax as lax
 import s2s.numpy as jnp
-from lowering.core import PRIMITIVES, Eqn, Jaxpr, ShapedArray, Var
-from lowering.ops.callbacks import HostCallback
-from runtime.core import bind
+from s2s.lowering.core import PRIMITIVES, Eqn, Jaxpr, ShapedArray, Var
+from s2s.lowering.ops.callbacks import HostCallback
+from s2s.runtime.core import bind
 
 BF16 = np.dtype(ml_dtypes.bfloat16)
 F8 = np.dtype(ml_dtypes.float8_e4m3fn)
@@ -274,13 +274,13 @@ _WINDOW_OPS = {"sum": (lax.add, np.sum), "max": (lax.max, np.max), "min": (lax.m
 
 
 def _window_call(x, *, computation, window_dimensions, window_strides, padding):
-    from lowering.ops.reductions import identity
+    from s2s.lowering.ops.reductions import identity
     return lax.reduce_window(x, identity(computation, x.dtype), _WINDOW_OPS[computation][0],
                              window_dimensions, window_strides, padding)
 
 
 def _window_ref(x, *, computation, window_dimensions, window_strides, padding):
-    from lowering.ops.reductions import identity
+    from s2s.lowering.ops.reductions import identity
     if x.ndim == 0:  # the one window holds the one entry
         return x
     init = identity(computation, x.dtype)

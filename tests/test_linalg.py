@@ -256,7 +256,7 @@ def test_errors_as_jax(what, fn):
 
 def test_primitive_shape_rules_validate():
     """What reaches the custom call is checked first (jaxlib would crash on a bad call)."""
-    from runtime.core import bind
+    from s2s.runtime.core import bind
     f32 = snp.ones((3, 4), np.float32)
     with pytest.raises(ValueError, match="square"):
         bind("cholesky", f32)

@@ -12,7 +12,7 @@ import pytest
 
 import s2s
 import s2s.numpy as jnp
-from lowering import private_dir
+from s2s.lowering import private_dir
 from s2s import codegen
 
 

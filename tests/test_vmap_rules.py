@@ -273,7 +273,8 @@ def test_every_shape_case_and_pattern(line):
 
 
 def test_every_numpy_rule_has_a_table_line():
-    numpy_rules = {fn for fn in RULES if getattr(fn, "__module__", "").startswith("runtime.numpy")}
+    numpy_rules = {fn for fn in RULES
+                   if getattr(fn, "__module__", "").startswith("s2s.runtime.numpy")}
     assert numpy_rules, "no runtime.numpy rules found"
     covered = {line.fn for line in TABLE}
     missing = sorted(f.__name__ for f in numpy_rules - covered)

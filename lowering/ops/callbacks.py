@@ -10,7 +10,7 @@ keyed by it), so the emitter writes each callback's process-wide id (``register`
 import itertools
 import weakref
 
-from lowering.core import def_primitive
+from s2s.lowering.core import def_primitive
 
 CALL_TARGET = "xla_ffi_python_cpu_callback"
 

@@ -1,7 +1,7 @@
 """Small checks shared by the shape rules; the messages are the ones JAX users know."""
 import numpy as np
 
-from lowering.core import ShapedArray
+from s2s.lowering.core import ShapedArray
 
 
 def kind(dtype):

@@ -6,8 +6,8 @@ program text serves every closed-over value.
 """
 import numpy as np
 
-from lowering.core import def_primitive
-from lowering.stablehlo import emit_eqns, tensor_type
+from s2s.lowering.core import def_primitive
+from s2s.lowering.stablehlo import emit_eqns, tensor_type
 
 
 def _while_rule(*avals, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):

@@ -2,8 +2,8 @@
 (broadcasting and promotion happen in ``s2s.numpy``, as in JAX)."""
 import numpy as np
 
-from lowering.core import def_primitive
-from lowering.ops.common import aval, check_kinds, kind, same_dtypes, same_shapes, weak
+from s2s.lowering.core import def_primitive
+from s2s.lowering.ops.common import aval, check_kinds, kind, same_dtypes, same_shapes, weak
 
 FLOAT, COMPLEX, INT, BOOL = "f", "c", "iu", "b"
 

@@ -9,9 +9,9 @@ import enum
 
 import numpy as np
 
-from lowering.core import def_primitive
-from lowering.ops.common import aval
-from lowering.stablehlo import i64_array
+from s2s.lowering.core import def_primitive
+from s2s.lowering.ops.common import aval
+from s2s.lowering.stablehlo import i64_array
 
 
 class FftType(enum.IntEnum):

@@ -2,10 +2,10 @@
 last dimension of ``indices`` (as in JAX). Out-of-bounds: gather clamps, scatter drops."""
 import numpy as np
 
-from lowering.core import def_primitive
-from lowering.ops.common import aval, kind, same_dtypes
-from lowering.ops.reductions import _COMBINE
-from lowering.stablehlo import i64_array
+from s2s.lowering.core import def_primitive
+from s2s.lowering.ops.common import aval, kind, same_dtypes
+from s2s.lowering.ops.reductions import _COMBINE
+from s2s.lowering.stablehlo import i64_array
 
 
 def _dims(values):

@@ -13,9 +13,9 @@ dimension and dtype first and raise JAX's errors.
 """
 import numpy as np
 
-from lowering.core import def_primitive
-from lowering.ops.common import aval, check_kinds
-from lowering.stablehlo import i64_array
+from s2s.lowering.core import def_primitive
+from s2s.lowering.ops.common import aval, check_kinds
+from s2s.lowering.stablehlo import i64_array
 
 F32, F64, C64, C128 = (np.dtype(d) for d in ("float32", "float64", "complex64", "complex128"))
 I32, BOOL = np.dtype("int32"), np.dtype("bool")

@@ -1,9 +1,9 @@
 """dot_general and sort."""
 import numpy as np
 
-from lowering.core import def_primitive
-from lowering.ops.common import aval, kind, same_dtypes
-from lowering.ops.elementwise import _compare_emitter
+from s2s.lowering.core import def_primitive
+from s2s.lowering.ops.common import aval, kind, same_dtypes
+from s2s.lowering.ops.elementwise import _compare_emitter
 
 
 def _dims(values):

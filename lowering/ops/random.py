@@ -6,8 +6,8 @@ counters' shape. Written in StableHLO integer ops only (add, xor, shifts, or), f
 """
 import numpy as np
 
-from lowering.core import def_primitive
-from lowering.ops.common import aval
+from s2s.lowering.core import def_primitive
+from s2s.lowering.ops.common import aval
 
 _ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
 _PARITY = 0x1BD11BDA
@@ -92,7 +92,7 @@ def _fused_rule(*avals, jaxpr):
 
 
 def _fused_emit(ctx, operands, in_avals, out_avals, *, jaxpr):
-    from lowering.stablehlo import emit_eqns
+    from s2s.lowering.stablehlo import emit_eqns
     return emit_eqns(ctx, jaxpr, dict(zip(jaxpr.invars, operands)))
 
 

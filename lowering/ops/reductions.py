@@ -2,10 +2,10 @@
 import ml_dtypes
 import numpy as np
 
-from lowering.core import def_primitive
-from lowering.ops.common import aval, check_kinds, kind
-from lowering.ops.elementwise import _compare_emitter
-from lowering.stablehlo import i64_array
+from s2s.lowering.core import def_primitive
+from s2s.lowering.ops.common import aval, check_kinds, kind
+from s2s.lowering.ops.elementwise import _compare_emitter
+from s2s.lowering.stablehlo import i64_array
 
 
 def identity(name, dtype):

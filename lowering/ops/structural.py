@@ -2,9 +2,9 @@
 slice, dynamic_slice, dynamic_update_slice."""
 import numpy as np
 
-from lowering.core import def_primitive
-from lowering.ops.common import aval, kind, same_dtypes
-from lowering.stablehlo import i64_array
+from s2s.lowering.core import def_primitive
+from s2s.lowering.ops.common import aval, kind, same_dtypes
+from s2s.lowering.stablehlo import i64_array
 
 
 def _iota_rule(*, dtype, shape, dimension):

@@ -7,10 +7,10 @@ and raise JAX's errors.
 """
 import numpy as np
 
-from lowering.core import def_primitive
-from lowering.ops.common import aval, same_dtypes
-from lowering.ops.reductions import _combiner
-from lowering.stablehlo import i64_array
+from s2s.lowering.core import def_primitive
+from s2s.lowering.ops.common import aval, same_dtypes
+from s2s.lowering.ops.reductions import _combiner
+from s2s.lowering.stablehlo import i64_array
 
 
 def dilate_dim(d, dilation):

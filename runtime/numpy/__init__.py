@@ -1,24 +1,24 @@
 """``s2s.numpy``: NumPy's API on immutable device arrays (JAX semantics)."""
 import numpy as _np
 
-from runtime import dtypes as _dtypes
-from runtime.core import Array as ndarray
-from runtime.numpy.creation import *  # noqa: F401,F403
-from runtime.numpy.creation import array, asarray
-from runtime.numpy.indexing import (argwhere, flatnonzero, getitem as _getitem, nonzero, take,
-                                    take_along_axis)
-from runtime.numpy.linalg import (diagonal, dot, einsum, inner, matmul, outer, tensordot, trace,
-                                  vdot, vecdot)
-from runtime.numpy.reductions import *  # noqa: F401,F403
-from runtime.numpy.shape import *  # noqa: F401,F403
-from runtime.numpy.sorting import *  # noqa: F401,F403
-from runtime.numpy.ufuncs import *  # noqa: F401,F403
-from runtime.numpy.ufuncs import abs, round, pow, where, clip
-from runtime.numpy.util import broadcast_shapes as _broadcast_shapes, broadcast_to
+from s2s.runtime import dtypes as _dtypes
+from s2s.runtime.core import Array as ndarray
+from s2s.runtime.numpy.creation import *  # noqa: F401,F403
+from s2s.runtime.numpy.creation import array, asarray
+from s2s.runtime.numpy.indexing import (argwhere, flatnonzero, getitem as _getitem, nonzero, take,
+                                        take_along_axis)
+from s2s.runtime.numpy.linalg import (diagonal, dot, einsum, inner, matmul, outer, tensordot, trace,
+                                      vdot, vecdot)
+from s2s.runtime.numpy.reductions import *  # noqa: F401,F403
+from s2s.runtime.numpy.shape import *  # noqa: F401,F403
+from s2s.runtime.numpy.sorting import *  # noqa: F401,F403
+from s2s.runtime.numpy.ufuncs import *  # noqa: F401,F403
+from s2s.runtime.numpy.ufuncs import abs, round, pow, where, clip
+from s2s.runtime.numpy.util import broadcast_shapes as _broadcast_shapes, broadcast_to
 
-from runtime.numpy.creation import empty, full, zeros, ones  # noqa: F401
-from runtime.numpy import linalg_namespace as linalg  # noqa: E402
-from runtime.numpy import fft  # noqa: E402,F401  (the jnp.fft namespace)
+from s2s.runtime.numpy.creation import empty, full, zeros, ones  # noqa: F401
+from s2s.runtime.numpy import linalg_namespace as linalg  # noqa: E402
+from s2s.runtime.numpy import fft  # noqa: E402,F401  (the jnp.fft namespace)
 
 
 class _ScalarMeta(type):

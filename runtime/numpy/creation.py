@@ -3,9 +3,9 @@ import operator
 
 import numpy as np
 
-from runtime import dtypes, lax
-from runtime.core import Array
-from runtime.numpy.util import broadcast_to, to_array
+from s2s.runtime import dtypes, lax
+from s2s.runtime.core import Array
+from s2s.runtime.numpy.util import broadcast_to, to_array
 
 
 def _shape(shape):
@@ -39,7 +39,7 @@ def array(object, dtype=None, copy=True, order="K", ndmin=0):
 def asarray(a, dtype=None, order=None, *, copy=None, device=None):
     out = to_array(a, dtypes.check_user_dtype(dtype, "asarray"), cached=False)
     if device is not None:
-        from runtime.devices import device_put
+        from s2s.runtime.devices import device_put
         out = device_put(out, device)
     return out
 
@@ -92,7 +92,7 @@ empty_like = zeros_like
 def arange(start, stop=None, step=None, dtype=None, *, device=None):
     for v in (start, stop, step):
         if isinstance(v, Array) and not hasattr(v, "_value"):
-            from runtime.errors import ConcretizationTypeError
+            from s2s.runtime.errors import ConcretizationTypeError
             raise ConcretizationTypeError(
                 "jax.numpy.arange requires concrete (non-traced) start, stop and step values; "
                 "got an abstract value. If using jit, mark them static.")
@@ -139,20 +139,20 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         out = s
     out = lax.convert_element_type(out, dtype or ctype)
     if axis != 0:
-        from runtime.numpy.shape import moveaxis
+        from s2s.runtime.numpy.shape import moveaxis
         out = moveaxis(out, 0, axis)
     return (out, step if div > 0 else float("nan")) if retstep else out
 
 
 def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
-    from runtime.numpy.ufuncs import power
+    from s2s.runtime.numpy.ufuncs import power
     lin = linspace(start, stop, num, endpoint, dtype=None, axis=axis)
     out = power(lax.convert_element_type(base, lin.dtype), lin)
     return out if dtype is None else lax.convert_element_type(out, dtypes.check_user_dtype(dtype))
 
 
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
-    from runtime.numpy.ufuncs import log10
+    from s2s.runtime.numpy.ufuncs import log10
     return logspace(log10(start), log10(stop), num, endpoint, 10.0, dtype, axis)
 
 
@@ -213,7 +213,7 @@ def diag(v, k=0):
         vals = lax.broadcast_in_dim(padded, (n, n), (1,))  # vals[r, c] = padded[c]
         return lax.select(on, vals, broadcast_to(lax.convert_element_type(0, x.dtype), (n, n)))
     if x.ndim == 2:
-        from runtime.numpy.linalg import diagonal
+        from s2s.runtime.numpy.linalg import diagonal
         return diagonal(x, k)
     raise ValueError("diag input must be 1d or 2d")
 

@@ -15,9 +15,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from runtime import lax
-from runtime.core import Array, bind
-from runtime.numpy.util import broadcast_shapes, broadcast_to, promote_inexact, to_array
+from s2s.runtime import lax
+from s2s.runtime.core import Array, bind
+from s2s.runtime.numpy.util import broadcast_shapes, broadcast_to, promote_inexact, to_array
 
 
 class EighResult(NamedTuple):
@@ -55,7 +55,7 @@ def compiled(fun):
     @functools.wraps(fun)
     def run(*args, **static):
         if not impl:
-            from runtime.tracing import compiled as _compiled
+            from s2s.runtime.tracing import compiled as _compiled
             impl.append(_compiled(fun))
         return impl[0](*args, **static)
     return run
@@ -294,7 +294,7 @@ def _svd(a, *, full_matrices, compute_uv, hermitian):
         idxs = lax.broadcasted_iota(np.int32, s.shape, last)
         s, idxs, sign = lax.sort((s, idxs, sign), dimension=last, num_keys=1)
         s, idxs, sign = (lax.rev(v, (last,)) for v in (s, idxs, sign))
-        from runtime.numpy.indexing import take_along_axis
+        from s2s.runtime.numpy.indexing import take_along_axis
         u = take_along_axis(vecs, lax.reshape(idxs, idxs.shape[:-1] + (1,) + idxs.shape[-1:]),
                             axis=-1)
         sign = lax.convert_element_type(lax.reshape(sign, sign.shape[:-1] + (1,) +
@@ -317,7 +317,7 @@ def _triangular_solve(a, b, **flags):
 def _lu_solve(lu, perm, b):
     """``lax.linalg.lu_solve`` with trans=0 on matrices ``b`` (..., m, k): rows permuted, then
     the unit-lower and the upper triangular solves."""
-    from runtime.numpy.indexing import take_along_axis
+    from s2s.runtime.numpy.indexing import take_along_axis
     x = take_along_axis(b, lax.reshape(perm, perm.shape + (1,)), axis=-2)
     x = _triangular_solve(lu, x, left_side=True, lower=True, unit_diagonal=True)
     return _triangular_solve(lu, x, left_side=True, lower=False)
@@ -394,7 +394,7 @@ def _at(a, i, j):
 
 def _slogdet_small(a):
     """n in {1, 2}: the determinant written out, then sign and log|det|."""
-    from runtime.numpy.ufuncs import abs as _abs, log, real, sign
+    from s2s.runtime.numpy.ufuncs import abs as _abs, log, real, sign
     if a.shape[-1] == 1:
         det = _at(a, 0, 0)
     else:
@@ -430,8 +430,8 @@ _diag = diagonal_last2
 
 
 def _slogdet_lu(a):
-    from runtime.numpy.reductions import any as _any, count_nonzero, prod, sum as _sum
-    from runtime.numpy.ufuncs import abs as _abs, log, multiply, real, where
+    from s2s.runtime.numpy.reductions import any as _any, count_nonzero, prod, sum as _sum
+    from s2s.runtime.numpy.ufuncs import abs as _abs, log, multiply, real, where
     dtype = a.dtype
     lu, pivot, _ = bind("lu", a)
     diag = _diag(lu)
@@ -457,8 +457,8 @@ def _slogdet_lu(a):
 
 
 def _slogdet_qr(a):
-    from runtime.numpy.reductions import prod, sum as _sum
-    from runtime.numpy.ufuncs import abs as _abs, log, sign as _sign, where
+    from s2s.runtime.numpy.reductions import prod, sum as _sum
+    from s2s.runtime.numpy.ufuncs import abs as _abs, log, sign as _sign, where
     if _is_complex(a):
         raise NotImplementedError("slogdet method='qr' not implemented for complex inputs")
     n = a.shape[-1]
@@ -518,6 +518,6 @@ def _det(a):
         for t in terms[3:]:
             out = lax.sub(out, t)
         return out
-    from runtime.numpy.ufuncs import exp
+    from s2s.runtime.numpy.ufuncs import exp
     sign, logdet = _slogdet(a, method=None)
     return lax.mul(sign, lax.convert_element_type(exp(logdet), sign.dtype))

@@ -12,9 +12,9 @@ import operator
 
 import numpy as np
 
-from runtime import dtypes, lax
-from runtime import numpy as jnp
-from runtime.core import Array
+from s2s.runtime import dtypes, lax
+from s2s.runtime import numpy as jnp
+from s2s.runtime.core import Array
 
 S2S_SOURCE_LIBRARY = True
 __all__ = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "rfft2", "irfft2", "fftn", "ifftn",
@@ -281,5 +281,5 @@ def _shifts(shape, axes, sign):
 def _placed(x, device):
     if device is None:
         return x
-    from runtime.devices import device_put
+    from s2s.runtime.devices import device_put
     return device_put(x, device)

@@ -8,9 +8,9 @@ same plan serves reads and updates. Out of bounds: reads clamp, updates are drop
 """
 import numpy as np
 
-from runtime import dtypes, lax
-from runtime.core import Array, Tracer
-from runtime.numpy.util import broadcast_shapes, broadcast_to, to_array
+from s2s.runtime import dtypes, lax
+from s2s.runtime.core import Array, Tracer
+from s2s.runtime.numpy.util import broadcast_shapes, broadcast_to, to_array
 
 
 class NonConcreteBooleanIndexError(IndexError):
@@ -119,7 +119,7 @@ def getitem(x, idx):
 
 
 def _empty(shape, dtype):
-    from runtime.numpy.creation import zeros
+    from s2s.runtime.numpy.creation import zeros
     return zeros(shape, dtype)
 
 
@@ -196,7 +196,7 @@ def _stack_coords(coords, out_shape):
 def nonzero(a, *, size=None, fill_value=None):
     x = to_array(a)
     if isinstance(x, Tracer) and size is None:
-        from runtime.errors import ConcretizationTypeError
+        from s2s.runtime.errors import ConcretizationTypeError
         raise ConcretizationTypeError(
             "The size argument of jnp.nonzero must be statically specified to use jnp.nonzero "
             "within JAX transformations.")
@@ -210,12 +210,12 @@ def nonzero(a, *, size=None, fill_value=None):
 
 
 def flatnonzero(a, *, size=None, fill_value=None):
-    from runtime.numpy.shape import ravel
+    from s2s.runtime.numpy.shape import ravel
     return nonzero(ravel(a), size=size, fill_value=fill_value)[0]
 
 
 def argwhere(a, *, size=None, fill_value=None):
-    from runtime.numpy.shape import stack
+    from s2s.runtime.numpy.shape import stack
     x = to_array(a)
     nz = nonzero(x if x.ndim else lax.reshape(x, (1,)), size=size, fill_value=fill_value)
     out = stack(nz, axis=1)
@@ -274,11 +274,11 @@ class _IndexUpdateRef:
     mul = multiply
 
     def divide(self, values, **kw):
-        from runtime.numpy.ufuncs import divide
+        from s2s.runtime.numpy.ufuncs import divide
         return self.set(lax.convert_element_type(divide(self.get(), values), self.array.dtype))
 
     def power(self, values, **kw):
-        from runtime.numpy.ufuncs import power
+        from s2s.runtime.numpy.ufuncs import power
         return self.set(lax.convert_element_type(power(self.get(), values), self.array.dtype))
 
     def min(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
@@ -372,7 +372,7 @@ def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
 
 
 def _normalize_axis(axis, ndim):
-    from runtime.numpy.util import normalize_axis
+    from s2s.runtime.numpy.util import normalize_axis
     return normalize_axis(axis, ndim)
 
 

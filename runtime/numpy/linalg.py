@@ -1,8 +1,8 @@
 """Products: ``dot vdot matmul inner outer tensordot einsum trace diagonal`` and ``linalg.norm``."""
 import numpy as np
 
-from runtime import dtypes, lax
-from runtime.numpy.util import broadcast_shapes, broadcast_to, normalize_axis, promote_dtypes, to_array
+from s2s.runtime import dtypes, lax
+from s2s.runtime.numpy.util import broadcast_shapes, broadcast_to, normalize_axis, promote_dtypes, to_array
 
 
 def _dot(a, b, contract, batch=((), ())):
@@ -62,8 +62,8 @@ def vdot(a, b, *, precision=None, preferred_element_type=None):
 
 
 def vecdot(x1, x2, /, *, axis=-1):
-    from runtime.numpy.reductions import sum
-    from runtime.numpy.ufuncs import conj, multiply
+    from s2s.runtime.numpy.reductions import sum
+    from s2s.runtime.numpy.ufuncs import conj, multiply
     return sum(multiply(conj(x1), x2), axis=axis)
 
 
@@ -94,8 +94,8 @@ def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
 
 
 def diagonal(a, offset=0, axis1=0, axis2=1):
-    from runtime.numpy.indexing import getitem
-    from runtime.numpy.shape import moveaxis
+    from s2s.runtime.numpy.indexing import getitem
+    from s2s.runtime.numpy.shape import moveaxis
     x = to_array(a)
     x = moveaxis(x, (normalize_axis(axis1, x.ndim), normalize_axis(axis2, x.ndim)), (-2, -1))
     n, m = x.shape[-2:]
@@ -105,13 +105,13 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
 
 
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-    from runtime.numpy.reductions import sum
+    from s2s.runtime.numpy.reductions import sum
     return sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
 
 
 def norm(x, ord=None, axis=None, keepdims=False):
-    from runtime.numpy.reductions import max, min, sum
-    from runtime.numpy.ufuncs import abs, power, sqrt
+    from s2s.runtime.numpy.reductions import max, min, sum
+    from s2s.runtime.numpy.ufuncs import abs, power, sqrt
     x = to_array(x)
     x = lax.convert_element_type(x, dtypes.to_inexact(x.dtype))
     if axis is None and ord is None:
@@ -149,8 +149,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
         if ord == -np.inf:
             return min(sum(ax, axis=c, keepdims=True), axis=axes, keepdims=keepdims)
         if ord in (2, -2, "nuc"):
-            from runtime.numpy.decompositions import svd
-            from runtime.numpy.shape import expand_dims, moveaxis
+            from s2s.runtime.numpy.decompositions import svd
+            from s2s.runtime.numpy.shape import expand_dims, moveaxis
             s = svd(moveaxis(x, (r, c), (-2, -1)), compute_uv=False)
             out = (max if ord == 2 else min if ord == -2 else sum)(s, axis=-1)
             return expand_dims(out, tuple(sorted(axes))) if keepdims else out
@@ -241,7 +241,7 @@ def einsum(subscripts, /, *operands, out=None, optimize="auto", precision=None,
     """Einstein summation: repeated labels within an operand take the diagonal, labels absent
     from the output are summed, and operands are contracted left to right with ``dot_general``
     (labels still needed later become batch dimensions)."""
-    from runtime.numpy.reductions import sum as _sum
+    from s2s.runtime.numpy.reductions import sum as _sum
     labels, out_labels, arrays = _parse_einsum(subscripts, operands)
     arrays = promote_dtypes(*arrays) if len(arrays) > 1 else arrays
     # sizes per label (size-1 dims broadcast)

@@ -3,11 +3,11 @@ import operator
 
 import numpy as np
 
-from runtime.numpy.linalg import matmul, norm, outer, tensordot, trace, vecdot  # noqa: F401
-from runtime.numpy.decompositions import diagonal_last2 as _diagonal_last2
-from runtime.numpy.decompositions import (  # noqa: F401
-    EigResult, EighResult, QRResult, SlogdetResult, SVDResult, cholesky, det, eig, eigh,
-    eigvals, eigvalsh, inv, qr, slogdet, solve, svd)
+from s2s.runtime.numpy.linalg import matmul, norm, outer, tensordot, trace, vecdot  # noqa: F401
+from s2s.runtime.numpy.decompositions import diagonal_last2 as _diagonal_last2
+from s2s.runtime.numpy.decompositions import (  # noqa: F401
+        EigResult, EighResult, QRResult, SlogdetResult, SVDResult, cholesky, det, eig, eigh,
+        eigvals, eigvalsh, inv, qr, slogdet, solve, svd)
 
 
 def diagonal(x, /, *, offset=0):

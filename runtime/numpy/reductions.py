@@ -3,9 +3,9 @@ import builtins
 
 import numpy as np
 
-from runtime import dtypes, lax
-from runtime.numpy.ufuncs import subtract
-from runtime.numpy.util import broadcast_to, normalize_axes, normalize_axis, to_array
+from s2s.runtime import dtypes, lax
+from s2s.runtime.numpy.ufuncs import subtract
+from s2s.runtime.numpy.util import broadcast_to, normalize_axes, normalize_axis, to_array
 
 
 def _keep(out, shape, axes, keepdims):
@@ -57,7 +57,7 @@ def _reduction(name, prim, identity, upcast=False, bool_result=False, needs_iden
 
 
 def _ident(kind):
-    from lowering.ops.reductions import identity
+    from s2s.lowering.ops.reductions import identity
     return lambda dtype: identity(kind, dtype)
 
 
@@ -175,7 +175,7 @@ def count_nonzero(a, axis=None, keepdims=False):
 
 def ptp(a, axis=None, out=None, keepdims=False):
     """Peak to peak: ``max - min`` over ``axis``."""
-    from runtime.numpy.ufuncs import subtract
+    from s2s.runtime.numpy.ufuncs import subtract
     return subtract(max(a, axis=axis, keepdims=keepdims), min(a, axis=axis, keepdims=keepdims))
 
 
@@ -325,8 +325,8 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
         n = _count(x, normalize_axes(axis, x.ndim), None)
         scl = broadcast_to(lax.convert_element_type(n, avg.dtype), avg.shape)
         return (avg, scl) if returned else avg
-    from runtime.numpy.ufuncs import multiply
-    from runtime.numpy.util import promote_dtypes
+    from s2s.runtime.numpy.ufuncs import multiply
+    from s2s.runtime.numpy.util import promote_dtypes
     w = to_array(weights)
     x, w = promote_dtypes(x, w)
     if not dtypes.is_inexact(x.dtype):

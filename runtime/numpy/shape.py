@@ -4,9 +4,9 @@ import operator
 
 import numpy as np
 
-from runtime import dtypes, lax
-from runtime.numpy.util import (broadcast_shapes, broadcast_to, normalize_axes, normalize_axis,
-                                promote_dtypes, to_array)
+from s2s.runtime import dtypes, lax
+from s2s.runtime.numpy.util import (broadcast_shapes, broadcast_to, normalize_axes, normalize_axis,
+                                    promote_dtypes, to_array)
 
 
 def _resolve_shape(newshape, size):
@@ -289,7 +289,7 @@ def repeat(a, repeats, axis=None, *, total_repeat_length=None):
     reps = np.asarray(repeats)
     if reps.ndim != 1 or len(reps) != x.shape[axis]:
         raise ValueError(f"repeats shape {reps.shape} does not match axis size {x.shape[axis]}")
-    from runtime.numpy.indexing import getitem
+    from s2s.runtime.numpy.indexing import getitem
     idx = np.repeat(np.arange(x.shape[axis]), reps)
     return getitem(x, (slice(None),) * axis + (idx,))
 
@@ -314,7 +314,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
             x = lax.pad(x, lax.convert_element_type(cv[ax][1].item(), x.dtype), hi_cfg)
         return x
     if mode in ("edge", "wrap", "reflect", "symmetric"):
-        from runtime.numpy.indexing import getitem
+        from s2s.runtime.numpy.indexing import getitem
         for ax in range(x.ndim):
             n = x.shape[ax]
             lo, hi = int(pw[ax][0]), int(pw[ax][1])

@@ -2,9 +2,9 @@
 (a stable multi-operand sort; NaN sorts last, as in NumPy)."""
 import numpy as np
 
-from runtime import dtypes, lax
-from runtime.core import Tracer
-from runtime.numpy.util import broadcast_to, normalize_axis, to_array
+from s2s.runtime import dtypes, lax
+from s2s.runtime.core import Tracer
+from s2s.runtime.numpy.util import broadcast_to, normalize_axis, to_array
 
 __all__ = ["sort", "argsort", "lexsort", "searchsorted", "unique", "unique_values", "partition",
            "argpartition", "sort_complex"]
@@ -85,8 +85,8 @@ def _nan_lt(a, b):
 
 def searchsorted(a, v, side="left", sorter=None, *, method="scan"):
     """Insertion points of ``v`` into sorted 1-D ``a`` (counts ``a < v`` or ``a <= v``)."""
-    from runtime.numpy.reductions import sum
-    from runtime.numpy.util import promote_dtypes
+    from s2s.runtime.numpy.reductions import sum
+    from s2s.runtime.numpy.util import promote_dtypes
     if side not in ("left", "right"):
         raise ValueError(f"{side!r} is an invalid value for keyword 'side'. Expected one of "
                          f"['left', 'right'].")
@@ -94,7 +94,7 @@ def searchsorted(a, v, side="left", sorter=None, *, method="scan"):
     if a.ndim != 1:
         raise ValueError("a should be 1-dimensional")
     if sorter is not None:
-        from runtime.numpy.shape import take
+        from s2s.runtime.numpy.shape import take
         a = take(a, sorter)
     a, v = promote_dtypes(a, v)
     shape = v.shape + a.shape
@@ -114,13 +114,13 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
            equal_nan=True, size=None, fill_value=None, sorted=True):
     """Sorted unique elements of the flattened array. With ``size`` the result is padded with
     ``fill_value`` (default: the smallest unique value) or truncated to that length."""
-    from runtime.numpy.indexing import getitem
-    from runtime.numpy.reductions import cumsum
+    from s2s.runtime.numpy.indexing import getitem
+    from s2s.runtime.numpy.reductions import cumsum
     if axis is not None:
         raise NotImplementedError("jnp.unique with axis= is not supported")
     x = to_array(ar)
     if size is None and isinstance(x, Tracer):
-        from runtime.errors import abstract_value_error
+        from s2s.runtime.errors import abstract_value_error
         raise abstract_value_error(x.dtype, x.shape, _UNIQUE_NEEDS_SIZE)
     x = lax.reshape(x, (x.size,))
     n = x.size

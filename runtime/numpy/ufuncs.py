@@ -2,10 +2,10 @@
 where XLA has one, or a short composition of primitives."""
 import numpy as np
 
-from runtime import dtypes, lax
-from runtime.core import ArrayImpl, scalar
-from runtime.numpy.util import (broadcast_shapes, broadcast_to, check_arraylike, promote_args,
-                                promote_dtypes, promote_inexact, to_array)
+from s2s.runtime import dtypes, lax
+from s2s.runtime.core import ArrayImpl, scalar
+from s2s.runtime.numpy.util import (broadcast_shapes, broadcast_to, check_arraylike, promote_args,
+                                    promote_dtypes, promote_inexact, to_array)
 
 
 def _same_kind_fast(x1, x2):
@@ -391,7 +391,7 @@ def clip(arr=None, /, min=None, max=None, *, a=None, a_min=None, a_max=None):
 
 def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
     if x is None and y is None:
-        from runtime.numpy.indexing import nonzero
+        from s2s.runtime.numpy.indexing import nonzero
         return nonzero(condition, size=size, fill_value=fill_value)
     if x is None or y is None:
         raise ValueError("Either both or neither of the x and y arguments should be provided to "

@@ -3,8 +3,8 @@ import functools
 
 import numpy as np
 
-from runtime import dtypes, lax
-from runtime.core import Array, put, scalar
+from s2s.runtime import dtypes, lax
+from s2s.runtime.core import Array, put, scalar
 
 
 def is_scalar(x):
@@ -56,7 +56,7 @@ def _check_int_range(x, dtype):
 
 
 def _stack_nested(seq, dtype):
-    from runtime.numpy.shape import stack
+    from s2s.runtime.numpy.shape import stack
     items = [to_array(e) for e in seq]
     dt = dtype or dtypes.result_type(*[(e.dtype if not e.weak_type else e) for e in items])
     return stack([lax.convert_element_type(e, dt) for e in items]) if items else put(

@@ -1,6 +1,6 @@
 """``s2s.numpy``: re-exports ``runtime.numpy`` (``import s2s.numpy as jnp``)."""
-from runtime.numpy import *  # noqa: F401,F403
-from runtime.numpy import __dict__ as _ns
+from s2s.runtime.numpy import *  # noqa: F401,F403
+from s2s.runtime.numpy import __dict__ as _ns
 
 globals().update({k: v for k, v in _ns.items() if not k.startswith("__")})
 

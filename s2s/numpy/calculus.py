@@ -6,10 +6,10 @@ import operator
 
 import numpy as np
 
-from runtime import dtypes
-from runtime import numpy as jnp
-from runtime.core import Tracer
-from runtime.errors import abstract_value_error
+from s2s.runtime import dtypes
+from s2s.runtime import numpy as jnp
+from s2s.runtime.core import Tracer
+from s2s.runtime.errors import abstract_value_error
 from s2s.numpy.elementwise import divmod as _divmod
 from s2s.rules import nondifferentiable
 

@@ -3,8 +3,8 @@ their source like user code, so grad, jvp and vmap of each come from the functio
 (no rule of its own). Names, arguments and values as ``jax.numpy``'s."""
 import numpy as np
 
-from runtime import dtypes
-from runtime import numpy as jnp
+from s2s.runtime import dtypes
+from s2s.runtime import numpy as jnp
 from s2s.rules import nondifferentiable
 
 S2S_SOURCE_LIBRARY = True

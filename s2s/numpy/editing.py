@@ -5,9 +5,9 @@ import operator
 
 import numpy as np
 
-from runtime import numpy as jnp
-from runtime.core import Tracer
-from runtime.errors import TracerBoolConversionError, abstract_value_error
+from s2s.runtime import numpy as jnp
+from s2s.runtime.core import Tracer
+from s2s.runtime.errors import TracerBoolConversionError, abstract_value_error
 
 S2S_SOURCE_LIBRARY = True
 __all__ = ["delete", "insert", "compress", "extract", "choose", "place", "put", "put_along_axis",

@@ -4,8 +4,8 @@ quotients are integer-valued and carry no derivative; mantissas, fractional part
 remainders carry the input's."""
 import numpy as np
 
-from runtime import control, lax
-from runtime import numpy as jnp
+from s2s.runtime import control, lax
+from s2s.runtime import numpy as jnp
 from s2s.custom import stop_gradient
 from s2s.rules import nondifferentiable
 

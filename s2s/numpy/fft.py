@@ -1,2 +1,2 @@
 """``s2s.numpy.fft``."""
-from runtime.numpy.fft import *  # noqa: F401,F403
+from s2s.runtime.numpy.fft import *  # noqa: F401,F403

@@ -5,8 +5,8 @@ import re
 
 import numpy as np
 
-from runtime import dtypes
-from runtime import numpy as jnp
+from s2s.runtime import dtypes
+from s2s.runtime import numpy as jnp
 
 __all__ = ["vectorize", "apply_along_axis", "frombuffer", "fromstring", "fromiter",
            "printoptions", "get_printoptions", "set_printoptions"]

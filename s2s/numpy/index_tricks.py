@@ -6,10 +6,10 @@ import operator
 
 import numpy as np
 
-from runtime import dtypes
-from runtime import numpy as jnp
-from runtime.core import Tracer
-from runtime.errors import abstract_value_error
+from s2s.runtime import dtypes
+from s2s.runtime import numpy as jnp
+from s2s.runtime.core import Tracer
+from s2s.runtime.errors import abstract_value_error
 
 __all__ = ["index_exp", "s_", "mgrid", "ogrid", "r_", "c_", "ix_", "indices", "diag_indices",
            "diag_indices_from", "tril_indices", "tril_indices_from", "triu_indices",

@@ -6,8 +6,8 @@ import operator
 
 import numpy as np
 
-from runtime import dtypes
-from runtime import numpy as jnp
+from s2s.runtime import dtypes
+from s2s.runtime import numpy as jnp
 from s2s import linalg_checks as checks
 from s2s.rules.linalg_library import _H, _mT  # noqa: F401
 from s2s.rules.helpers import einsum_items

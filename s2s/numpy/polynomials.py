@@ -2,8 +2,8 @@
 rest of ``s2s.numpy`` as a source library: grad, jvp and vmap come from their source."""
 import operator
 
-from runtime import dtypes
-from runtime import numpy as jnp
+from s2s.runtime import dtypes
+from s2s.runtime import numpy as jnp
 
 S2S_SOURCE_LIBRARY = True
 __all__ = ["poly", "polyadd", "polysub", "polymul", "polydiv", "polyder", "polyint", "polyfit"]

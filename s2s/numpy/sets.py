@@ -2,9 +2,9 @@
 the values: concrete inputs, or ``size=`` (padded with ``fill_value``) under a trace."""
 from typing import NamedTuple
 
-from runtime import numpy as jnp
-from runtime.core import Tracer
-from runtime.errors import abstract_value_error
+from s2s.runtime import numpy as jnp
+from s2s.runtime.core import Tracer
+from s2s.runtime.errors import abstract_value_error
 from s2s.rules import nondifferentiable
 
 __all__ = ["isin", "union1d", "intersect1d", "setdiff1d", "setxor1d", "unique_all",
@@ -49,7 +49,7 @@ def _select(values, keep, size, fill_value, default_fill=None):
     with ``fill_value`` (default: ``default_fill``, else the smallest kept value)."""
     if size is None:
         if isinstance(values, Tracer) or isinstance(keep, Tracer):
-            from runtime.numpy.sorting import _UNIQUE_NEEDS_SIZE
+            from s2s.runtime.numpy.sorting import _UNIQUE_NEEDS_SIZE
             raise abstract_value_error(values.dtype, values.shape, _UNIQUE_NEEDS_SIZE)
         return values[keep]
     order = jnp.argsort(jnp.where(keep, 0, 1), stable=True)

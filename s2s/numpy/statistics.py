@@ -7,9 +7,9 @@ import math
 
 import numpy as np
 
-from runtime import dtypes
-from runtime import numpy as jnp
-from runtime.numpy.util import normalize_axes
+from s2s.runtime import dtypes
+from s2s.runtime import numpy as jnp
+from s2s.runtime.numpy.util import normalize_axes
 
 S2S_SOURCE_LIBRARY = True
 __all__ = ["quantile", "nanquantile", "percentile", "nanpercentile", "median", "nanmedian"]

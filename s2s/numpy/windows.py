@@ -4,8 +4,8 @@ import operator
 
 import numpy as np
 
-from runtime import dtypes
-from runtime import numpy as jnp
+from s2s.runtime import dtypes
+from s2s.runtime import numpy as jnp
 from s2s.numpy.elementwise import i0
 
 S2S_SOURCE_LIBRARY = True

@@ -139,7 +139,7 @@ def product_adjoints(product, lhs, rhs):
 
 def _reference(primal):
     """How generated code names ``primal``: ``jnp.<name>``, or a helper's own name."""
-    from runtime import numpy as jnp
+    from s2s.runtime import numpy as jnp
     from s2s.rules import helpers
     name = primal.__name__
     if getattr(jnp, name, None) is primal:
@@ -162,7 +162,7 @@ LAX_TWINS = {"exp": "exp", "expm1": "expm1", "log": "log", "log1p": "log1p", "ta
 
 def share_with_lax_twins(rules):
     """Give each of ``LAX_TWINS``' lax functions the rule (in ``rules``) of its twin."""
-    from runtime import lax
-    from runtime import numpy as jnp
+    from s2s.runtime import lax
+    from s2s.runtime import numpy as jnp
     for lax_name, np_name in LAX_TWINS.items():
         rules[getattr(lax, lax_name)] = rules[getattr(jnp, np_name)]

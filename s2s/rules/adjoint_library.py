@@ -3,9 +3,9 @@ few lines of s2s.numpy. s2s transforms them from this source like user code (the
 source library, see ``s2s.nn``), so their own derivatives and batching need no rule."""
 import numpy as np
 
-from runtime import dtypes, lax
-from runtime import numpy as jnp
-from runtime.control import scan
+from s2s.runtime import dtypes, lax
+from s2s.runtime import numpy as jnp
+from s2s.runtime.control import scan
 from s2s.custom import stop_gradient
 from s2s.rules.helpers import at_add, einsum_adjoint_plan, einsum_items, materialize, pad_with, \
     unbroadcast, unreduce, zero

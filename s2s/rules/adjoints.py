@@ -4,8 +4,8 @@ Read each as "given the cotangent ``d[result]``, accumulate the cotangents of th
 """
 import builtins
 
-from runtime import numpy as jnp
-from runtime import lax
+from s2s.runtime import numpy as jnp
+from s2s.runtime import lax
 from s2s.rules import ADJOINTS, adjoint, product_adjoints, share_with_lax_twins, unary_slope
 from s2s.rules.adjoint_library import *  # noqa: F401,F403
 from s2s.rules.window_library import *  # noqa: F401,F403

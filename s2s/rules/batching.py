@@ -7,10 +7,10 @@ results (always right, just slower).
 """
 import numpy as np
 
-from runtime import callbacks, lax
-from runtime import numpy as jnp
-from runtime.core import Array
-from runtime.tree_util import for_staging, tree_flatten, tree_map, tree_unflatten
+from s2s.runtime import callbacks, lax
+from s2s.runtime import numpy as jnp
+from s2s.runtime.core import Array
+from s2s.runtime.tree_util import for_staging, tree_flatten, tree_map, tree_unflatten
 from s2s.rules.helpers import lu_matrix, lu_pivots, lu_pivots_to_permutation, triangular_solve
 
 RULES = {}
@@ -66,7 +66,7 @@ _ZERO_IN_ZERO_OUT = {
 
 def branch_error(message):
     """What generated batched code runs where the user's code branched on a mapped value."""
-    from runtime.errors import TracerBoolConversionError
+    from s2s.runtime.errors import TracerBoolConversionError
     raise TracerBoolConversionError(message)
 
 
@@ -286,7 +286,7 @@ def einsum(fn, mapped, subscripts, *operands, **kwargs):
     flags = list(mapped[1:]) + [False] * (len(operands) - len(mapped) + 1)
     if not isinstance(subscripts, str):  # the interleaved form
         return loop(fn, mapped, subscripts, *operands, **kwargs)
-    from runtime.numpy.linalg import einsum_labels
+    from s2s.runtime.numpy.linalg import einsum_labels
     from s2s.rules.helpers import fresh_labels
     ins, out = einsum_labels(subscripts, [np.ndim(o) - bool(m) for o, m in zip(operands, flags)])
     b = fresh_labels(1, set("".join(ins)))[0]
@@ -715,7 +715,7 @@ from s2s.rules import window_batching  # noqa: E402,F401 (registers its rules)
 # ---- lax: the batch axis is one more leading axis (dimension arguments move one right) -------
 
 def _lax_rules():
-    from runtime import lax
+    from s2s.runtime import lax
     from s2s.rules import LAX_TWINS
 
     def twin_rule(twin):

@@ -12,11 +12,11 @@ Each vjp returns one cotangent per differentiated operand, then one per free val
 """
 import numpy as np
 
-from runtime import control as lax
-from runtime import dtypes
-from runtime import lax as lax_
-from runtime import numpy as jnp
-from runtime.core import Tracer
+from s2s.runtime import control as lax
+from s2s.runtime import dtypes
+from s2s.runtime import lax as lax_
+from s2s.runtime import numpy as jnp
+from s2s.runtime.core import Tracer
 from s2s.rules.helpers import add_tree, item, materialize, zero
 from s2s.rules.specialize import Template
 
@@ -281,13 +281,13 @@ def _batch(x, mapped, size):
 
 def _select(pred, new, old):
     """Per example: ``new`` where ``pred`` (shape ``(batch,)``) holds, else ``old``."""
-    from runtime.tree_util import tree_map
+    from s2s.runtime.tree_util import tree_map
     return tree_map(lambda a, b: jnp.where(jnp.reshape(pred, pred.shape + (1,) * (
         jnp.ndim(a) - 1)), a, b), new, old)
 
 
 def _moveaxis(tree, src, dst):
-    from runtime.tree_util import tree_map
+    from s2s.runtime.tree_util import tree_map
     return tree_map(lambda v: jnp.moveaxis(v, src, dst), tree)
 
 

@@ -1,10 +1,10 @@
 """Functions the derivative templates call; the generated code imports them by these names."""
 import numpy as np
 
-from runtime import dtypes, lax
-from runtime import numpy as jnp
-from runtime.core import Array
-from runtime.tree_util import dataclass_fields
+from s2s.runtime import dtypes, lax
+from s2s.runtime import numpy as jnp
+from s2s.runtime.core import Array
+from s2s.runtime.tree_util import dataclass_fields
 
 
 def shape_of(x):
@@ -265,7 +265,7 @@ def add_tree(a, b, add=None):
         items = [add_tree(x, y, add) for x, y in zip(a, b)]
         return type(a)(*items) if hasattr(type(a), "_fields") else type(a)(items)
     if not isinstance(a, (Array, int, float, complex, np.ndarray, np.generic)):
-        from runtime.tree_util import tree_flatten, tree_unflatten
+        from s2s.runtime.tree_util import tree_flatten, tree_unflatten
         la, ta = tree_flatten(a)
         if la != [a]:
             lb, tb = tree_flatten(b)
@@ -523,7 +523,7 @@ def _materialize_attributes(ct, primal):
     (``{name: cotangent}``): a copy with zero leaves and those attributes set, rebuilt through
     its registration so that every cotangent lands on a leaf (one that does not, an attribute
     that is not a child, is an error rather than a dropped derivative)."""
-    from runtime.tree_util import tree_flatten, tree_map, tree_unflatten
+    from s2s.runtime.tree_util import tree_flatten, tree_map, tree_unflatten
     out = tree_map(lambda p: materialize(0.0, p), primal)
     for name, g in ct.items():
         object.__setattr__(out, name, materialize(g, getattr(primal, name)))
@@ -563,7 +563,7 @@ def materialize(ct, primal):
             return type(primal)({k: materialize(ct[k], v) for k, v in primal.items()})
         items = [materialize(c, v) for c, v in zip(ct, primal)]
         return type(primal)(*items) if hasattr(type(primal), "_fields") else type(primal)(items)
-    from runtime.tree_util import tree_leaves, tree_map
+    from s2s.runtime.tree_util import tree_leaves, tree_map
     if not isinstance(primal, Array) and tree_leaves(primal) != [primal]:  # registered node
         return tree_map(lambda p: materialize(0.0, p), primal) if not isinstance(ct, type(
             primal)) else ct
@@ -753,7 +753,7 @@ def vmap_jvp(batched_fn, args, tangents):
 
 
 def tree_map_sum(g):
-    from runtime.tree_util import tree_map
+    from s2s.runtime.tree_util import tree_map
     return tree_map(lambda v: jnp.sum(v, axis=0), g)
 
 
@@ -796,7 +796,7 @@ def einsum_adjoint_plan(subscripts, shapes, k):
     sizes ``eyes`` (a label repeated in operand k is a diagonal: the identity puts the
     cotangent on it); then ``expand`` axes inserted and a broadcast to ``full`` for the labels
     only operand k has (summed in the forward pass: every element gets the cotangent)."""
-    from runtime.numpy.linalg import einsum_labels
+    from s2s.runtime.numpy.linalg import einsum_labels
     ins, out = einsum_labels(subscripts, [len(s) for s in shapes])
     sizes = {}
     for labels, shape in zip(ins, shapes):
@@ -915,7 +915,7 @@ def triangular_solve(a, b, left_side=False, lower=False, transpose_a=False, conj
     the triangle of ``a`` that ``lower`` names, ``op`` transposing and/or conjugating; leading
     batch dimensions of ``a`` and ``b`` broadcast. What the linear-algebra derivatives
     (``rules/linalg_library.py``) and ``scipy.linalg`` solve with; it has its own rules."""
-    from runtime.numpy.decompositions import _triangular_solve
+    from s2s.runtime.numpy.decompositions import _triangular_solve
     a, b = jnp.asarray(a), jnp.asarray(b)
     if a.ndim < 2 or b.ndim < 2:
         return _triangular_solve(a, b, left_side=left_side, lower=lower,
@@ -932,20 +932,20 @@ def triangular_solve(a, b, left_side=False, lower=False, transpose_a=False, conj
 def lu_matrix(a):
     """The packed ``L`` and ``U`` factors of ``a[perm] = L U`` (``lax.linalg.lu``'s first
     result, partial pivoting); it has rules, ``lu_pivots`` the integer results."""
-    from runtime.core import bind
+    from s2s.runtime.core import bind
     return bind("lu", jnp.asarray(a))[0]
 
 
 def lu_pivots(a):
     """``(pivots, permutation)`` of ``a``'s LU factorisation (no derivative)."""
-    from runtime.core import bind
+    from s2s.runtime.core import bind
     out = bind("lu", jnp.asarray(a))
     return out[1], out[2]
 
 
 def lu_pivots_to_permutation(pivots, permutation_size):
     """``lax.linalg.lu_pivots_to_permutation``: the row order LAPACK's swaps produce."""
-    from runtime.core import bind
+    from s2s.runtime.core import bind
     return bind("lu_pivots_to_permutation", jnp.asarray(pivots),
                 permutation_size=permutation_size)
 
@@ -1024,7 +1024,7 @@ def same_binding(user_value, ours):
     if user_value is ours:
         return True
     name = getattr(user_value, "__name__", "")
-    return ours is jnp and name in ("s2s.numpy", "runtime.numpy")
+    return ours is jnp and name in ("s2s.numpy", "s2s.runtime.numpy")
 
 
 def arrays_tangent(tangents, arrays):

@@ -11,7 +11,7 @@ in JAX.
 """
 import numpy as np
 
-from runtime import numpy as jnp
+from s2s.runtime import numpy as jnp
 from s2s import linalg_checks as checks
 from s2s.rules.helpers import field, lu_pivots, triangular_solve, zero
 

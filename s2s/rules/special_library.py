@@ -4,8 +4,8 @@ function ``zeta(2, x)``, and the Hurwitz zeta function is a formula s2s differen
 arguments by transforming it, so every order of derivative exists."""
 import numpy as np
 
-from runtime import lax
-from runtime import numpy as jnp
+from s2s.runtime import lax
+from s2s.runtime import numpy as jnp
 
 S2S_SOURCE_LIBRARY = True
 

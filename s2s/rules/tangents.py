@@ -5,8 +5,8 @@ reads; contributions of inputs that are not active are left out.
 """
 import builtins
 
-from runtime import numpy as jnp
-from runtime import lax
+from s2s.runtime import numpy as jnp
+from s2s.runtime import lax
 from s2s.custom import stop_gradient  # noqa: F401
 from s2s.rules import TANGENTS, linear, share_with_lax_twins, tangent
 from s2s.rules.adjoint_library import *  # noqa: F401,F403

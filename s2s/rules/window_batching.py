@@ -9,9 +9,9 @@ import inspect
 
 import numpy as np
 
-from runtime import lax
-from runtime import numpy as jnp
-from runtime.windows import conv_params, window_params
+from s2s.runtime import lax
+from s2s.runtime import numpy as jnp
+from s2s.runtime.windows import conv_params, window_params
 from s2s.rules.batching import loop, rule
 
 

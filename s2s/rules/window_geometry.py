@@ -5,10 +5,10 @@ import itertools
 
 import numpy as np
 
-from lowering.ops.reductions import identity
-from lowering.ops.windows import dilate_dim, window_out_dim
-from runtime.core import Tracer
-from runtime.windows import ConvDimensionNumbers, conv_params, window_monoid, window_params
+from s2s.lowering.ops.reductions import identity
+from s2s.lowering.ops.windows import dilate_dim, window_out_dim
+from s2s.runtime.core import Tracer
+from s2s.runtime.windows import ConvDimensionNumbers, conv_params, window_monoid, window_params
 
 
 def _spatial(shape, spec):

@@ -2,8 +2,8 @@
 convolution, a windowed sum, or slices of the padded operand (a window's entries, one strided
 slice per window offset). s2s transforms these functions like user code (a source library),
 so grad of grad, jvp of grad and vmap of grad need no rule of their own."""
-from runtime import lax
-from runtime import numpy as jnp
+from s2s.runtime import lax
+from s2s.runtime import numpy as jnp
 from s2s.rules.helpers import pad_with
 from s2s.rules.window_geometry import (conv_lhs_transpose, conv_rhs_transpose,
                                        differentiable_kind, place_configs, sum_window_transpose,

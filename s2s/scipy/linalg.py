@@ -3,8 +3,8 @@
 these functions like user code, so their grad, jvp and vmap come from what they call."""
 import numpy as np
 
-from runtime import dtypes
-from runtime import numpy as jnp
+from s2s.runtime import dtypes
+from s2s.runtime import numpy as jnp
 from s2s import linalg_checks as checks
 from s2s.custom import stop_gradient
 from s2s.rules.linalg_library import _H, _mT  # noqa: F401
