@@ -596,8 +596,9 @@ class _Batched:
         import inspect
         if not from_ir.readable(self.fun):  # the code of its last traced stand-in, if any
             return from_ir.sourceless_wrapped(self)
-        n = len([p for p in inspect.signature(self.fun).parameters.values()
-                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)])
+        n = len([p for p in inspect.signature(self.fun).parameters.values()  # as grad's
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                 and p.default is p.empty])
         mapped = tuple(i for i in range(n) if self._axes_for(i, n) is not None)
         generated = vmap_function(self.fun, mapped)
         while isinstance(generated, functools.partial):  # a bound method's, bound

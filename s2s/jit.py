@@ -128,7 +128,8 @@ class Jitted:
         static_argnames = tuple(_as_tuple(static_argnames))
         self._donate_argnums = tuple(_as_tuple(donate_argnums))
         try:
-            sig = inspect.signature(fun)
+            # a transformed function's own signature: following its __wrapped__ generates code
+            sig = getattr(fun, "__signature__", None) or inspect.signature(fun)
         except (TypeError, ValueError):
             sig = None
         pos_names, has_varargs, self._vararg_name = [], False, "args"

@@ -376,6 +376,10 @@ def test_vmap_and_jvp_with_defaults(tmp_path):
     close(s2s.jvp(ms.g, (1.5,), (1.0,)), jax.jvp(mj.g, (1.5,), (1.0,)))
     close(s2s.grad(ms.g)(1.5, 4.0), jax.grad(mj.g)(1.5, 4.0))
     close(s2s.grad(ms.g)(1.5, s=4.0), jax.grad(mj.g)(1.5, s=4.0))
+    xs = np.arange(6, dtype=np.float32).reshape(2, 3) / 6
+    # jit reads vmap(grad(g))'s signature: (x, s=2.0), without generating code for it
+    close(s2s.jit(s2s.vmap(s2s.grad(lambda x, s=2.0: jnp.sum(ms.g(x, s)))))(xs),
+          jax.jit(jax.vmap(jax.grad(lambda x, s=2.0: jjnp.sum(mj.g(x, s)))))(xs))
 
 
 def test_vmap_unmapped_argument_later_holding_mapped_values(tmp_path):
