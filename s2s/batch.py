@@ -19,7 +19,7 @@ from s2s import cache, codegen, from_ir, methods
 from s2s.errors import TransformError
 from s2s.reverse import Reverse, _DISPLAYS, _assign, _at_update, _call, _control_flow, \
     _index_value, _is_record, _is_user_function, _key, _name, load_generated, \
-    parse_for_transform, ruled_function_as_source, unbind, SHAPE_QUERIES, for_call
+    parse_for_transform, ruled_function_as_source, unbind, SHAPE_QUERIES, DTYPE_QUERIES, for_call
 from s2s.rules import batching, helpers
 from s2s.syntax import clone
 
@@ -405,7 +405,7 @@ class Batch(Reverse):
                      "size": "per_example_size"}.get(getattr(fn, "__name__", None))
             if query is not None:
                 return _call(query, values[0]), False
-        if fn in (type, isinstance):  # the same for every example (and for the batch)
+        if fn in (type, isinstance) or _key(fn) in DTYPE_QUERIES:  # the same for every example
             return gast.Call(func=func, args=values, keywords=new_kw), False
         if fn in _UNARY and len(values) == 1 and not new_kw:
             return gast.Call(func=func, args=values, keywords=[]), True

@@ -43,7 +43,12 @@ _INACTIVE_ATTRS = {"shape", "ndim", "dtype", "size", "weak_type"}
 COMMENT = "__s2s_comment__"
 _UNKNOWN = object()  # a value the transform cannot know before running
 # functions whose results carry no derivative (shapes, indices, signs, fresh constants)
-SHAPE_QUERIES = {len, type, isinstance, rnp.shape, rnp.ndim, rnp.size, np.shape, np.ndim, np.size}
+# functions of a value's dtype only: the same for every example of a batch, and constant
+DTYPE_QUERIES = {np.dtype, np.result_type, np.issubdtype, np.finfo, np.iinfo, np.promote_types,
+                 np.can_cast, rnp.result_type, rnp.issubdtype, rnp.finfo, rnp.iinfo,
+                 rnp.promote_types, rnp.can_cast, rnp.isdtype}
+SHAPE_QUERIES = {len, type, isinstance, rnp.shape, rnp.ndim, rnp.size, np.shape, np.ndim,
+                 np.size} | DTYPE_QUERIES
 _NONDIFFERENTIABLE = NONDIFFERENTIABLE
 _NONDIFFERENTIABLE |= SHAPE_QUERIES | {
                       int, range, bool, print, callbacks.debug_print, callbacks.debug_callback,

@@ -199,9 +199,15 @@ def isreal(x):
 @nondifferentiable
 def array_equiv(a1, a2):
     a1, a2 = jnp.asarray(a1), jnp.asarray(a2)
-    try:
-        jnp.broadcast_shapes(a1.shape, a2.shape)
-    except (TypeError, ValueError):
-        raise TypeError(f"eq got incompatible shapes for broadcasting: {a1.shape}, "
-                        f"{a2.shape}.") from None
+    _check_broadcastable(a1.shape, a2.shape)
     return jnp.all(a1 == a2)
+
+
+def _check_broadcastable(shape1, shape2):
+    """jax's error for ``array_equiv`` of shapes that do not broadcast (a function of its own:
+    vmap transforms ``array_equiv``, not a ``try`` over shapes, which are the same per example)."""
+    try:
+        jnp.broadcast_shapes(shape1, shape2)
+    except (TypeError, ValueError):
+        raise TypeError(f"eq got incompatible shapes for broadcasting: {shape1}, "
+                        f"{shape2}.") from None
