@@ -4,6 +4,8 @@ import numpy as np
 from s2s.runtime.tree_util import tree_flatten, tree_unflatten
 from s2s import numpy as jnp
 
+S2S_SOURCE_LIBRARY = True  # unravel is differentiated, batched and staged from its source
+
 
 def ravel_pytree(pytree):
     """``(flat, unravel)``: the leaves raveled and concatenated in one 1-d array of their
@@ -16,6 +18,7 @@ def ravel_pytree(pytree):
     shapes = [a.shape for a in arrays]
     dtypes = [a.dtype for a in arrays]
     sizes = [int(np.prod(s, dtype=np.int64)) for s in shapes]
+    offsets = np.cumsum(sizes)[:-1].tolist()
 
     def unravel(flat_values):
         flat_values = jnp.asarray(flat_values)
@@ -25,7 +28,7 @@ def ravel_pytree(pytree):
         if flat_values.shape != (sum(sizes),):
             raise ValueError(f"The unravel function expected an array of shape "
                              f"{(sum(sizes),)}, got shape {flat_values.shape}.")
-        pieces = jnp.split(flat_values, np.cumsum(sizes)[:-1].tolist()) if arrays else []
-        return tree_unflatten(treedef, [jnp.reshape(p, s).astype(d)
-                                        for p, s, d in zip(pieces, shapes, dtypes)])
+        pieces = jnp.split(flat_values, offsets) if arrays else []
+        return tree_unflatten(treedef, [jnp.reshape(pieces[k], shapes[k]).astype(dtypes[k])
+                                        for k in range(len(pieces))])
     return flat, unravel

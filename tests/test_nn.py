@@ -160,6 +160,34 @@ def test_ravel_pytree():
         unravel(snp.ones(4, snp.float16))
 
 
+def _unravelled_loss(np_, unravel):
+    def loss(flat):
+        p = unravel(flat)
+        return np_.sum(np_.tanh(p["w"] @ p["b"][0]) * p["b"][1]) + np_.sum(p["w"] ** 2)
+    return loss
+
+
+def test_derivatives_through_unravel():
+    """grad, jvp, vmap, hessian and jit through ravel_pytree's unravel (it had no rule:
+    refused), as jax."""
+    from jax.flatten_util import ravel_pytree as jravel
+    rng = np.random.default_rng(0)
+    tree = {"w": rng.normal(size=(2, 3)).astype(np.float32),
+            "b": (rng.normal(size=3).astype(np.float32), np.float32(0.5))}
+    flat, unravel = s2s.flatten_util.ravel_pytree(tree)
+    jflat, junravel = jravel(tree)
+    ours, ref = _unravelled_loss(snp, unravel), _unravelled_loss(jax.numpy, junravel)
+    close(s2s.grad(ours)(flat), jax.grad(ref)(jflat))
+    t = rng.normal(size=flat.shape).astype(np.float32)
+    close(s2s.jvp(ours, (flat,), (t,))[1], jax.jvp(ref, (jflat,), (t,))[1])
+    batch = np.stack([np.asarray(flat), t])
+    close(s2s.vmap(s2s.grad(ours))(batch), jax.vmap(jax.grad(ref))(batch))
+    close(s2s.jit(s2s.grad(ours))(flat), jax.grad(ref)(jflat))
+    close(s2s.hessian(ours)(flat), jax.hessian(ref)(jflat), rtol=1e-4, atol=1e-5)
+    back = s2s.vmap(unravel)(batch)  # a pytree of batched leaves
+    close(back["b"][1], batch[:, 3])  # (leaves in key order: b[0], b[1], w)
+
+
 def test_checkpoint_is_recomputation(tmp_path):
     """grad through jax.checkpoint (decorator, call and policy forms) equals jax's."""
     import importlib.util

@@ -5,7 +5,7 @@ Read each as "given the cotangent ``d[result]``, accumulate the cotangents of th
 import builtins
 
 from s2s.runtime import numpy as jnp
-from s2s.runtime import lax
+from s2s.runtime import lax, tree_util
 from s2s.rules import ADJOINTS, adjoint, product_adjoints, share_with_lax_twins, unary_slope
 from s2s.rules.adjoint_library import *  # noqa: F401,F403
 from s2s.rules.window_library import *  # noqa: F401,F403
@@ -471,6 +471,11 @@ def split(z, ary, indices_or_sections, axis=0):
 @adjoint(jnp.stack)
 def stack(z, arrays, axis=0):
     d[arrays] = unstack_like(d[z], arrays, axis)
+
+
+@adjoint(tree_util.tree_unflatten)
+def tree_unflatten(z, treedef, leaves):
+    d[leaves] = leaf_cotangents(d[z], treedef, z)
 
 
 @adjoint(jnp.cumsum)

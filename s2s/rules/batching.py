@@ -332,6 +332,15 @@ def joining(fn, mapped, arrays, axis=0, **kwargs):
     return fn(arrays, int(axis) % nd + 1 if nd else 1, **kwargs)
 
 
+@rule(tree_unflatten)
+def unflatten(fn, mapped, treedef, leaves):
+    """A pytree of mapped leaves: unmapped ones are repeated for every example."""
+    flags = getattr(leaves, "mapped", None) or [True] * len(leaves)
+    leaves = list(leaves)
+    size = next(v.shape[0] for v, f in zip(leaves, flags) if f and isinstance(v, Array))
+    return fn(treedef, [v if f else broadcast_batch(v, size) for v, f in zip(leaves, flags)])
+
+
 # ---- products -------------------------------------------------------------------------------
 
 @rule(jnp.matmul, jnp.dot)

@@ -4,7 +4,7 @@ import numpy as np
 from s2s.runtime import dtypes, lax
 from s2s.runtime import numpy as jnp
 from s2s.runtime.core import Array
-from s2s.runtime.tree_util import dataclass_fields
+from s2s.runtime.tree_util import dataclass_fields, flatten_up_to, tree_unflatten
 
 
 def shape_of(x):
@@ -265,7 +265,7 @@ def add_tree(a, b, add=None):
         items = [add_tree(x, y, add) for x, y in zip(a, b)]
         return type(a)(*items) if hasattr(type(a), "_fields") else type(a)(items)
     if not isinstance(a, (Array, int, float, complex, np.ndarray, np.generic)):
-        from s2s.runtime.tree_util import tree_flatten, tree_unflatten
+        from s2s.runtime.tree_util import tree_flatten
         la, ta = tree_flatten(a)
         if la != [a]:
             lb, tb = tree_flatten(b)
@@ -523,7 +523,7 @@ def _materialize_attributes(ct, primal):
     (``{name: cotangent}``): a copy with zero leaves and those attributes set, rebuilt through
     its registration so that every cotangent lands on a leaf (one that does not, an attribute
     that is not a child, is an error rather than a dropped derivative)."""
-    from s2s.runtime.tree_util import tree_flatten, tree_map, tree_unflatten
+    from s2s.runtime.tree_util import tree_flatten, tree_map
     out = tree_map(lambda p: materialize(0.0, p), primal)
     for name, g in ct.items():
         object.__setattr__(out, name, materialize(g, getattr(primal, name)))
@@ -763,6 +763,13 @@ def split_like(g, arrays, axis=0):
         return [zero for _ in arrays]
     sizes = [np.shape(a)[axis] for a in arrays]
     return jnp.split(g, np.cumsum(sizes)[:-1].tolist(), axis=axis)
+
+
+def leaf_cotangents(g, treedef, tree):
+    """Cotangents of the leaves of ``tree = tree_unflatten(treedef, leaves)``."""
+    if is_zero(g):
+        return [zero for _ in range(treedef.num_leaves)]
+    return flatten_up_to(treedef, materialize(g, tree))
 
 
 def unstack_like(g, arrays, axis=0):
@@ -1015,7 +1022,8 @@ def namespace():
                for name, value in vars(module).items()
                if callable(value) and getattr(value, "__module__", None) == module.__name__
                and not name.startswith("_")}
-    return {**control.namespace(), **own, **library, "jnp": jnp, "zero": zero}
+    return {**control.namespace(), **own, **library, "jnp": jnp, "zero": zero,
+            "tree_unflatten": tree_unflatten}
 
 
 def same_binding(user_value, ours):

@@ -6,7 +6,7 @@ reads; contributions of inputs that are not active are left out.
 import builtins
 
 from s2s.runtime import numpy as jnp
-from s2s.runtime import lax
+from s2s.runtime import lax, tree_util
 from s2s.custom import stop_gradient  # noqa: F401
 from s2s.rules import TANGENTS, linear, share_with_lax_twins, tangent
 from s2s.rules.adjoint_library import *  # noqa: F401,F403
@@ -324,6 +324,11 @@ def concatenate(z, arrays, axis=0):
     d[z] = jnp.concatenate(arrays_tangent(d[arrays], arrays), axis)
 
 
+@tangent(tree_util.tree_unflatten)
+def tree_unflatten(z, treedef, leaves):
+    d[z] = tree_unflatten(treedef, arrays_tangent(d[leaves], leaves))
+
+
 # the helpers generated derivatives call are linear in their first argument
 
 @tangent(builtins.sum)
@@ -427,9 +432,10 @@ def at_add_(z, x, idx, values):
 # functions linear in their first argument: the tangent is the function of its tangent
 linear(jnp.real, jnp.imag, real_adjoint, imag_adjoint, jnp.cumsum, jnp.ravel, jnp.transpose,
        materialize, unreduce, unbroadcast, item, field, entry_of, gathered_at, spread_items,
-       unstack_like, split_like, jnp.split, jnp.array_split, concat_items, stack_items)
+       unstack_like, split_like, jnp.split, jnp.array_split, concat_items, stack_items,
+       leaf_cotangents)
 linear(jnp.conj, jnp.swapaxes, jnp.matrix_transpose, jnp.flip, cleared_at, drop_entry,
-       jnp.triu, jnp.tril, self_adjoint=True)
+       jnp.triu, jnp.tril, copy_lists, self_adjoint=True)
 linear(jnp.diagonal, jnp.diag, jnp.trace, jnp.take, jnp.take_along_axis, jnp.moveaxis, jnp.roll,
        jnp.tile, jnp.repeat)
 
