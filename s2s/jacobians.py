@@ -6,6 +6,7 @@ vector at a time through the generated ``*_vjp``. A Jacobian of a Jacobian
 (``hessian = jacfwd(jacrev(f))``) differentiates the generated inner function again, so every
 level is source. (Until ``vmap`` batches the basis, the loops run one basis vector per call.)
 """
+import gast
 import numpy as np
 
 from s2s.runtime import dtypes
@@ -161,12 +162,19 @@ class _Jacobian:
                 return _Jacobian(fun, self.argnums, self.has_aux, self.mode, self.holomorphic,
                                  self.allow_int)(*args)
         if isinstance(self.fun, _Jacobian):
-            if self.has_aux or self.fun.has_aux or not single or _argnums(
-                    self.fun.argnums, len(args)) != (nums, single):
-                raise NotImplementedError("a Jacobian of a Jacobian is supported with respect "
-                                          "to one array argument, the same for both, without "
-                                          "has_aux")
-            return self._nested(args, nums[0])
+            if self.has_aux and self.fun.has_aux:  # (hessian(f, has_aux=True))
+                aux = self.fun.fun(*args)[1]
+                inner = _Jacobian(_without_aux(self.fun.fun, len(args)), self.fun.argnums,
+                                  False, self.fun.mode, self.fun.holomorphic, self.fun.allow_int)
+                return _Jacobian(inner, self.argnums, False, self.mode, self.holomorphic,
+                                 self.allow_int)(*args), aux
+            if self.has_aux or self.fun.has_aux:
+                raise NotImplementedError("a Jacobian of a Jacobian with has_aux at one level "
+                                          "only")
+            inner = _argnums(self.fun.argnums, len(args))
+            if inner == (nums, single) and single and isinstance(args[nums[0]], Array):
+                return self._nested(args, nums[0])
+            return self._nested_trees(args, inner, (nums, single))
         if self.holomorphic and self.mode == "jacfwd":  # (jacrev checks the value it seeds)
             res = self.fun(*args)
             self._check_outputs(tree_leaves(res[0] if self.has_aux else res))
@@ -271,6 +279,40 @@ class _Jacobian:
         with recomputing():  # (f's values were shown by the call above)
             return self._nested_blocks(f, args, num, x, out, inner, outer)
 
+    def _nested_trees(self, args, inner, outer):
+        """A Jacobian of a Jacobian with respect to pytrees or several arguments (``hessian(f,
+        argnums=(0, 1))``, a dict of parameters): the nested Jacobian of ``f`` as a function of
+        one flat vector holding every argument either level differentiates, cut into blocks."""
+        from s2s.flatten_util import ravel_pytree
+        union = tuple(sorted(set(inner[0]) | set(outer[0])))
+        x, _ = ravel_pytree(tuple(args[i] for i in union))
+        flat_fun = _of_flat(self.fun.fun, union, tuple(args[i] for i in union), len(args))
+        out = self.fun.fun(*args)
+        if not isinstance(out, Array):
+            raise NotImplementedError("a Jacobian of a Jacobian with respect to pytrees or "
+                                      "several arguments, of a function returning a pytree")
+        h = _Jacobian(_Jacobian(flat_fun, 0, False, self.fun.mode), 0, False, self.mode)(
+            x, *args)
+        spans, offset = {}, 0  # argument -> [(offset, shape) of each leaf], and its treedef
+        for i in union:
+            leaves, tree = tree_flatten(args[i])
+            spans[i] = ([], tree)
+            for leaf in leaves:
+                spans[i][0].append((offset, np.shape(leaf)))
+                offset += int(np.prod(np.shape(leaf), dtype=np.int64))
+
+        def block(a, b):  # d2 out / d leaf a d leaf b
+            (oa, sa), (ob, sb) = a, b
+            na, nb = int(np.prod(sa, dtype=np.int64)), int(np.prod(sb, dtype=np.int64))
+            return jnp.reshape(h[..., oa:oa + na, ob:ob + nb], out.shape + sa + sb)
+
+        def per_argument(level, leaf_value):  # one level's structure over its arguments
+            nums, single = level
+            trees = [tree_unflatten(spans[i][1], [leaf_value(leaf) for leaf in spans[i][0]])
+                     for i in nums]
+            return trees[0] if single else tuple(trees)
+        return per_argument(inner, lambda a: per_argument(outer, lambda b: block(a, b)))
+
     def _nested_blocks(self, f, args, num, x, out, inner, outer):
         n, dt = len(args), _dtype(x)
         n_in, shape_in = x.size, x.shape
@@ -312,6 +354,44 @@ class _Jacobian:
         # columns: (n_in, out..., n_in) -> out + in + in
         moved = jnp.moveaxis(stacked, 0, -2)
         return jnp.reshape(moved, shape_out + shape_in + shape_in)
+
+
+_wrappers = {}
+
+
+def _source_wrapper(key, header, body, names):
+    """``def header: body`` as source the transforms read, its free names bound by
+    ``names()``; one per key (bounded: generated derivatives are cached by its identity)."""
+    from s2s import codegen
+    if key not in _wrappers:
+        if len(_wrappers) >= 64:
+            _wrappers.pop(next(iter(_wrappers)))
+        fdef = gast.parse(f"def {header}:\n" + "".join(f"    {line}\n" for line in body))
+        _wrappers[key] = codegen.load(fdef.body[0], {}, names())
+    return _wrappers[key]
+
+
+def _params(nargs):
+    return ", ".join(f"a{i}" for i in range(nargs))
+
+
+def _without_aux(fun, nargs):
+    """``value(a0, ...)``: ``fun(a0, ...)[0]``, the value of a ``has_aux`` function."""
+    return _source_wrapper(("value", fun, nargs), f"value({_params(nargs)})",
+                           [f"return fun({_params(nargs)})[0]"], lambda: {"fun": fun})
+
+
+def _of_flat(fun, nums, trees, nargs):
+    """``flat_fun(x, a0, a1, ...)``: ``fun(a0, a1, ...)`` with the arguments ``nums`` (whose
+    values are ``trees``) read from the flat vector ``x`` (``ravel_pytree``'s order)."""
+    from s2s.flatten_util import ravel_pytree
+    leaves, tree = tree_flatten(trees)
+    key = ("flat", fun, nums, nargs, tree, tuple((np.shape(v), _dtype(v)) for v in leaves))
+    passed = ", ".join(f"parts[{nums.index(i)}]" if i in nums else f"a{i}"
+                       for i in range(nargs))
+    return _source_wrapper(key, f"flat_fun(x, {_params(nargs)})",
+                           ["parts = unravel(x)", f"return fun({passed})"],
+                           lambda: {"fun": fun, "unravel": ravel_pytree(trees)[1]})
 
 
 def _tangent_part(inner, res):

@@ -77,6 +77,39 @@ def test_pytree_jacobians():
     _close(s2s.jacrev(f)(_tree(p, jnp.asarray)), jax.jacrev(fj)(p))
 
 
+def _two_arguments(np_):
+    def h(a, b):
+        return np_.sum(np_.tanh(b["w"] @ a) * b["u"]) + np_.sum(b["u"] ** 3) * a[0]
+    return h
+
+
+def test_nested_jacobians_of_pytrees_and_several_arguments():
+    """hessian(argnums=(0, 1)), of a dict, and Jacobians of Jacobians over different arguments
+    (all refused before: NotImplementedError), as jax; the matmul adjoints batch without a
+    per-example loop."""
+    from s2s.rules import batching
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=3).astype(np.float32)
+    b = {"w": rng.normal(size=(2, 3)).astype(np.float32),
+         "u": rng.normal(size=2).astype(np.float32)}
+    ours, ref = _two_arguments(jnp), _two_arguments(jjnp)
+    sa, sb = jnp.asarray(a), _tree(b, jnp.asarray)
+    loops, original = [], batching.loop
+    batching.loop = lambda fn, *rest, **kw: loops.append(fn) or original(fn, *rest, **kw)
+    try:
+        for argnums in [(0, 1), 1, (1, 0)]:
+            _close(s2s.hessian(ours, argnums)(sa, sb), jax.hessian(ref, argnums)(a, b))
+    finally:
+        batching.loop = original
+    assert not loops, loops
+    _close(s2s.jacfwd(s2s.jacrev(ours, 0), 1)(sa, sb), jax.jacfwd(jax.jacrev(ref, 0), 1)(a, b))
+    _close(s2s.jacrev(s2s.jacrev(ours, (0, 1)), 0)(sa, sb),
+           jax.jacrev(jax.jacrev(ref, (0, 1)), 0)(a, b))
+    h, aux = s2s.hessian(lambda v: (jnp.sum(v ** 3), v * 2), has_aux=True)(sa)
+    jh, jaux = jax.hessian(lambda v: (jjnp.sum(v ** 3), v * 2), has_aux=True)(a)
+    _close((h, aux), (jh, jaux))
+
+
 def test_argnums_tuple():
     def f(x, y):
         return x * jnp.sum(y)

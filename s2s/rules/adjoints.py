@@ -478,6 +478,11 @@ def tree_unflatten(z, treedef, leaves):
     d[leaves] = leaf_cotangents(d[z], treedef, z)
 
 
+@adjoint(leaf_cotangents)
+def leaf_cotangents_(z, g, treedef, tree):
+    d[g] = tree_unflatten(treedef, arrays_tangent(d[z], z))
+
+
 @adjoint(jnp.cumsum)
 def cumsum(z, a, axis=None):
     d[a] = cumsum_adjoint(d[z], a, axis)

@@ -320,6 +320,13 @@ def squeeze(fn, mapped, a, axis=None):
     return jnp.squeeze(a, _axes(axis, a.ndim - 1) if axis != () else ())
 
 
+@rule(jnp.split, jnp.array_split)
+def split(fn, mapped, ary, indices_or_sections, axis=0):
+    if any(mapped[1:]):
+        return loop(fn, mapped, ary, indices_or_sections, axis)
+    return fn(ary, indices_or_sections, _axes(axis, ary.ndim - 1))
+
+
 @rule(jnp.stack, jnp.concatenate)
 def joining(fn, mapped, arrays, axis=0, **kwargs):
     arrays = list(arrays)
@@ -586,6 +593,37 @@ def _register_helper_rules():
                              ct.shape[1:])
         return jnp.broadcast_to(ct, (size,) + target)
 
+    def entry_cotangent(ct, primal, mp, size):
+        """One entry of a batched container cotangent, in ``primal``'s shape, batched (zeros
+        where the entry got none)."""
+        if ct is None or helpers.is_zero(ct) or _is_symbolic_zero(ct):
+            z = jnp.zeros_like(primal)
+            return z if mp else broadcast_batch(z, size)
+        return materialize(helpers.materialize, (True, mp), ct, primal)
+
+    @rule(helpers.arrays_tangent)
+    def arrays_tangent(fn, mapped, tangents, arrays):
+        size = size_of(mapped, (tangents, arrays))
+        return [entry_cotangent(t, a, mapped[1], size)
+                for t, a in zip(helpers.item_list(tangents, len(arrays)), arrays)]
+
+    @rule(helpers.concat_items)
+    def concat_items(fn, mapped, ct, arrays, axis=0):
+        size = size_of(mapped, (ct, arrays))
+        parts = [entry_cotangent(helpers.item(ct, i), a, mapped[1], size)
+                 for i, a in enumerate(arrays)]
+        return jnp.concatenate(parts, _axes(axis, np.ndim(parts[0]) - 1))
+
+    @rule(helpers.leaf_cotangents)
+    def leaf_cotangents(fn, mapped, g, treedef, tree):
+        mt = len(mapped) > 2 and mapped[2]
+        return helpers.flatten_up_to(treedef, materialize(helpers.materialize, (True, mt), g,
+                                                          tree))
+
+    @rule(helpers.copy_lists)
+    def copy_lists(fn, mapped, tree):
+        return fn(tree)  # (containers copied; the batched leaves are shared, as unbatched)
+
     @rule(helpers.seed_cotangent)
     def seed_cotangent(fn, mapped, out, ct=None, holomorphic=False):
         if ct is helpers.zero and mapped[0]:  # zeros shaped like the (batched) output
@@ -677,16 +715,20 @@ def _register_helper_rules():
             mg, mx, my = (list(mapped) + [False] * 3)[:3]
             size = size_of(mapped, (g, x, y))
             rx, ry = len(per_example(x, mx)), len(per_example(y, my))
-            if rx not in (1, 2) or ry != 2:
+            if rx not in (1, 2) or ry not in (1, 2) or len(per_example(g, mg)) != rx + ry - 2:
                 return loop(fn, mapped, g, x, y)
             g = g if mg else broadcast_batch(g, size)
-            if lhs:  # d(x @ y)/dx: g @ y.T (matrix x) or y @ g (vector x)
+            if lhs and ry == 2:  # d(x @ y)/dx: g @ y.T (matrix x) or y @ g (vector x)
                 yt = jnp.swapaxes(y, -1, -2)
                 return jnp.matmul(g, yt) if rx == 2 else jnp.matmul(g[:, None, :], yt)[:, 0]
-            x = x if mx else broadcast_batch(x, size)  # x.T @ g, or outer(x, g) for a vector x
-            if rx == 2:
-                return jnp.matmul(jnp.swapaxes(x, -1, -2), g)
-            return x[:, :, None] * g[:, None, :]
+            if lhs:  # a vector y: outer(g, y) for a matrix x, g * y for a vector
+                y = y if my else broadcast_batch(y, size)
+                return g[:, :, None] * y[:, None, :] if rx == 2 else g[:, None] * y
+            x = x if mx else broadcast_batch(x, size)
+            if rx == 2:  # d(x @ y)/dy: x.T @ g (matrix y) or g @ x (vector y)
+                return jnp.matmul(jnp.swapaxes(x, -1, -2), g) if ry == 2 else \
+                    jnp.matmul(g[:, None, :], x)[:, 0]
+            return x[:, :, None] * g[:, None, :] if ry == 2 else g[:, None] * x  # a vector x
         return batched_rule
 
     rule(helpers.matmul_adjoint_lhs)(_matmul_adjoint(True))
