@@ -19,7 +19,7 @@ import types
 import gast
 import numpy as np
 
-from s2s.runtime import callbacks
+from s2s.runtime import callbacks, dtypes
 from s2s.runtime import lax as rlax
 from s2s.runtime import numpy as rnp
 from s2s.runtime import tree_util
@@ -46,7 +46,8 @@ _UNKNOWN = object()  # a value the transform cannot know before running
 # functions of a value's dtype only: the same for every example of a batch, and constant
 DTYPE_QUERIES = {np.dtype, np.result_type, np.issubdtype, np.finfo, np.iinfo, np.promote_types,
                  np.can_cast, rnp.result_type, rnp.issubdtype, rnp.finfo, rnp.iinfo,
-                 rnp.promote_types, rnp.can_cast, rnp.isdtype}
+                 rnp.promote_types, rnp.can_cast, rnp.isdtype, dtypes.dtype_and_weak,
+                 dtypes.promote_weak, dtypes.to_inexact}
 SHAPE_QUERIES = {len, type, isinstance, rnp.shape, rnp.ndim, rnp.size, np.shape, np.ndim,
                  np.size} | DTYPE_QUERIES
 _NONDIFFERENTIABLE = NONDIFFERENTIABLE

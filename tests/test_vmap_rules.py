@@ -49,7 +49,6 @@ TABLE = [
     L("minimum", jnp.minimum, lambda x, y: jnp.minimum(x, y), BINARY),
     L("arctan2", jnp.arctan2, lambda x, y: jnp.arctan2(x, y), BINARY),
     L("logaddexp", jnp.logaddexp, lambda x, y: jnp.logaddexp(x, y), BINARY),
-    L("hypot", jnp.hypot, lambda x, y: jnp.hypot(x, y), BINARY),
     L("floor_divide", jnp.floor_divide, lambda x, y: x // y, BINARY, "iq"),
     L("mod", jnp.mod, lambda x, y: jnp.mod(x, y), BINARY, "fp"),
     L("fmod", jnp.fmod, lambda x, y: jnp.fmod(x, y), BINARY, "fp"),
@@ -65,8 +64,6 @@ TABLE = [
     L("bitwise_and", jnp.bitwise_and, lambda x, y: x & y, BINARY, "i"),
     L("bitwise_or", jnp.bitwise_or, lambda x, y: jnp.bitwise_or(x, y), BINARY, "i"),
     L("bitwise_xor", jnp.bitwise_xor, lambda x, y: jnp.bitwise_xor(x, y), BINARY, "i"),
-    L("fmax", jnp.fmax, lambda x, y: jnp.fmax(x, y), BINARY),
-    L("fmin", jnp.fmin, lambda x, y: jnp.fmin(x, y), BINARY),
     L("where", jnp.where, lambda c, x, y: jnp.where(c, x, y), TERNARY, "bff"),
     L("clip", jnp.clip, lambda x, lo, hi: jnp.clip(x, lo, hi), TERNARY),
     # ---- reductions ---------------------------------------------------------------------------

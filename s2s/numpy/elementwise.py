@@ -4,14 +4,15 @@ quotients are integer-valued and carry no derivative; mantissas, fractional part
 remainders carry the input's."""
 import numpy as np
 
-from s2s.runtime import control, lax
+from s2s.runtime import control, dtypes, lax
 from s2s.runtime import numpy as jnp
 from s2s.custom import stop_gradient
 from s2s.rules import nondifferentiable
+from s2s.rules.helpers import sinc_at_zero
 
 S2S_SOURCE_LIBRARY = True
 __all__ = ["frexp", "ldexp", "modf", "divmod", "gcd", "lcm", "spacing", "i0", "iscomplex",
-           "isreal", "array_equiv"]
+           "isreal", "array_equiv", "hypot", "fmax", "fmin", "fabs", "nan_to_num", "sinc"]
 
 _INT_OF_WIDTH = {2: np.int16, 4: np.int32, 8: np.int64}
 
@@ -211,3 +212,74 @@ def _check_broadcastable(shape1, shape2):
     except (TypeError, ValueError):
         raise TypeError(f"eq got incompatible shapes for broadcasting: {shape1}, "
                         f"{shape2}.") from None
+
+
+def _promoted(x1, x2, inexact):
+    """``x1`` and ``x2`` in their common dtype (weak if both are), inexact if asked."""
+    dtype, weak = dtypes.promote_weak(dtypes.dtype_and_weak(x1), dtypes.dtype_and_weak(x2))
+    if inexact:
+        dtype = dtypes.to_inexact(dtype, weak)
+    return (lax.convert_element_type(jnp.asarray(x1), dtype, weak),
+            lax.convert_element_type(jnp.asarray(x2), dtype, weak))
+
+
+def hypot(x1, x2, /):
+    """``sqrt(x1**2 + x2**2)`` without overflow: the larger magnitude times
+    ``sqrt(1 + ratio**2)`` (at 0, 0 the larger one itself, so the slope is that of max)."""
+    a, b = _promoted(x1, x2, True)
+    if np.dtype(a.dtype).kind == "c":
+        raise ValueError("jnp.hypot is not well defined for complex-valued inputs. Please "
+                         "convert to real values first, such as by using abs(x)")
+    a, b = jnp.abs(a), jnp.abs(b)
+    big, small = jnp.maximum(a, b), jnp.minimum(a, b)
+    ratio = small / jnp.where(big == 0, jnp.ones_like(big), big)
+    out = jnp.where(big == 0, big, big * jnp.sqrt(1 + ratio * ratio))
+    return jnp.where(jnp.isinf(a) | jnp.isinf(b), jnp.inf, out)
+
+
+def fmax(x1, x2, /):
+    """The larger, a NaN losing to a number (a tie's derivative goes to ``x2``, as jax's)."""
+    a, b = _promoted(x1, x2, False)
+    return jnp.where((a > b) | jnp.isnan(b), a, b)
+
+
+def fmin(x1, x2, /):
+    a, b = _promoted(x1, x2, False)
+    return jnp.where((a < b) | jnp.isnan(b), a, b)
+
+
+def fabs(x, /):
+    x = _as_inexact(x)
+    if np.dtype(x.dtype).kind == "c":
+        raise TypeError("ufunc 'fabs' does not support complex dtypes")
+    return jnp.abs(x)
+
+
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """NaNs and infinities replaced (the replaced entries carry no derivative)."""
+    x = jnp.asarray(x)
+    if not jnp.issubdtype(x.dtype, jnp.inexact):
+        return x
+    if np.dtype(x.dtype).kind == "c":
+        return lax.complex(_real_nan_to_num(jnp.real(x), nan, posinf, neginf),
+                           _real_nan_to_num(jnp.imag(x), nan, posinf, neginf))
+    return _real_nan_to_num(x, nan, posinf, neginf)
+
+
+def _real_nan_to_num(x, nan, posinf, neginf):
+    info = jnp.finfo(x.dtype)
+    big = info.max if posinf is None else posinf
+    small = info.min if neginf is None else neginf
+    out = jnp.where(jnp.isnan(x), jnp.asarray(nan, x.dtype), x)
+    out = jnp.where(jnp.isposinf(x), jnp.asarray(big, x.dtype), out)
+    return jnp.where(jnp.isneginf(x), jnp.asarray(small, x.dtype), out)
+
+
+def sinc(x, /):
+    """``sin(pi x) / (pi x)``; at 0, ``sinc_at_zero`` gives the value and (through its rules)
+    every derivative of the Maclaurin series, which the quotient cannot."""
+    x = _as_inexact(x)
+    u = x * np.pi
+    zero = x == 0
+    safe = jnp.where(zero, jnp.ones_like(u), u)
+    return jnp.where(zero, sinc_at_zero(0, u), jnp.sin(safe) / safe)

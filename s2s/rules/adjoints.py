@@ -473,6 +473,11 @@ def stack(z, arrays, axis=0):
     d[arrays] = unstack_like(d[z], arrays, axis)
 
 
+@adjoint(sinc_at_zero)
+def sinc_at_zero_(z, k, u):
+    d[u] = d[z] * sinc_at_zero(k + 1, u)
+
+
 @adjoint(tree_util.tree_unflatten)
 def tree_unflatten(z, treedef, leaves):
     d[leaves] = leaf_cotangents(d[z], treedef, z)

@@ -224,10 +224,10 @@ def elementwise(fn, mapped, *args, **kwargs):
 
 
 rule(jnp.add, jnp.subtract, jnp.multiply, jnp.divide, jnp.true_divide, jnp.power,
-     jnp.maximum, jnp.minimum, jnp.arctan2, jnp.logaddexp, jnp.hypot, jnp.floor_divide, jnp.mod,
+     jnp.maximum, jnp.minimum, jnp.arctan2, jnp.logaddexp, jnp.floor_divide, jnp.mod,
      jnp.fmod, jnp.equal, jnp.not_equal, jnp.less, jnp.less_equal, jnp.greater,
      jnp.greater_equal, jnp.logical_and, jnp.logical_or, jnp.logical_xor, jnp.bitwise_and,
-     jnp.bitwise_or, jnp.bitwise_xor, jnp.where, jnp.fmax, jnp.fmin, jnp.clip)(elementwise)
+     jnp.bitwise_or, jnp.bitwise_xor, jnp.where, jnp.clip)(elementwise)
 
 
 # ---- reductions: per-example axes move one to the right ---------------------------------------
@@ -619,6 +619,10 @@ def _register_helper_rules():
         mt = len(mapped) > 2 and mapped[2]
         return helpers.flatten_up_to(treedef, materialize(helpers.materialize, (True, mt), g,
                                                           tree))
+
+    @rule(helpers.sinc_at_zero)
+    def sinc_at_zero(fn, mapped, k, u):
+        return fn(k, u)  # (elementwise in u)
 
     @rule(helpers.copy_lists)
     def copy_lists(fn, mapped, tree):

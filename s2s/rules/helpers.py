@@ -765,6 +765,15 @@ def split_like(g, arrays, axis=0):
     return jnp.split(g, np.cumsum(sizes)[:-1].tolist(), axis=axis)
 
 
+def sinc_at_zero(k, u):
+    """The k-th derivative of ``sin(u) / u`` at ``u = 0`` (shaped like ``u``): its Maclaurin
+    coefficient times k!, ``(-1)**(k/2) / (k + 1)`` for even k, 0 for odd. Its derivative in
+    ``u`` is ``sinc_at_zero(k + 1, u)`` (the rules say so), which makes ``sinc``'s derivatives
+    at 0 exact to every order."""
+    value = (-1) ** (k // 2) / (k + 1) if k % 2 == 0 else 0.0
+    return jnp.full_like(u, value)
+
+
 def leaf_cotangents(g, treedef, tree):
     """Cotangents of the leaves of ``tree = tree_unflatten(treedef, leaves)``."""
     if is_zero(g):

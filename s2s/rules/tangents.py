@@ -324,6 +324,11 @@ def concatenate(z, arrays, axis=0):
     d[z] = jnp.concatenate(arrays_tangent(d[arrays], arrays), axis)
 
 
+@tangent(sinc_at_zero)
+def sinc_at_zero_(z, k, u):
+    d[z] = sinc_at_zero(k + 1, u) * d[u]
+
+
 @tangent(tree_util.tree_unflatten)
 def tree_unflatten(z, treedef, leaves):
     d[z] = tree_unflatten(treedef, arrays_tangent(d[leaves], leaves))
