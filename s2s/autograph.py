@@ -1,0 +1,343 @@
+"""``s2s.autograph``: Python control flow on traced values becomes lax control flow, in source.
+
+Under ``jit`` a Python ``if x > 0:`` on a traced ``x`` raises ``TracerBoolConversionError`` and
+``for i in range(1000):`` unrolls into a long program. ``autograph(f)`` (or
+``jit(f, control_flow="convert")``) rewrites ``f``'s source once; in the converted function
+
+- ``if``/``elif``/``else`` lifts each branch into a local function over the names it assigns
+  and runs ``ag__.cond`` (``lax.cond``) when the condition is traced, else the Python ``if``;
+- ``while`` lifts its test and body over the loop-carried names and runs ``ag__.while_loop``
+  when the first test is traced, else the Python loop;
+- ``for i in range(n)`` runs ``ag__.fori_loop`` when a bound is traced, or the loop is long
+  (``autograph_runtime.FORI_LOOP_MIN_TRIPS``) and carries traced values, else the Python loop.
+
+The decisions are made when the statement runs (``s2s/autograph_runtime.py``), so eager code
+and Python-valued conditions keep Python's semantics. Which names a statement carries comes
+from a liveness analysis: those it assigns that are read later (or by the next iteration).
+Statements this pass cannot lift (``return``/``break``/``continue`` inside, ``global``,
+assignments to items or attributes, ``for``/``while`` with ``else``) stay as written, so a
+traced condition there raises jax's error as before. The result is ordinary Python calling
+``s2s.lax``: grad, jvp and vmap transform it like any other code.
+"""
+import functools
+
+import gast
+
+from s2s import autograph_runtime, cache, codegen
+from s2s.parse import parse
+from s2s.stage import stage
+
+RUNTIME = "ag__"  # the name generated code calls the run-time helpers by
+
+
+def autograph(fun):
+    """``fun`` with Python control flow on traced values converted to lax control flow (see the
+    module docstring); ``inspect.getsource`` of the result shows the converted source."""
+    if getattr(fun, "__s2s_autograph__", False):
+        return fun
+    return cache.generated(("autograph",), fun, lambda: _convert(fun))
+
+
+def _convert(fun):
+    parsed = parse(fun)
+    fdef, free = stage(parsed, {})
+    free[RUNTIME] = autograph_runtime
+    convert_function(fdef, parsed.filename)
+    header = f"s2s.autograph: {parsed.fun.__qualname__} ({parsed.where}), control flow converted"
+    fn = codegen.load(fdef, parsed.globals, free, header=header,
+                      qualname=parsed.fun.__qualname__)
+    fn.__s2s_original__ = parsed.fun
+    fn.__s2s_autograph__ = True
+    fn.__doc__ = parsed.fun.__doc__
+    fn.__module__ = parsed.fun.__module__
+    if parsed.bound_args or parsed.bound_kwargs:
+        return functools.partial(fn, *parsed.bound_args, **parsed.bound_kwargs)
+    return fn
+
+
+def convert_function(fdef, filename):
+    """Rewrite ``fdef``'s body in place (see the module docstring)."""
+    args = fdef.args
+    params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+    params |= {a.id for a in (args.vararg, args.kwarg) if a is not None}
+    used = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)} | {RUNTIME}
+    after = {}
+    _liveness(fdef.body, set(), after)
+    fdef.body = _Converter(filename, after, used).block(fdef.body, set(params))
+
+
+# ---- analysis ---------------------------------------------------------------------------------
+_SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef, gast.ListComp,
+           gast.SetComp, gast.DictComp, gast.GeneratorExp)
+
+
+def _walk_scope(node):
+    """The nodes of ``node`` that run in its own scope (not inside nested functions/classes)."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        yield n
+        for c in gast.iter_child_nodes(n):
+            if not isinstance(c, _SCOPES):
+                todo.append(c)
+            elif isinstance(c, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)):
+                yield gast.Name(id=c.name, ctx=gast.Store(), annotation=None, type_comment=None)
+
+
+def reads(node):
+    """Every name read in ``node``, nested functions included (what they close over)."""
+    nodes = node if isinstance(node, list) else [node]
+    return {n.id for x in nodes for n in gast.walk(x)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def assigned(nodes):
+    """Names bound in the statements ``nodes`` (in this scope, at any depth)."""
+    return {n.id for x in nodes for n in _walk_scope(x)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+def _kills(s):
+    """Names certainly bound by simple statement ``s``."""
+    if isinstance(s, (gast.Assign, gast.AnnAssign)):
+        return assigned([s])
+    return set()
+
+
+def _liveness(stmts, live_out, after):
+    """Names live before ``stmts`` given those live after; records the names live after each
+    statement in ``after`` (by id). Compound statements are approximated conservatively: every
+    name they read is live before them, and they certainly bind nothing."""
+    live = set(live_out)
+    for s in reversed(stmts):
+        after[id(s)] = set(live)
+        if isinstance(s, gast.If):
+            live = _liveness(s.body, live, after) | _liveness(s.orelse, live, after) | \
+                reads(s.test)
+        elif isinstance(s, (gast.While, gast.For)):
+            head = reads(s.test if isinstance(s, gast.While) else s.iter)
+            loop_out = live | head
+            for _ in range(2):  # the back edge: what the next iteration reads
+                inner = _liveness(s.body, loop_out, after)
+                if isinstance(s, gast.For):
+                    inner -= assigned([s.target])
+                loop_out = live | head | inner
+            live = loop_out | _liveness(s.orelse, live, after)
+        else:
+            live = (live - _kills(s)) | reads(s)
+    return live
+
+
+def _unliftable(stmts, loop):
+    """Why the statements ``stmts`` (a branch, a loop body) cannot become a function, or None."""
+    for x in stmts:
+        for n in _walk_scope(x):
+            if isinstance(n, gast.Return):
+                return "return"
+            if isinstance(n, (gast.Global, gast.Nonlocal)):
+                return "global"
+            if isinstance(n, (gast.Yield, gast.YieldFrom, gast.Await)):
+                return "yield"
+            if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store):
+                return "item assignment"
+    if loop:  # a break/continue of this loop (not of a loop inside it)
+        todo = list(stmts)
+        while todo:
+            n = todo.pop()
+            if isinstance(n, (gast.Break, gast.Continue)):
+                return "break"
+            if not isinstance(n, (gast.For, gast.While) + _SCOPES):
+                todo.extend(gast.iter_child_nodes(n))
+    else:
+        if any(isinstance(n, (gast.Break, gast.Continue)) for x in stmts for n in _walk_scope(x)):
+            return "break"
+    return None
+
+
+# ---- building syntax --------------------------------------------------------------------------
+def _name(id_, ctx=None):
+    return gast.Name(id=id_, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
+
+
+def _names(ids, ctx=None):
+    """``a`` for one name, ``(a, b)`` for several (``()`` for none)."""
+    if len(ids) == 1:
+        return _name(ids[0], ctx)
+    return gast.Tuple(elts=[_name(i, ctx) for i in ids], ctx=ctx or gast.Load())
+
+
+def _call(func, *args, **kwargs):
+    return gast.Call(func=func, args=list(args),
+                     keywords=[gast.keyword(arg=k, value=v) for k, v in kwargs.items()])
+
+
+def _ag(attr):
+    return gast.Attribute(value=_name(RUNTIME), attr=attr, ctx=gast.Load())
+
+
+def _assign(targets, value):
+    if not targets:
+        return gast.Expr(value=value)
+    return gast.Assign(targets=[_names(targets, gast.Store())], value=value, type_comment=None)
+
+
+def _const(v):
+    return gast.Constant(value=v, kind=None)
+
+
+def _def(name, params, body, returns=None):
+    """``def name(params): body; return returns`` (``returns``: a list of names)."""
+    args = gast.arguments(args=[_name(p, gast.Param()) for p in params], posonlyargs=[],
+                          vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+    if returns is not None:
+        body = list(body) + [gast.Return(value=_names(returns) if returns else None)]
+    return gast.FunctionDef(name=name, args=args, body=body, decorator_list=[],
+                            returns=None, type_comment=None, type_params=[])
+
+
+def _comment(text):
+    return gast.Expr(value=_const(f"__s2s_comment__{text}"))
+
+
+# ---- the conversion ---------------------------------------------------------------------------
+class _Converter:
+    def __init__(self, filename, after, used):
+        self.filename, self.after, self.used = filename, after, used
+
+    def fresh(self, base):
+        name, k = base, 1
+        while name in self.used:
+            k += 1
+            name = f"{base}_{k}"
+        self.used.add(name)
+        return name
+
+    def where(self, s):
+        return f"{self.filename}:{s.lineno}"
+
+    def block(self, stmts, defined):
+        """``stmts`` converted; ``defined``: the names that may be bound before them (updated
+        with those they bind)."""
+        out = []
+        for s in stmts:
+            if isinstance(s, gast.If):
+                out += self.if_(s, defined)
+            elif isinstance(s, gast.While):
+                out += self.while_(s, defined)
+            elif isinstance(s, gast.For):
+                out += self.for_(s, defined)
+            else:
+                out.append(s)
+            defined |= assigned([s])
+        return out
+
+    def header(self, s):
+        return _comment(f"{self.where(s)}: {codegen.first_line(s)}")
+
+    def undefined(self, names, defined):
+        """``z = ag__.Undefined('z')`` for the carried names not bound before the statement."""
+        return [_assign([n], _call(_ag("Undefined"), _const(n))) for n in names
+                if n not in defined]
+
+    def require(self, what, s, names, defined):
+        missing = [n for n in names if n not in defined]
+        if not missing:
+            return []
+        return [gast.Expr(value=_call(_ag("require_defined"), _const(what),
+                                      _const(self.where(s)),
+                                      **{n: _name(n) for n in missing}))]
+
+    # ---- if ----------------------------------------------------------------------------------
+    def if_(self, s, defined):
+        if _unliftable(s.body + s.orelse, loop=False):
+            s.body, s.orelse = self.block(s.body, set(defined)), self.block(s.orelse,
+                                                                             set(defined))
+            return [s]
+        cond = self.fresh("cond")
+        true_fn, false_fn = self.fresh("if_true"), self.fresh("if_false")
+        body, orelse = self.block(s.body, set(defined)), self.block(s.orelse, set(defined))
+        in_body, in_else = assigned(s.body), assigned(s.orelse)
+        outs = sorted((in_body | in_else) & self.after[id(s)])
+        # a name both branches assign and that was not bound before needs no value coming in
+        params = sorted((in_body | in_else) & (defined | set(outs)) -
+                        ((in_body & in_else) - defined))
+        one_branch = [n for n in params if n not in defined]
+        lax_path = self.require("if", s, one_branch, set()) + [
+            _assign(outs, _call(_ag("cond"), _name(cond), _name(true_fn), _name(false_fn),
+                                *[_name(p) for p in params]))]
+        branch = gast.If(test=_name(cond),
+                         body=[_assign(outs, _call(_name(true_fn), *map(_name, params)))],
+                         orelse=[_assign(outs, _call(_name(false_fn), *map(_name, params)))])
+        return [self.header(s), *self.undefined(one_branch, defined),
+                _assign([cond], s.test),
+                _def(true_fn, params, body, outs), _def(false_fn, params, orelse, outs),
+                gast.If(test=_call(_ag("traced"), _name(cond)), body=lax_path,
+                        orelse=[branch])]
+
+    # ---- loops -------------------------------------------------------------------------------
+    def carried(self, s, extra=()):
+        """The names loop ``s`` assigns that a later iteration, its test or code after it
+        reads."""
+        inner = {}
+        head = reads(s.test if isinstance(s, gast.While) else s.iter)
+        live_in = _liveness(s.body, self.after[id(s)] | head, inner)
+        return sorted(assigned(s.body) & (self.after[id(s)] | head | live_in) - set(extra))
+
+    def while_(self, s, defined):
+        carried = self.carried(s)
+        if s.orelse or not carried or _unliftable(s.body, loop=True):
+            s.body = self.block(s.body, set(defined))
+            return [s]
+        test_fn, body_fn = self.fresh("loop_test"), self.fresh("loop_body")
+        carry = self.fresh("carry") if len(carried) > 1 else carried[0]
+        body = self.block(s.body, set(defined))
+        unpack = [_assign(carried, _name(carry))] if len(carried) > 1 else []
+        state = _names(carried)
+        python = gast.While(test=_call(_name(test_fn), state),
+                            body=[_assign(carried, _call(_name(body_fn), _names(carried)))],
+                            orelse=[])
+        lax_path = self.require("while loop", s, carried, defined) + [
+            _assign(carried, _call(_ag("while_loop"), _name(test_fn), _name(body_fn),
+                                   _names(carried)))]
+        return [self.header(s), *self.undefined(carried, defined),
+                _def(test_fn, [carry], unpack + [gast.Return(value=s.test)]),
+                _def(body_fn, [carry], unpack + body, carried),
+                gast.If(test=_call(_ag("traced"), _call(_name(test_fn), _names(carried))),
+                        body=lax_path, orelse=[python])]
+
+    def for_(self, s, defined):
+        target = s.target.id if isinstance(s.target, gast.Name) else None
+        inside = set(defined) | assigned([s.target])
+        bounds = _range_bounds(s.iter)
+        carried = self.carried(s, extra=[target]) if target else []
+        if s.orelse or target is None or bounds is None or not carried or \
+                target in self.after[id(s)] or _unliftable(s.body, loop=True):
+            s.body = self.block(s.body, inside)
+            return [s]
+        lower, upper = self.fresh("lower"), self.fresh("upper")
+        body_fn = self.fresh("loop_body")
+        carry = self.fresh("carry") if len(carried) > 1 else carried[0]
+        body = self.block(s.body, inside)
+        unpack = [_assign(carried, _name(carry))] if len(carried) > 1 else []
+        python = gast.For(target=_name(target, gast.Store()),
+                          iter=_call(_name("range"), _name(lower), _name(upper)),
+                          body=[_assign(carried, _call(_name(body_fn), _name(target),
+                                                       _names(carried)))],
+                          orelse=[], type_comment=None)
+        lax_path = self.require("for loop", s, carried, defined) + [
+            _assign(carried, _call(_ag("fori_loop"), _name(lower), _name(upper), _name(body_fn),
+                                   _names(carried)))]
+        return [self.header(s), *self.undefined(carried, defined),
+                _assign([lower, upper], gast.Tuple(elts=bounds, ctx=gast.Load())),
+                _def(body_fn, [target, carry], unpack + body, carried),
+                gast.If(test=_call(_ag("traced_range"), _name(lower), _name(upper),
+                                   _names(carried)), body=lax_path, orelse=[python])]
+
+
+def _range_bounds(node):
+    """``[lower, upper]`` of ``range(upper)`` / ``range(lower, upper)``, else None."""
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+            node.func.id == "range" and not node.keywords and 1 <= len(node.args) <= 2 and \
+            not any(isinstance(a, gast.Starred) for a in node.args):
+        return [_const(0), node.args[0]] if len(node.args) == 1 else list(node.args)
+    return None
