@@ -1,0 +1,271 @@
+"""s2s.autograph / jit(control_flow="convert"): Python control flow on traced values against
+the same programs written by hand with jax.lax, against the unconverted function run eagerly,
+and their derivatives, batching and errors."""
+import inspect
+
+import numpy as np
+import pytest
+
+import s2s
+import s2s.numpy as snp
+from s2s import autograph_runtime
+
+jax = pytest.importorskip("jax")
+jjnp = jax.numpy
+jlax = jax.lax
+
+
+def close(a, b, rtol=1e-5):
+    la, _ = s2s.tree_flatten(a)
+    lb, _ = jax.tree_util.tree_flatten(b)
+    assert len(la) == len(lb), (a, b)
+    for x, y in zip(la, lb):
+        assert np.asarray(x).dtype == np.asarray(y).dtype, (x, y)
+        np.testing.assert_allclose(np.asarray(x), np.asarray(y), rtol=rtol, atol=1e-6)
+
+
+def converted(f, **kw):
+    return s2s.jit(f, control_flow="convert", **kw)
+
+
+# ---- the user's functions (module level: s2s reads their source) ------------------------------
+def branches(x):
+    y = x * 2.0
+    if snp.sum(x) > 1.0:
+        y = y + snp.sin(x)
+        z = 3.0
+    elif snp.sum(x) < -1.0:
+        y = -y
+        z = 1.0
+    else:
+        z = 2.0
+    return y * z
+
+
+def branches_ref(x):
+    y = x * 2.0
+    return jlax.cond(jjnp.sum(x) > 1.0, lambda y: (y + jjnp.sin(x)) * 3.0,
+                     lambda y: jlax.cond(jjnp.sum(x) < -1.0, lambda y: -y * 1.0,
+                                         lambda y: y * 2.0, y), y)
+
+
+def no_else(x):
+    y = x
+    if x > 0:
+        y = y * y
+    return y + 1.0
+
+
+def one_branch(x):
+    if x > 0:
+        z = x
+    return z
+
+
+def grows(x):
+    n = 0
+    while x < 100.0:
+        x = x * 2.0 + 1.0
+        n = n + 1
+    return x, n
+
+
+def grows_ref(x):
+    return jlax.while_loop(lambda c: c[0] < 100.0, lambda c: (c[0] * 2.0 + 1.0, c[1] + 1), (x, 0))
+
+
+def grows_value(x):
+    while x < 100.0:
+        x = x * 2.0 + 1.0
+    return x
+
+
+def steps(x, n):
+    for i in range(n):
+        x = x * 0.99 + snp.sin(x) * 0.01
+    return x
+
+
+def steps_ref(x, n):
+    return jlax.fori_loop(0, n, lambda i, x: x * 0.99 + jjnp.sin(x) * 0.01, x)
+
+
+def counted(x, n):
+    acc = snp.zeros_like(x)
+    for i in range(n):
+        acc = acc + x * i
+        t = acc * 2.0  # a temporary of one iteration: not carried
+        acc = t * 0.5
+    return acc
+
+
+def counted_ref(x, n):
+    return jlax.fori_loop(0, n, lambda i, acc: acc + x * i, jjnp.zeros_like(x))
+
+
+def branch_in_loop(x):
+    for i in range(200):
+        if x > 1.0:
+            x = x * 0.5
+        else:
+            x = x + 0.25
+    return x
+
+
+def branch_in_loop_ref(x):
+    return jlax.fori_loop(0, 200, lambda i, x: jlax.cond(x > 1.0, lambda x: x * 0.5,
+                                                         lambda x: x + 0.25, x), x)
+
+
+def python_flag(x, flag):
+    if flag:  # a Python value: Python's if, branches may differ in type
+        out = (x, x + 1.0)
+    else:
+        out = x
+    return out
+
+
+log = []
+
+
+def side_effects(x):
+    if x > 0:
+        log.append("positive")
+    else:
+        log.append("not positive")
+    return x
+
+
+def short_loop(x):
+    for i in range(3):  # static and short: unrolled as Python runs it
+        x = x * 2.0
+    return x
+
+
+# ---- values ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("v", [[0.5, 1.0], [-2.0, 0.5], [0.1, -0.2]])
+def test_if_elif_else(v):
+    x = np.array(v, np.float32)
+    close(converted(branches)(x), jax.jit(branches_ref)(x))
+    close(s2s.autograph(branches)(x), branches(x))  # eager: the Python if
+
+
+@pytest.mark.parametrize("v", [1.5, -1.5])
+def test_if_without_else(v):
+    x = np.float32(v)
+    close(converted(no_else)(x), jax.jit(lambda x: jlax.cond(x > 0, lambda y: y * y,
+                                                             lambda y: y, x) + 1.0)(x))
+
+
+@pytest.mark.parametrize("v", [0.5, 3.0, 200.0])
+def test_while(v):
+    x = np.float32(v)
+    close(converted(grows)(x), jax.jit(grows_ref)(x))
+    close(s2s.autograph(grows)(x), grows(x))
+
+
+@pytest.mark.parametrize("n", [5, 150])
+def test_for_range_static(n):
+    x = np.array([0.3, -1.0], np.float32)
+    close(converted(steps, static_argnums=1)(x, n), jax.jit(steps_ref, static_argnums=1)(x, n))
+    text = str(s2s.make_jaxpr(s2s.autograph(steps), static_argnums=1)(x, n))
+    # a long loop is one lax loop; a short one is unrolled as Python runs it
+    assert ("while[" in text) == (n >= autograph_runtime.FORI_LOOP_MIN_TRIPS)
+
+
+def test_for_range_traced_bound():
+    x = np.array([1.0, 2.0], np.float32)
+    for n in (0, 4):
+        close(converted(counted)(x, n), jax.jit(counted_ref)(x, n))
+
+
+def test_if_inside_loop():
+    x = np.float32(7.0)
+    close(converted(branch_in_loop)(x), jax.jit(branch_in_loop_ref)(x))
+
+
+def test_short_static_loop_unrolled():
+    text = str(s2s.make_jaxpr(s2s.autograph(short_loop))(np.float32(1.0)))
+    assert "while[" not in text and text.count("mul") == 3
+
+
+def test_python_values_keep_python_semantics():
+    x = np.float32(2.0)
+    f = converted(python_flag, static_argnums=1)
+    close(f(x, True), (x, np.float32(3.0)))
+    close(f(x, False), x)
+    log.clear()
+    s2s.autograph(side_effects)(np.float32(1.0))  # eager: one branch runs, as written
+    assert log == ["positive"]
+
+
+# ---- transformations -------------------------------------------------------------------------
+def test_grad_jvp_vmap_of_if():
+    g = s2s.autograph(branches)
+    ref = branches_ref
+    for v in ([0.5, 1.0], [-2.0, 0.5], [0.1, -0.2]):
+        x = np.array(v, np.float32)
+        loss, jloss = (lambda x: snp.sum(g(x))), (lambda x: jjnp.sum(ref(x)))
+        close(s2s.grad(loss)(x), jax.grad(jloss)(x))
+        close(s2s.jit(s2s.grad(loss))(x), jax.grad(jloss)(x))
+        t = np.ones_like(x)
+        close(s2s.jvp(g, (x,), (t,)), jax.jvp(ref, (x,), (t,)))
+        close(s2s.jit(lambda x: s2s.jvp(g, (x,), (t,)))(x), jax.jvp(ref, (x,), (t,)))
+    xs = np.array([[0.5, 1.0], [-2.0, 0.5], [0.1, -0.2]], np.float32)
+    close(s2s.vmap(g)(xs), jax.vmap(ref)(xs))
+    close(s2s.jit(s2s.vmap(g))(xs), jax.vmap(ref)(xs))
+    close(s2s.vmap(s2s.grad(lambda x: snp.sum(g(x))))(xs),
+          jax.vmap(jax.grad(lambda x: jjnp.sum(ref(x))))(xs))
+
+
+def test_grad_vmap_of_static_loop():
+    g = s2s.autograph(steps)
+    x = np.array([0.3, -1.0], np.float32)
+    close(s2s.jit(s2s.grad(lambda x: snp.sum(g(x, 150))))(x),
+          jax.grad(lambda x: jjnp.sum(steps_ref(x, 150)))(x))
+    close(s2s.jit(s2s.vmap(lambda x: g(x, 150)))(x[:, None]),
+          jax.vmap(lambda x: steps_ref(x, 150))(x[:, None]))
+    h = s2s.autograph(branch_in_loop)
+    close(s2s.jit(s2s.grad(h))(np.float32(7.0)), jax.grad(branch_in_loop_ref)(np.float32(7.0)))
+
+
+def test_vmap_and_jvp_of_while():
+    g = s2s.autograph(grows)
+    xs = np.array([0.5, 3.0, 200.0], np.float32)
+    close(s2s.vmap(g)(xs), jax.vmap(grows_ref)(xs))
+    t = np.float32(1.0)
+    h = s2s.autograph(grows_value)
+    ref = lambda x: grows_ref(x)[0]  # noqa: E731
+    close(s2s.jit(lambda x: s2s.jvp(h, (x,), (t,)))(np.float32(3.0)),
+          jax.jvp(ref, (np.float32(3.0),), (t,)))
+
+
+def test_reverse_mode_of_while_refused_as_jax():
+    with pytest.raises(ValueError) as ours:
+        s2s.jit(s2s.grad(s2s.autograph(grows_value)))(np.float32(1.0))
+    with pytest.raises(ValueError) as theirs:
+        jax.grad(lambda x: jlax.while_loop(lambda x: x < 100.0, lambda x: x * 2.0 + 1.0, x))(
+            np.float32(1.0))
+    assert str(theirs.value) in str(ours.value)
+
+
+# ---- errors and the source -------------------------------------------------------------------
+def test_name_in_one_branch_only():
+    with pytest.raises(ValueError, match=r"test_autograph.py:\d+: 'z' must have a value"):
+        converted(one_branch)(np.float32(1.0))
+    assert s2s.autograph(one_branch)(np.float32(1.0)) == 1.0  # Python's if: fine eagerly
+
+
+def test_default_jit_unchanged():
+    with pytest.raises(s2s.errors.TracerBoolConversionError):
+        s2s.jit(no_else)(np.float32(1.0))
+    with pytest.raises(ValueError, match="control_flow"):
+        s2s.jit(no_else, control_flow="unroll")
+
+
+def test_converted_source_is_visible():
+    src = inspect.getsource(s2s.autograph(branches))
+    assert "ag__.cond(" in src and "def if_true" in src and "test_autograph.py:" in src
+    src = inspect.getsource(converted(steps, static_argnums=1))
+    assert "ag__.fori_loop(" in src and "ag__.traced_range(" in src
+    assert s2s.autograph(s2s.autograph(branches)) is s2s.autograph(branches)
