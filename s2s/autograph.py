@@ -26,6 +26,7 @@ import gast
 from s2s import autograph_runtime, cache, codegen
 from s2s.parse import parse
 from s2s.stage import stage
+from s2s.syntax import clone
 
 RUNTIME = "ag__"  # the name generated code calls the run-time helpers by
 
@@ -247,6 +248,39 @@ class _Converter:
                                       _const(self.where(s)),
                                       **{n: _name(n) for n in missing}))]
 
+    def condition(self, test, name):
+        """Statements computing condition ``test`` into ``name``: ``and``/``or``/``not`` of
+        traced values become ``logical_and``/``logical_or``/``logical_not`` (both operands
+        evaluated); of Python values they keep Python's meaning (short-circuits included)."""
+        if isinstance(test, gast.BoolOp):
+            out = self.condition(test.values[0], name)
+            for v in test.values[1:]:
+                part = self.fresh("cond")
+                logical = "logical_and" if isinstance(test.op, gast.And) else "logical_or"
+                python = self.condition(v, name)  # (no `not` on what vmap may map)
+                python = gast.If(test=_name(name), body=python, orelse=[]) if \
+                    isinstance(test.op, gast.And) else \
+                    gast.If(test=_name(name), body=[gast.Pass()], orelse=python)
+                out.append(gast.If(
+                    test=_call(_ag("traced"), _name(name)),
+                    body=self.condition(v, part) + [
+                        _assign([name], _call(_ag(logical), _name(name), _name(part)))],
+                    orelse=[python]))
+            return out
+        if isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not) and \
+                _has_logic(test.operand):
+            return self.condition(test.operand, name) + [self.negate(name)]
+        if isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not):
+            return [_assign([name], test.operand), self.negate(name)]
+        return [_assign([name], test)]
+
+    def negate(self, name):
+        """``name = not name`` (as statements: vmap transforms a ``not`` it never runs)."""
+        return gast.If(test=_call(_ag("traced"), _name(name)),
+                       body=[_assign([name], _call(_ag("logical_not"), _name(name)))],
+                       orelse=[gast.If(test=_name(name), body=[_assign([name], _const(False))],
+                                       orelse=[_assign([name], _const(True))])])
+
     # ---- if ----------------------------------------------------------------------------------
     def if_(self, s, defined):
         if _unliftable(s.body + s.orelse, loop=False):
@@ -269,7 +303,7 @@ class _Converter:
                          body=[_assign(outs, _call(_name(true_fn), *map(_name, params)))],
                          orelse=[_assign(outs, _call(_name(false_fn), *map(_name, params)))])
         return [self.header(s), *self.undefined(one_branch, defined),
-                _assign([cond], s.test),
+                *self.condition(s.test, cond),
                 _def(true_fn, params, body, outs), _def(false_fn, params, orelse, outs),
                 gast.If(test=_call(_ag("traced"), _name(cond)), body=lax_path,
                         orelse=[branch])]
@@ -289,6 +323,7 @@ class _Converter:
             s.body = self.block(s.body, set(defined))
             return [s]
         test_fn, body_fn = self.fresh("loop_test"), self.fresh("loop_body")
+        test = self.fresh("cond")
         carry = self.fresh("carry") if len(carried) > 1 else carried[0]
         body = self.block(s.body, set(defined))
         unpack = [_assign(carried, _name(carry))] if len(carried) > 1 else []
@@ -300,7 +335,8 @@ class _Converter:
             _assign(carried, _call(_ag("while_loop"), _name(test_fn), _name(body_fn),
                                    _names(carried)))]
         return [self.header(s), *self.undefined(carried, defined),
-                _def(test_fn, [carry], unpack + [gast.Return(value=s.test)]),
+                _def(test_fn, [carry], unpack + self.condition(s.test, test) +
+                     [gast.Return(value=_name(test))]),
                 _def(body_fn, [carry], unpack + body, carried),
                 gast.If(test=_call(_ag("traced"), _call(_name(test_fn), _names(carried))),
                         body=lax_path, orelse=[python])]
@@ -308,30 +344,52 @@ class _Converter:
     def for_(self, s, defined):
         target = s.target.id if isinstance(s.target, gast.Name) else None
         inside = set(defined) | assigned([s.target])
-        bounds = _range_bounds(s.iter)
         carried = self.carried(s, extra=[target]) if target else []
-        if s.orelse or target is None or bounds is None or not carried or \
-                target in self.after[id(s)] or _unliftable(s.body, loop=True):
+        if s.orelse or target is None or not carried or target in self.after[id(s)] or \
+                _unliftable(s.body, loop=True):
             s.body = self.block(s.body, inside)
             return [s]
-        lower, upper = self.fresh("lower"), self.fresh("upper")
+        bounds = _range_bounds(s.iter)
+        names = [self.fresh("lower"), self.fresh("upper")] if bounds else [self.fresh("items")]
         body_fn = self.fresh("loop_body")
         carry = self.fresh("carry") if len(carried) > 1 else carried[0]
-        body = self.block(s.body, inside)
-        unpack = [_assign(carried, _name(carry))] if len(carried) > 1 else []
-        python = gast.For(target=_name(target, gast.Store()),
-                          iter=_call(_name("range"), _name(lower), _name(upper)),
-                          body=[_assign(carried, _call(_name(body_fn), _name(target),
-                                                       _names(carried)))],
+        body = [_assign(carried, _name(carry))] if len(carried) > 1 else []
+        body += self.block(s.body, inside)
+        state = _names(carried)
+        if bounds:  # for i in range(...): fori_loop(lower, upper, loop_body, carried)
+            lower, upper = map(_name, names)
+            loop_fn = _def(body_fn, [target, carry], body, carried)
+            test = _call(_ag("traced_range"), lower, upper, state)
+            lax_loop = _assign(carried, _call(_ag("fori_loop"), lower, upper, _name(body_fn),
+                                              state))
+            step = _assign(carried, _call(_name(body_fn), _name(target), state))
+            iterated = _call(_name("range"), lower, upper)
+        else:  # for x in xs: scan(loop_body, carried, xs) with no stacked outputs
+            loop_fn = _def(body_fn, [carry, target], body)
+            loop_fn.body.append(gast.Return(value=gast.Tuple(elts=[state, _const(None)],
+                                                             ctx=gast.Load())))
+            outs = self.fresh("no_outputs")
+            pair = gast.Tuple(elts=[_names(carried, gast.Store()), _name(outs, gast.Store())],
+                              ctx=gast.Store())
+            test = _call(_ag("traced"), _name(names[0]))
+            lax_loop = gast.Assign(targets=[pair], value=_call(
+                _ag("scan"), _name(body_fn), state, _name(names[0])), type_comment=None)
+            step = gast.Assign(targets=[clone(pair)], value=_call(_name(body_fn), state,
+                                                                  _name(target)),
+                               type_comment=None)
+            bounds, iterated = [s.iter], _name(names[0])
+        python = gast.For(target=_name(target, gast.Store()), iter=iterated, body=[step],
                           orelse=[], type_comment=None)
-        lax_path = self.require("for loop", s, carried, defined) + [
-            _assign(carried, _call(_ag("fori_loop"), _name(lower), _name(upper), _name(body_fn),
-                                   _names(carried)))]
+        lax_path = self.require("for loop", s, carried, defined) + [lax_loop]
         return [self.header(s), *self.undefined(carried, defined),
-                _assign([lower, upper], gast.Tuple(elts=bounds, ctx=gast.Load())),
-                _def(body_fn, [target, carry], unpack + body, carried),
-                gast.If(test=_call(_ag("traced_range"), _name(lower), _name(upper),
-                                   _names(carried)), body=lax_path, orelse=[python])]
+                _assign(names, gast.Tuple(elts=bounds, ctx=gast.Load()) if len(names) > 1
+                        else bounds[0]),
+                loop_fn, gast.If(test=test, body=lax_path, orelse=[python])]
+
+
+def _has_logic(node):
+    return isinstance(node, gast.BoolOp) or isinstance(node, gast.UnaryOp) and \
+        isinstance(node.op, gast.Not)
 
 
 def _range_bounds(node):

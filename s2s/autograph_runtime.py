@@ -6,11 +6,12 @@ eager code behaves exactly as written. Under ``vmap`` a value that differs betwe
 counts as traced: the batching transform passes ``mapped`` flags (``s2s/batch.py``), so a
 mapped condition takes the ``lax`` path, whose batching rule selects per example.
 
-The lax functions are re-exported so that generated code names them ``ag__.cond`` & co without
+The lax (and logical) functions are re-exported so that generated code names them ``ag__.cond`` & co without
 shadowing a ``lax`` of the user's module; the transforms recognise them by identity.
 """
 from s2s.runtime.control import cond, fori_loop, scan, while_loop  # noqa: F401
 from s2s.runtime.core import Tracer
+from s2s.runtime.numpy import logical_and, logical_not, logical_or  # noqa: F401
 from s2s.runtime.tree_util import tree_leaves
 from s2s.rules import NONDIFFERENTIABLE
 
@@ -25,8 +26,9 @@ def _traced(value):
 
 
 def traced(value, mapped=(False,)):
-    """Whether ``value`` (a condition, a sequence iterated over) is traced (or mapped)."""
-    return bool(mapped[0]) or _traced(value)
+    """Whether ``value`` (a condition, an array iterated over) is a traced (or mapped) array;
+    a container of traced values is not: Python's semantics apply to it."""
+    return bool(mapped[0]) or isinstance(value, Tracer)
 
 
 def traced_range(lower, upper, carried, mapped=(False, False, False)):

@@ -269,3 +269,92 @@ def test_converted_source_is_visible():
     src = inspect.getsource(converted(steps, static_argnums=1))
     assert "ag__.fori_loop(" in src and "ag__.traced_range(" in src
     assert s2s.autograph(s2s.autograph(branches)) is s2s.autograph(branches)
+
+
+# ---- for over an array, and/or/not ----------------------------------------------------------
+def over_rows(xs, w):
+    acc = xs[0] * 0.0
+    for row in xs:
+        acc = acc * 0.5 + row * w
+    return acc
+
+
+def over_rows_ref(xs, w):
+    return jlax.scan(lambda acc, row: (acc * 0.5 + row * w, None), xs[0] * 0.0, xs)[0]
+
+
+def over_list(x):
+    acc = 0.0
+    for v in [x, x * 2.0, x * 3.0]:  # a Python list: Python's loop
+        acc = acc + v
+    return acc
+
+
+def logic(x, y):
+    if x > 0 and not y > 0 or x < -5:
+        out = x
+    else:
+        out = y
+    return out
+
+
+def logic_ref(x, y):
+    c = jnp_or(jnp_and(x > 0, jjnp.logical_not(y > 0)), x < -5)
+    return jlax.cond(c, lambda: x, lambda: y)
+
+
+def jnp_and(a, b):
+    return jjnp.logical_and(a, b)
+
+
+def jnp_or(a, b):
+    return jjnp.logical_or(a, b)
+
+
+def escape(x):
+    while not (x > 100.0 or x < -100.0):
+        x = x * 3.0
+    return x
+
+
+def optional_scale(x, scale=None):
+    if scale is not None and scale > 0:  # `is not None` decided in Python, then traced
+        x = x * scale
+    return x
+
+
+def test_for_over_array():
+    xs = np.arange(6.0, dtype=np.float32).reshape(3, 2)
+    w = np.float32(1.5)
+    close(converted(over_rows)(xs, w), jax.jit(over_rows_ref)(xs, w))
+    g = s2s.autograph(over_rows)
+    close(g(xs, w), over_rows(xs, w))
+    assert "while[" in str(s2s.make_jaxpr(g)(xs, w))
+    loss = lambda xs, w: snp.sum(g(xs, w))  # noqa: E731
+    jloss = lambda xs, w: jjnp.sum(over_rows_ref(xs, w))  # noqa: E731
+    close(s2s.jit(s2s.grad(loss, argnums=(0, 1)))(xs, w), jax.grad(jloss, argnums=(0, 1))(xs, w))
+    ws = np.array([1.0, -2.0], np.float32)
+    close(s2s.vmap(g, (None, 0))(xs, ws), jax.vmap(over_rows_ref, (None, 0))(xs, ws))
+    stacked = np.stack([xs, xs + 1.0])
+    close(s2s.jit(s2s.vmap(g, (0, None)))(stacked, w), jax.vmap(over_rows_ref, (0, None))(
+        stacked, w))
+    x = np.float32(2.0)
+    close(converted(over_list)(x), x * 6.0)
+    assert "while[" not in str(s2s.make_jaxpr(s2s.autograph(over_list))(x))
+
+
+def test_and_or_not():
+    g = s2s.autograph(logic)
+    xs = np.array([1, 1, -1, -1, -6, -6], np.float32)
+    ys = np.array([1, -1, 1, -1, 1, -1], np.float32)
+    for x, y in zip(xs, ys):
+        close(converted(logic)(x, y), jax.jit(logic_ref)(x, y))
+        assert g(x, y) == logic(x, y)
+    close(s2s.vmap(g)(xs, ys), jax.vmap(logic_ref)(xs, ys))
+    x = np.float32(1.5)
+    close(converted(escape)(x), escape(x))
+    close(converted(escape)(-x), escape(-x))
+    f = converted(optional_scale)
+    close(f(x), x)
+    close(f(x, np.float32(2.0)), x * 2.0)
+    close(f(x, np.float32(-2.0)), x)
