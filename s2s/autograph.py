@@ -61,10 +61,13 @@ def convert_function(fdef, filename):
     args = fdef.args
     params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
     params |= {a.id for a in (args.vararg, args.kwarg) if a is not None}
+    from s2s.autograph_jumps import lower_jumps, lower_returns
     used = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)} | {RUNTIME}
-    after = {}
-    _liveness(fdef.body, set(), after)
-    fdef.body = _Converter(filename, after, used).block(fdef.body, set(params))
+    converter = _Converter(filename, used)
+    lower_returns(fdef, converter.fresh)
+    lower_jumps(fdef, converter.fresh)
+    _liveness(fdef.body, set(), converter.after)
+    fdef.body = converter.block(fdef.body, set(params))
 
 
 # ---- analysis ---------------------------------------------------------------------------------
@@ -202,8 +205,9 @@ def _comment(text):
 
 # ---- the conversion ---------------------------------------------------------------------------
 class _Converter:
-    def __init__(self, filename, after, used):
-        self.filename, self.after, self.used = filename, after, used
+    def __init__(self, filename, used):
+        self.filename, self.used = filename, used
+        self.after = {}  # id(statement) -> the names live after it
 
     def fresh(self, base):
         name, k = base, 1
@@ -283,6 +287,10 @@ class _Converter:
 
     # ---- if ----------------------------------------------------------------------------------
     def if_(self, s, defined):
+        if isinstance(s.test, gast.UnaryOp) and isinstance(s.test.op, gast.Not):
+            swapped = gast.If(test=s.test.operand, body=s.orelse, orelse=s.body)  # `if not c`
+            self.after[id(swapped)] = self.after[id(s)]
+            s = gast.copy_location(swapped, s)
         if _unliftable(s.body + s.orelse, loop=False):
             s.body, s.orelse = self.block(s.body, set(defined)), self.block(s.orelse,
                                                                              set(defined))

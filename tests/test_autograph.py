@@ -358,3 +358,84 @@ def test_and_or_not():
     close(f(x), x)
     close(f(x, np.float32(2.0)), x * 2.0)
     close(f(x, np.float32(-2.0)), x)
+
+
+# ---- return, break, continue -----------------------------------------------------------------
+def early(x):
+    if x > 10.0:
+        return x * 2.0
+    y = x + 1.0
+    if y < 0.0:
+        return -y
+    return y * 3.0
+
+
+def early_ref(x):
+    return jlax.cond(x > 10.0, lambda: x * 2.0,
+                     lambda: jlax.cond(x + 1.0 < 0.0, lambda: -(x + 1.0), lambda: (x + 1.0) * 3.0))
+
+
+def first_big(xs):
+    found = xs[0] * 0.0
+    for x in xs:
+        if x > 2.0:
+            found = x
+            break
+    return found
+
+
+def first_big_ref(xs):
+    def step(c, x):
+        done, found = c
+        hit = jjnp.logical_and(jjnp.logical_not(done), x > 2.0)
+        return (jjnp.logical_or(done, hit), jjnp.where(hit, x, found)), None
+    return jlax.scan(step, (False, xs[0] * 0.0), xs)[0][1]
+
+
+def skip_negative(xs):
+    total = xs[0] * 0.0
+    for x in xs:
+        if x < 0:
+            continue
+        total = total + x
+    return total
+
+
+def halvings(x):
+    n = 0
+    while x > 1.0:
+        x = x / 2.0
+        n = n + 1
+        if n >= 3:
+            break
+    return x, n
+
+
+def halvings_ref(x):
+    return jlax.while_loop(lambda c: jjnp.logical_and(c[0] > 1.0, c[1] < 3),
+                           lambda c: (c[0] / 2.0, c[1] + 1), (x, 0))
+
+
+@pytest.mark.parametrize("v", [20.0, -5.0, 3.0])
+def test_early_return(v):
+    x = np.float32(v)
+    close(converted(early)(x), jax.jit(early_ref)(x))
+    close(s2s.autograph(early)(x), early(x))
+    close(s2s.jit(s2s.grad(s2s.autograph(early)))(x), jax.grad(early_ref)(x))
+
+
+@pytest.mark.parametrize("v", [[1.0, 3.0, 5.0], [-1.0, 0.5, 4.0], [-20.0, 1.0, 1.0]])
+def test_break_continue(v):
+    xs = np.array(v, np.float32)
+    close(converted(first_big)(xs), jax.jit(first_big_ref)(xs))
+    close(s2s.autograph(first_big)(xs), first_big(xs))
+    close(converted(skip_negative)(xs), jax.jit(lambda xs: jjnp.sum(jjnp.where(
+        xs < 0, 0.0, xs)))(xs))
+    close(s2s.autograph(skip_negative)(xs), skip_negative(xs))
+
+
+@pytest.mark.parametrize("v", [20.0, -5.0, 3.0])
+def test_break_in_while(v):
+    x = np.float32(v)
+    close(converted(halvings)(x), jax.jit(halvings_ref)(x))
+    close(s2s.autograph(halvings)(x), halvings(x))
