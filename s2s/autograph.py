@@ -292,8 +292,8 @@ class _Converter:
             self.after[id(swapped)] = self.after[id(s)]
             s = gast.copy_location(swapped, s)
         if _unliftable(s.body + s.orelse, loop=False):
-            s.body, s.orelse = self.block(s.body, set(defined)), self.block(s.orelse,
-                                                                             set(defined))
+            s.body = self.block(s.body, set(defined))
+            s.orelse = self.block(s.orelse, set(defined))
             return [s]
         cond = self.fresh("cond")
         true_fn, false_fn = self.fresh("if_true"), self.fresh("if_false")

@@ -6,8 +6,9 @@ eager code behaves exactly as written. Under ``vmap`` a value that differs betwe
 counts as traced: the batching transform passes ``mapped`` flags (``s2s/batch.py``), so a
 mapped condition takes the ``lax`` path, whose batching rule selects per example.
 
-The lax (and logical) functions are re-exported so that generated code names them ``ag__.cond`` & co without
-shadowing a ``lax`` of the user's module; the transforms recognise them by identity.
+The lax (and logical) functions are re-exported so that generated code names them
+``ag__.cond`` & co without shadowing a ``lax`` of the user's module; the transforms recognise
+them by identity.
 """
 from s2s.runtime.control import cond, fori_loop, scan, while_loop  # noqa: F401
 from s2s.runtime.core import Tracer
