@@ -287,6 +287,7 @@ class _Converter:
 
     # ---- if ----------------------------------------------------------------------------------
     def if_(self, s, defined):
+        header = self.header(s)
         if isinstance(s.test, gast.UnaryOp) and isinstance(s.test.op, gast.Not):
             swapped = gast.If(test=s.test.operand, body=s.orelse, orelse=s.body)  # `if not c`
             self.after[id(swapped)] = self.after[id(s)]
@@ -310,7 +311,7 @@ class _Converter:
         branch = gast.If(test=_name(cond),
                          body=[_assign(outs, _call(_name(true_fn), *map(_name, params)))],
                          orelse=[_assign(outs, _call(_name(false_fn), *map(_name, params)))])
-        return [self.header(s), *self.undefined(one_branch, defined),
+        return [header, *self.undefined(one_branch, defined),
                 *self.condition(s.test, cond),
                 _def(true_fn, params, body, outs), _def(false_fn, params, orelse, outs),
                 gast.If(test=_call(_ag("traced"), _name(cond)), body=lax_path,
