@@ -16,25 +16,26 @@ def source(fn):
 
 
 parts = ["# Python control flow under jit, converted in source\n",
-         "Under `jit`, a Python `if x > 0:` on a traced `x` raises `TracerBoolConversionError` "
-         "and `for i in range(1000):` unrolls into a program of 1000 copies of its body, slow to "
-         "compile. `s2s.jit(f, control_flow=\"convert\")`, or `s2s.autograph(f)` (a decorator, "
-         "usable under `grad`, `jvp` and `vmap`), rewrites `f`'s source: each statement whose "
-         "condition turns out to be traced runs as `lax.cond`, `lax.while_loop`, "
-         "`lax.fori_loop` or `lax.scan`; a condition that is a Python value keeps Python's "
-         "meaning, decided when the statement runs (`ag__.traced(...)`; `ag__` is "
-         "`s2s.autograph_runtime`), so eager code runs as written. Without `control_flow=` jit behaves as jax's. The converted function is "
-         "ordinary Python calling `s2s.lax`: `inspect.getsource` shows it, a debugger steps "
-         "through it, and grad/jvp/vmap transform it like any other code (reverse mode of a "
-         "converted `while` is refused, as jax refuses `lax.while_loop`).\n",
-         "Each branch or loop body becomes a local function over the names it assigns that "
-         "are read later (a liveness analysis); names it only reads are closed over. A name "
-         "given a value in one branch only, or first assigned inside a traced loop, is an "
-         "error naming it and the line when the condition is traced (`ValueError: ...: 'z' "
-         "must have a value before the if`); in Python it is `ag__.Undefined` until assigned. "
-         "Only the decorated function is converted, not the functions it calls (decorate "
-         "those too). Statements that assign items or attributes, declare `global`, or "
-         "`return` from inside a loop stay Python.\n",
+         "Under `jit`, a Python `if x > 0:` on a traced `x` raises `TracerBoolConversionError`"
+         " and `for i in range(1000):` unrolls into a program of 1000 copies of its body, slow"
+         " to compile. `s2s.jit(f, control_flow=\"convert\")`, or `s2s.autograph(f)` (a "
+         "decorator, usable under `grad`, `jvp` and `vmap`), rewrites `f`'s source: each "
+         "statement whose condition turns out to be traced runs as `lax.cond`, "
+         "`lax.while_loop`, `lax.fori_loop` or `lax.scan`; a condition that is a Python value "
+         "keeps Python's meaning, decided when the statement runs (`ag__.traced(...)`; `ag__` "
+         "is `s2s.autograph_runtime`), so eager code runs as written. Without `control_flow=` "
+         "jit behaves as jax's. The converted function is ordinary Python calling `s2s.lax`: "
+         "`inspect.getsource` shows it, a debugger steps through it, and grad/jvp/vmap "
+         "transform it like any other code (reverse mode of a converted `while` is refused, as"
+         " jax refuses `lax.while_loop`).\n",
+         "Each branch or loop body becomes a local function over the names it assigns that are"
+         " read later (a liveness analysis); names it only reads are closed over. A name given"
+         " a value in one branch only, or first assigned inside a traced loop, is an error "
+         "naming it and the line when the condition is traced (`ValueError: ...: 'z' must have"
+         " a value before the if`); in Python it is `ag__.Undefined` until assigned. Only the "
+         "decorated function is converted, not the functions it calls (decorate those too). "
+         "Statements that assign items or attributes, declare `global`, or `return` from "
+         "inside a loop stay Python.\n",
          "This page is produced by `python docs/make_control_flow.py`; the functions are in "
          "`docs/control_flow_examples.py`.\n"]
 for fn, what in [
