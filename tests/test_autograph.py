@@ -439,3 +439,19 @@ def test_break_in_while(v):
     x = np.float32(v)
     close(converted(halvings)(x), jax.jit(halvings_ref)(x))
     close(s2s.autograph(halvings)(x), halvings(x))
+
+
+def python_counted_while(x):
+    i = 0
+    while i < 3:  # a Python condition: Python's loop, differentiable in reverse mode
+        x = snp.sin(x) * 2.0
+        i = i + 1
+    return x
+
+
+def test_reverse_mode_of_python_valued_while():
+    g = s2s.autograph(python_counted_while)
+    ref = lambda x: 2.0 * jjnp.sin(2.0 * jjnp.sin(2.0 * jjnp.sin(x)))  # noqa: E731
+    x = np.float32(0.3)
+    close(s2s.grad(g)(x), jax.grad(ref)(x))
+    close(s2s.jit(s2s.grad(g))(x), jax.grad(ref)(x))
