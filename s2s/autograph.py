@@ -89,10 +89,17 @@ def _walk_scope(node):
 
 
 def reads(node):
-    """Every name read in ``node``, nested functions included (what they close over)."""
+    """Every name read in ``node``, nested functions included (what they close over), and the
+    targets of augmented assignments (``x += 1`` reads ``x``)."""
     nodes = node if isinstance(node, list) else [node]
-    return {n.id for x in nodes for n in gast.walk(x)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    out = set()
+    for x in nodes:
+        for n in gast.walk(x):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                out.add(n.id)
+            elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+                out.add(n.target.id)
+    return out
 
 
 def assigned(nodes):

@@ -9,6 +9,7 @@ import pytest
 import s2s
 import s2s.numpy as snp
 from s2s import autograph_runtime
+from conftest import x64_in_both
 
 jax = pytest.importorskip("jax")
 jjnp = jax.numpy
@@ -455,3 +456,68 @@ def test_reverse_mode_of_python_valued_while():
     x = np.float32(0.3)
     close(s2s.grad(g)(x), jax.grad(ref)(x))
     close(s2s.jit(s2s.grad(g))(x), jax.grad(ref)(x))
+
+
+def total(xs):
+    acc = 0.0
+    for x in xs:
+        acc = acc + x
+    return acc
+
+
+@s2s.autograph
+def decorated(x):
+    t = 0.0
+    while x < 5.0:
+        t += 1.0
+        x += 1.0
+    return x + t
+
+
+def tree_carry(p, x):
+    i = 0
+    while p["w"] < 10.0:
+        p = {"w": p["w"] * 2.0, "b": p["b"] + x}
+        i += 1
+    if p["b"] > 0:
+        p = {"w": p["w"], "b": -p["b"]}
+    return p, i
+
+
+def tree_carry_ref(p, x):
+    p, i = jlax.while_loop(lambda c: c[0]["w"] < 10.0,
+                           lambda c: ({"w": c[0]["w"] * 2.0, "b": c[0]["b"] + x}, c[1] + 1),
+                           (p, 0))
+    return jlax.cond(p["b"] > 0, lambda: {"w": p["w"], "b": -p["b"]}, lambda: p), i
+
+
+class Scaled:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def apply(self, x):
+        if x > 0:
+            x = x * self.scale
+        return x
+
+
+def test_empty_array_loop():
+    for n in (0, 3):
+        xs = np.ones((n,), np.float32)
+        close(converted(total)(xs), jax.jit(lambda xs: jlax.scan(
+            lambda c, x: (c + x, None), 0.0, xs)[0])(xs))
+
+
+def test_decorator_augmented_assignment_pytrees_methods():
+    x = np.float32(1.5)
+    assert decorated(x) == 9.5  # eager: Python's loop
+    close(s2s.jit(decorated)(x), np.float32(9.5))
+    close(s2s.vmap(decorated)(np.array([1.0, 7.0], np.float32)), np.array([9.0, 7.0],
+                                                                          np.float32))
+    for x64 in (False, True):
+        with x64_in_both(x64):
+            p = {"w": 1.0, "b": 0.5}
+            close(converted(tree_carry)(p, 1.5), jax.jit(tree_carry_ref)(p, 1.5))
+    m = Scaled(np.float32(3.0))
+    close(converted(m.apply)(np.float32(2.0)), np.float32(6.0))
+    close(converted(m.apply)(np.float32(-2.0)), np.float32(-2.0))
