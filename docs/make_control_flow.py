@@ -33,7 +33,8 @@ parts = ["# Python control flow under jit, converted in source\n",
          " a value in one branch only, or first assigned inside a traced loop, is an error "
          "naming it and the line when the condition is traced (`ValueError: ...: 'z' must have"
          " a value before the if`); in Python it is `ag__.Undefined` until assigned. Only the "
-         "decorated function is converted, not the functions it calls (decorate those too). "
+         "decorated function (with the functions defined in it) is converted, not the "
+         "functions it calls (decorate those too). "
          "Statements that assign items or attributes, declare `global`, or `return` from "
          "inside a loop stay Python.\n",
          "This page is produced by `python docs/make_control_flow.py`; the functions are in "

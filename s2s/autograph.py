@@ -58,16 +58,8 @@ def _convert(fun):
 
 def convert_function(fdef, filename):
     """Rewrite ``fdef``'s body in place (see the module docstring)."""
-    args = fdef.args
-    params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
-    params |= {a.id for a in (args.vararg, args.kwarg) if a is not None}
-    from s2s.autograph_jumps import lower_jumps, lower_returns
     used = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)} | {RUNTIME}
-    converter = _Converter(filename, used)
-    lower_returns(fdef, converter.fresh)
-    lower_jumps(fdef, converter.fresh)
-    _liveness(fdef.body, set(), converter.after)
-    fdef.body = converter.block(fdef.body, set(params))
+    _Converter(filename, used).function(fdef)
 
 
 # ---- analysis ---------------------------------------------------------------------------------
@@ -224,6 +216,18 @@ class _Converter:
         self.used.add(name)
         return name
 
+    def function(self, fdef):
+        """Convert ``fdef``'s body (and those of the functions it defines), in place. Fresh
+        names avoid every name of the outermost function, so none shadows a closed-over one."""
+        from s2s.autograph_jumps import lower_jumps, lower_returns
+        lower_returns(fdef, self.fresh)
+        lower_jumps(fdef, self.fresh)
+        _liveness(fdef.body, set(), self.after)
+        args = fdef.args
+        params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+        params |= {a.id for a in (args.vararg, args.kwarg) if a is not None}
+        fdef.body = self.block(fdef.body, params)
+
     def where(self, s):
         return f"{self.filename}:{s.lineno}"
 
@@ -238,6 +242,9 @@ class _Converter:
                 out += self.while_(s, defined)
             elif isinstance(s, gast.For):
                 out += self.for_(s, defined)
+            elif isinstance(s, gast.FunctionDef):  # a local function: its own conversion
+                self.function(s)
+                out.append(s)
             else:
                 out.append(s)
             defined |= assigned([s])

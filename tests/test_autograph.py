@@ -521,3 +521,17 @@ def test_decorator_augmented_assignment_pytrees_methods():
     m = Scaled(np.float32(3.0))
     close(converted(m.apply)(np.float32(2.0)), np.float32(6.0))
     close(converted(m.apply)(np.float32(-2.0)), np.float32(-2.0))
+
+
+def local_body(x, n):
+    def body(i, x):
+        if x > 1.0:  # converted too: it runs inside the user's own fori_loop
+            x = x * 0.5
+        return x + 0.1
+    return s2s.lax.fori_loop(0, n, body, x)
+
+
+def test_local_functions_converted():
+    ref = lambda x, n: jlax.fori_loop(0, n, lambda i, x: jlax.cond(  # noqa: E731
+        x > 1.0, lambda: x * 0.5, lambda: x) + 0.1, x)
+    close(converted(local_body)(np.float32(5.0), 7), jax.jit(ref)(np.float32(5.0), 7))
