@@ -36,7 +36,10 @@ parts = ["# Python control flow under jit, converted in source\n",
          "decorated function (with the functions defined in it) is converted, not the "
          "functions it calls (decorate those too). "
          "Statements that assign items or attributes, declare `global`, or `return` from "
-         "inside a loop stay Python.\n",
+         "inside a loop stay Python, as do loops over `enumerate`/`zip`/stepped ranges and "
+         "conditional expressions (`a if c else b`: use `jnp.where`). A lifted branch or body "
+         "runs once when traced, so its side effects (a `print`, a list `append`) happen at "
+         "trace time, as in any jax loop body.\n",
          "This page is produced by `python docs/make_control_flow.py`; the functions are in "
          "`docs/control_flow_examples.py`.\n"]
 for fn, what in [

@@ -9,15 +9,21 @@ Under ``jit`` a Python ``if x > 0:`` on a traced ``x`` raises ``TracerBoolConver
 - ``while`` lifts its test and body over the loop-carried names and runs ``ag__.while_loop``
   when the first test is traced, else the Python loop;
 - ``for i in range(n)`` runs ``ag__.fori_loop`` when a bound is traced, or the loop is long
-  (``autograph_runtime.FORI_LOOP_MIN_TRIPS``) and carries traced values, else the Python loop.
+  (``autograph_runtime.FORI_LOOP_MIN_TRIPS``) and carries traced values, else the Python loop;
+  ``for x in xs`` runs ``ag__.scan`` when ``xs`` is a traced array;
+- ``and``/``or``/``not`` in a condition become ``logical_and``/``logical_or``/``logical_not``
+  of traced values (Python's short-circuits otherwise);
+- early ``return``s and ``break``/``continue`` were first rewritten into assignments and
+  flags (``s2s/autograph_jumps.py``).
 
 The decisions are made when the statement runs (``s2s/autograph_runtime.py``), so eager code
 and Python-valued conditions keep Python's semantics. Which names a statement carries comes
 from a liveness analysis: those it assigns that are read later (or by the next iteration).
-Statements this pass cannot lift (``return``/``break``/``continue`` inside, ``global``,
-assignments to items or attributes, ``for``/``while`` with ``else``) stay as written, so a
-traced condition there raises jax's error as before. The result is ordinary Python calling
-``s2s.lax``: grad, jvp and vmap transform it like any other code.
+Statements this pass cannot lift (a ``return`` inside a loop, ``global``, assignments to items
+or attributes, ``for``/``while`` with ``else``, ``for`` over anything but ``range(n)``,
+``range(a, b)`` or an array) stay as written, so a traced condition there raises jax's error
+as before. The result is ordinary Python calling ``s2s.lax``: grad, jvp and vmap transform it
+like any other code.
 """
 import functools
 
