@@ -142,24 +142,24 @@ def _unliftable(stmts, loop):
     for x in stmts:
         for n in _walk_scope(x):
             if isinstance(n, gast.Return):
-                return "return"
+                return "a `return` inside it"
             if isinstance(n, (gast.Global, gast.Nonlocal)):
-                return "global"
+                return "a `global`/`nonlocal` declaration"
             if isinstance(n, (gast.Yield, gast.YieldFrom, gast.Await)):
-                return "yield"
+                return "a `yield`/`await`"
             if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store):
-                return "item assignment"
+                return "an assignment to an item or attribute"
     if loop:  # a break/continue of this loop (not of a loop inside it)
         todo = list(stmts)
         while todo:
             n = todo.pop()
             if isinstance(n, (gast.Break, gast.Continue)):
-                return "break"
+                return "a `break`/`continue` inside a `with`/`try`"
             if not isinstance(n, (gast.For, gast.While) + _SCOPES):
                 todo.extend(gast.iter_child_nodes(n))
     else:
         if any(isinstance(n, (gast.Break, gast.Continue)) for x in stmts for n in _walk_scope(x)):
-            return "break"
+            return "a `break`/`continue` of an enclosing loop"
     return None
 
 
@@ -256,6 +256,13 @@ class _Converter:
             defined |= assigned([s])
         return out
 
+    def python_condition(self, s, why):
+        """The test of a statement left as Python, checked when it runs: a traced one raises
+        jax's error saying why it was not converted."""
+        return _call(_ag("python_condition"), s.test, _const(f"{self.where(s)}: "
+                                                             f"{codegen.first_line(s)}"),
+                     _const(why))
+
     def header(self, s):
         return _comment(f"{self.where(s)}: {codegen.first_line(s)}")
 
@@ -312,7 +319,9 @@ class _Converter:
             swapped = gast.If(test=s.test.operand, body=s.orelse, orelse=s.body)  # `if not c`
             self.after[id(swapped)] = self.after[id(s)]
             s = gast.copy_location(swapped, s)
-        if _unliftable(s.body + s.orelse, loop=False):
+        why = _unliftable(s.body + s.orelse, loop=False)
+        if why:
+            s.test = self.python_condition(s, why)
             s.body = self.block(s.body, set(defined))
             s.orelse = self.block(s.orelse, set(defined))
             return [s]
@@ -348,7 +357,10 @@ class _Converter:
 
     def while_(self, s, defined):
         carried = self.carried(s)
-        if s.orelse or not carried or _unliftable(s.body, loop=True):
+        why = "an `else` block" if s.orelse else _unliftable(s.body, loop=True)
+        if why or not carried:
+            if why:
+                s.test = self.python_condition(s, why)
             s.body = self.block(s.body, set(defined))
             return [s]
         test_fn, body_fn = self.fresh("loop_test"), self.fresh("loop_body")

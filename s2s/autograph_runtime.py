@@ -12,6 +12,7 @@ them by identity.
 """
 from s2s.runtime.control import cond, fori_loop, scan, while_loop  # noqa: F401
 from s2s.runtime.core import Tracer
+from s2s.runtime.errors import TracerBoolConversionError
 from s2s.runtime.numpy import logical_and, logical_not, logical_or  # noqa: F401
 from s2s.runtime.tree_util import tree_leaves
 from s2s.rules import NONDIFFERENTIABLE
@@ -40,8 +41,19 @@ def traced_range(lower, upper, carried, mapped=(False, False, False)):
     return upper - lower >= FORI_LOOP_MIN_TRIPS and (bool(mapped[2]) or _traced(carried))
 
 
+def python_condition(value, statement, why):
+    """The condition of a statement the conversion left as Python (``why``): a traced one
+    raises jax's error, saying so."""
+    if isinstance(value, Tracer):
+        raise TracerBoolConversionError(
+            f"{statement}\ns2s.autograph left this statement as Python because it contains "
+            f"{why}, so its condition must be a Python value, but it is traced. Rewrite the "
+            f"statement without it (or use lax.cond / lax.while_loop / jnp.where).")
+    return value
+
+
 traced.__s2s_dispatch__ = traced_range.__s2s_dispatch__ = True
-NONDIFFERENTIABLE.update((traced, traced_range))
+NONDIFFERENTIABLE.update((traced, traced_range, python_condition))
 
 
 class Undefined:

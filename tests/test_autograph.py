@@ -535,3 +535,17 @@ def test_local_functions_converted():
     ref = lambda x, n: jlax.fori_loop(0, n, lambda i, x: jlax.cond(  # noqa: E731
         x > 1.0, lambda: x * 0.5, lambda: x) + 0.1, x)
     close(converted(local_body)(np.float32(5.0), 7), jax.jit(ref)(np.float32(5.0), 7))
+
+
+def item_assignment(x, buf):
+    if x > 0:
+        buf[0] = 1.0
+    return x
+
+
+def test_statement_left_as_python_says_why():
+    with pytest.raises(s2s.errors.TracerBoolConversionError, match="item or attribute"):
+        converted(item_assignment)(np.float32(1.0), [0.0])
+    buf = [0.0]
+    s2s.autograph(item_assignment)(np.float32(1.0), buf)  # eager: Python's if
+    assert buf == [1.0]
