@@ -369,9 +369,13 @@ class _Converter:
         body = self.block(s.body, set(defined))
         unpack = [_assign(carried, _name(carry))] if len(carried) > 1 else []
         state = _names(carried)
-        python = gast.While(test=_call(_name(test_fn), state),
-                            body=[_assign(carried, _call(_name(body_fn), _names(carried)))],
-                            orelse=[])
+        going = self.fresh("cond")
+        # Python's loop while the condition is a Python value; from the first test that is
+        # traced on (the first, or one after iterations that made the carried values traced),
+        # the rest of the loop is one lax loop
+        python = gast.While(test=_call(_ag("python_true"), _name(going)), body=[
+            _assign(carried, _call(_name(body_fn), state)),
+            _assign([going], _call(_name(test_fn), _names(carried)))], orelse=[])
         lax_path = self.require("while loop", s, carried, defined) + [
             _assign(carried, _call(_ag("while_loop"), _name(test_fn), _name(body_fn),
                                    _names(carried)))]
@@ -379,8 +383,8 @@ class _Converter:
                 _def(test_fn, [carry], unpack + self.condition(s.test, test) +
                      [gast.Return(value=_name(test))]),
                 _def(body_fn, [carry], unpack + body, carried),
-                gast.If(test=_call(_ag("traced"), _call(_name(test_fn), _names(carried))),
-                        body=lax_path, orelse=[python])]
+                _assign([going], _call(_name(test_fn), _names(carried))), python,
+                gast.If(test=_call(_ag("traced"), _name(going)), body=lax_path, orelse=[])]
 
     def for_(self, s, defined):
         target = s.target.id if isinstance(s.target, gast.Name) else None

@@ -33,6 +33,11 @@ def traced(value, mapped=(False,)):
     return bool(mapped[0]) or isinstance(value, Tracer)
 
 
+def python_true(value, mapped=(False,)):
+    """Whether ``value`` is true and not traced (or mapped): Python's loop goes on."""
+    return not mapped[0] and not isinstance(value, Tracer) and bool(value)
+
+
 def traced_range(lower, upper, carried, mapped=(False, False, False)):
     """Whether ``for i in range(lower, upper)`` carrying ``carried`` runs as ``fori_loop``:
     a traced (or mapped) bound, or a long loop over traced (or mapped) values."""
@@ -52,8 +57,9 @@ def python_condition(value, statement, why):
     return value
 
 
-traced.__s2s_dispatch__ = traced_range.__s2s_dispatch__ = True
-NONDIFFERENTIABLE.update((traced, traced_range, python_condition))
+for _f in (traced, python_true, traced_range):
+    _f.__s2s_dispatch__ = True
+NONDIFFERENTIABLE.update((traced, python_true, traced_range, python_condition))
 
 
 class Undefined:

@@ -549,3 +549,41 @@ def test_statement_left_as_python_says_why():
     buf = [0.0]
     s2s.autograph(item_assignment)(np.float32(1.0), buf)  # eager: Python's if
     assert buf == [1.0]
+
+
+def nested_loops(x, n):
+    total = x * 0.0
+    for i in range(n):
+        j = 0
+        while j < i:  # Python at first; traced once `break_` is (after the traced if)
+            if x * j > 2.0:
+                break
+            total = total + x * j
+            j = j + 1
+        if total > 10.0:
+            continue
+        total = total + 1.0
+    return total
+
+
+def multi_return(x, y):
+    if x > y:
+        if x > 0:
+            return x - y
+        return y
+    elif y > 2.0:
+        return x * y
+    z = x + y
+    return z * 2.0
+
+
+def test_against_eager_python():
+    for v in (0.3, 1.0, 3.0, -1.0):
+        x = np.float32(v)
+        for n in (0, 3, 6):
+            want = nested_loops(x, n)
+            close(converted(nested_loops)(x, n), want)
+            close(converted(nested_loops, static_argnums=1)(x, n), want)
+        for y in (-3.0, 0.5, 2.5):
+            y = np.float32(y)
+            close(converted(multi_return)(x, y), multi_return(x, y))
