@@ -44,7 +44,8 @@ parts = ["# Python control flow under jit, converted in source\n",
          "`docs/control_flow_examples.py`.\n"]
 for fn, what in [
         (E.relu_or_sine, "`if`/`elif`/`else`: `lax.cond` when the condition is traced"),
-        (E.halve_until_small, "`while`: `lax.while_loop` over the loop-carried names"),
+        (E.halve_until_small, "`while`: Python's loop while the test gives Python values, "
+                              "then `lax.while_loop` over the loop-carried names"),
         (E.damped, f"`for i in range(n)`: `lax.fori_loop` when `n` is traced, or when the loop "
                    f"runs at least {FORI_LOOP_MIN_TRIPS} times over traced values (a shorter "
                    f"one is unrolled, as Python runs it)"),

@@ -6,8 +6,8 @@ Under ``jit`` a Python ``if x > 0:`` on a traced ``x`` raises ``TracerBoolConver
 
 - ``if``/``elif``/``else`` lifts each branch into a local function over the names it assigns
   and runs ``ag__.cond`` (``lax.cond``) when the condition is traced, else the Python ``if``;
-- ``while`` lifts its test and body over the loop-carried names and runs ``ag__.while_loop``
-  when the first test is traced, else the Python loop;
+- ``while`` lifts its test and body over the loop-carried names and runs Python's loop while
+  the test gives Python values, then (from the first traced test on) ``ag__.while_loop``;
 - ``for i in range(n)`` runs ``ag__.fori_loop`` when a bound is traced, or the loop is long
   (``autograph_runtime.FORI_LOOP_MIN_TRIPS``) and carries traced values, else the Python loop;
   ``for x in xs`` runs ``ag__.scan`` when ``xs`` is a traced array;
