@@ -329,9 +329,12 @@ class _Converter:
         true_fn, false_fn = self.fresh("if_true"), self.fresh("if_false")
         body, orelse = self.block(s.body, set(defined)), self.block(s.orelse, set(defined))
         in_body, in_else = assigned(s.body), assigned(s.orelse)
-        outs = sorted((in_body | in_else) & self.after[id(s)])
-        # a name both branches assign and that was not bound before needs no value coming in
-        params = sorted((in_body | in_else) & (defined | set(outs)) -
+        after = self.after[id(s)]
+        outs = sorted((in_body | in_else) & after)
+        # coming in: what a branch returns unchanged or reads before assigning it, unless both
+        # branches assign it and it was not bound before
+        read_first = _liveness(s.body, after, {}) | _liveness(s.orelse, after, {})
+        params = sorted((in_body | in_else) & (set(outs) | read_first & defined) -
                         ((in_body & in_else) - defined))
         one_branch = [n for n in params if n not in defined]
         lax_path = self.require("if", s, one_branch, set()) + [

@@ -587,3 +587,18 @@ def test_against_eager_python():
         for y in (-3.0, 0.5, 2.5):
             y = np.float32(y)
             close(converted(multi_return)(x, y), multi_return(x, y))
+
+
+def branch_temporaries(x):
+    label = "input"  # bound before, reassigned in a branch, never read after: not carried
+    if x > 0:
+        label = "positive"
+        y = x * 2.0
+    else:
+        y = -x
+    return y
+
+
+def test_branch_temporaries_not_carried():
+    close(converted(branch_temporaries)(np.float32(2.0)), np.float32(4.0))
+    close(converted(branch_temporaries)(np.float32(-2.0)), np.float32(2.0))
