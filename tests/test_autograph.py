@@ -592,7 +592,7 @@ def test_against_eager_python():
 def branch_temporaries(x):
     label = "input"  # bound before, reassigned in a branch, never read after: not carried
     if x > 0:
-        label = "positive"
+        label = "positive"  # noqa: F841
         y = x * 2.0
     else:
         y = -x
