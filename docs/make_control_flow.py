@@ -37,7 +37,8 @@ parts = ["# Python control flow under jit, converted in source\n",
          "functions it calls (decorate those too). "
          "Statements that assign items or attributes, declare `global`, or `return` from "
          "inside a loop stay Python, as do loops over `enumerate`/`zip`/stepped ranges and "
-         "conditional expressions (`a if c else b`: use `jnp.where`). A lifted branch or body "
+         "conditional expressions inside larger expressions (`y = a if c else b` and `return "
+         "a if c else b` convert as `if` statements). A lifted branch or body "
          "runs once when traced, so its side effects (a `print`, a list `append`) happen at "
          "trace time, as in any jax loop body.\n",
          "This page is produced by `python docs/make_control_flow.py`; the functions are in "
@@ -53,6 +54,7 @@ for fn, what in [
                          "keeps Python's loop)"),
         (E.sign_or_zero, "`and`/`or`/`not`: `logical_and`/`logical_or`/`logical_not` of "
                          "traced values, Python's short-circuits otherwise"),
+        (E.clipped, "a conditional expression assigned to a name: an `if` statement"),
         (E.early_exit, "an early `return`: what follows moves into the other branch"),
         (E.first_above, "`break` (and `continue`): a flag guarding the rest of the body"),
 ]:

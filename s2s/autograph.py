@@ -11,6 +11,7 @@ Under ``jit`` a Python ``if x > 0:`` on a traced ``x`` raises ``TracerBoolConver
 - ``for i in range(n)`` runs ``ag__.fori_loop`` when a bound is traced, or the loop is long
   (``autograph_runtime.FORI_LOOP_MIN_TRIPS``) and carries traced values, else the Python loop;
   ``for x in xs`` runs ``ag__.scan`` when ``xs`` is a traced array;
+- ``y = a if c else b`` and ``return a if c else b`` convert as the ``if`` they mean;
 - ``and``/``or``/``not`` in a condition become ``logical_and``/``logical_or``/``logical_not``
   of traced values (Python's short-circuits otherwise);
 - early ``return``s and ``break``/``continue`` were first rewritten into assignments and
@@ -226,6 +227,7 @@ class _Converter:
         """Convert ``fdef``'s body (and those of the functions it defines), in place. Fresh
         names avoid every name of the outermost function, so none shadows a closed-over one."""
         from s2s.autograph_jumps import lower_jumps, lower_returns
+        fdef.body = _conditional_expressions(fdef.body)
         lower_returns(fdef, self.fresh)
         lower_jumps(fdef, self.fresh)
         _liveness(fdef.body, set(), self.after)
@@ -433,6 +435,27 @@ class _Converter:
                 _assign(names, gast.Tuple(elts=bounds, ctx=gast.Load()) if len(names) > 1
                         else bounds[0]),
                 loop_fn, gast.If(test=test, body=lax_path, orelse=[python])]
+
+
+def _conditional_expressions(block):
+    """``y = a if c else b`` and ``return a if c else b`` (the whole value) as ``if``
+    statements, which convert; the meaning is the same (``c``, then one branch, runs)."""
+    out = []
+    for s in block:
+        value = getattr(s, "value", None)
+        if isinstance(value, gast.IfExp) and (isinstance(s, gast.Return) or isinstance(
+                s, gast.Assign) and len(s.targets) == 1):
+            def rebuilt(v):
+                new = clone(s)
+                new.value = v
+                return new
+            s = gast.copy_location(gast.If(test=value.test, body=[rebuilt(value.body)],
+                                           orelse=[rebuilt(value.orelse)]), s)
+        for field in ("body", "orelse"):
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                setattr(s, field, _conditional_expressions(getattr(s, field)))
+        out.append(s)
+    return out
 
 
 def _has_logic(node):

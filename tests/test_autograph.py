@@ -602,3 +602,22 @@ def branch_temporaries(x):
 def test_branch_temporaries_not_carried():
     close(converted(branch_temporaries)(np.float32(2.0)), np.float32(4.0))
     close(converted(branch_temporaries)(np.float32(-2.0)), np.float32(2.0))
+
+
+def conditional_expressions(x):
+    y = x * 2.0 if x > 0 else (x - 1.0 if x > -1.0 else -x)
+    return y * 3.0 if y < 1.0 else y
+
+
+def conditional_expressions_ref(x):
+    y = jlax.cond(x > 0, lambda: x * 2.0, lambda: jlax.cond(x > -1.0, lambda: x - 1.0,
+                                                          lambda: -x))
+    return jlax.cond(y < 1.0, lambda: y * 3.0, lambda: y)
+
+
+@pytest.mark.parametrize("v", [0.3, 2.0, -0.5, -3.0])
+def test_conditional_expressions(v):
+    x = np.float32(v)
+    close(converted(conditional_expressions)(x), jax.jit(conditional_expressions_ref)(x))
+    close(s2s.grad(s2s.autograph(conditional_expressions))(x),
+          jax.grad(conditional_expressions_ref)(x))
