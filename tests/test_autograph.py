@@ -610,8 +610,8 @@ def conditional_expressions(x):
 
 
 def conditional_expressions_ref(x):
-    y = jlax.cond(x > 0, lambda: x * 2.0, lambda: jlax.cond(x > -1.0, lambda: x - 1.0,
-                                                          lambda: -x))
+    y = jlax.cond(x > 0, lambda: x * 2.0,
+                  lambda: jlax.cond(x > -1.0, lambda: x - 1.0, lambda: -x))
     return jlax.cond(y < 1.0, lambda: y * 3.0, lambda: y)
 
 
