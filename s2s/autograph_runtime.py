@@ -75,7 +75,7 @@ class Undefined:
         return f"<{self.name!r} not assigned yet>"
 
 
-def require_defined(what, where, **values):
+def require_defined(what, where, /, **values):
     """On the ``lax`` path: every name a converted statement carries must have a value."""
     for name, value in values.items():
         if isinstance(value, Undefined):
