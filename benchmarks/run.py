@@ -8,7 +8,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from common import report  # noqa: E402
 
 MODULES = ["bench_eager", "bench_jit", "bench_grad", "bench_hessian", "bench_vmap", "bench_random",
-           "bench_control", "cnn"]
+           "bench_control", "bench_autograph", "cnn"]
 
 if __name__ == "__main__":
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "

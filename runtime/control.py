@@ -264,6 +264,8 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1, _split_transpos
     ys = [bind("broadcast_in_dim", core.scalar(0, a.dtype), shape=(length, *a.shape),
                broadcast_dimensions=()) for a in y_avals]
     y_tree = out_tree.children[1]
+    if length == 0:  # the body never runs (a slice of an empty xs cannot even be taken)
+        return init, tree_unflatten(y_tree, ys)
 
     def body(state):
         i, carry, ys_ = state

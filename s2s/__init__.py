@@ -24,6 +24,7 @@ from s2s.runtime.tree_util import (  # noqa: E402
 from s2s import errors, lax, numpy, random, sharding  # noqa: E402,F401
 from s2s.dtypes import dtypes  # noqa: E402,F401
 from s2s.jit import jit, make_jaxpr  # noqa: E402
+from s2s.autograph import autograph  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -82,6 +82,9 @@ class Batch(Reverse):
             return False
         if isinstance(node, gast.Call) and _key(self.static_value(node.func)) in SHAPE_QUERIES:
             return False
+        if isinstance(node, gast.Call) and getattr(self.static_value(node.func),
+                                                   "__s2s_dispatch__", False):
+            return False  # (the same decision for every example: see expr)
         return any(self.is_active(c) for c in gast.iter_child_nodes(node))
 
     def build(self):
@@ -393,6 +396,11 @@ class Batch(Reverse):
         values = [a for a, _ in args]
         if not any(mapped) and not any(m for _, (_, m) in kws):
             return gast.Call(func=func, args=values, keywords=new_kw), False
+        if getattr(fn, "__s2s_dispatch__", False):  # autograph's run-time decision: told
+            flags = gast.Tuple(elts=[gast.Constant(value=m, kind=None) for m in mapped],
+                               ctx=gast.Load())  # which values are mapped, it treats them
+            return gast.Call(func=func, args=values, keywords=new_kw + [  # as traced
+                gast.keyword(arg="mapped", value=flags)]), False
         if _is_record(fn):  # a container of batched values
             def bring(v, m):
                 return v if m else _call("broadcast_batch", v, _name(self.batch_size))

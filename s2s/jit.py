@@ -118,9 +118,16 @@ class Jitted:
     """The callable ``jit`` returns (behaves like the wrapped function, but staged)."""
 
     def __init__(self, fun, static_argnums=(), static_argnames=(), donate_argnums=(),
-                 donate_argnames=()):
+                 donate_argnames=(), control_flow=None):
         if not callable(fun):
             raise TypeError(f"Expected a callable value, got {fun!r}")
+        if control_flow not in (None, "convert"):
+            raise ValueError(f"jit: control_flow must be None or 'convert', got "
+                             f"{control_flow!r}")
+        if control_flow == "convert":  # Python control flow on tracers -> lax (autograph.py)
+            from s2s.autograph import autograph
+            fun = autograph(fun)
+        self.control_flow = control_flow
         self._fun = fun
         functools.update_wrapper(self, fun, updated=())
         self.__wrapped__ = fun
@@ -511,14 +518,18 @@ class ClosedJaxpr:
 
 def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(),
         donate_argnames=(), inline=False, keep_unused=False, device=None, backend=None,
-        in_shardings=None, out_shardings=None, abstracted_axes=None, compiler_options=None):
+        in_shardings=None, out_shardings=None, abstracted_axes=None, compiler_options=None,
+        control_flow=None):
     """Stage ``fun`` for XLA: static arguments are folded into its source, the rest traced;
-    executables are cached by (static values, argument avals)."""
+    executables are cached by (static values, argument avals). ``control_flow="convert"``
+    (s2s only) first converts Python ``if``/``while``/``for`` on traced values into lax
+    control flow (``s2s.autograph``); by default they raise jax's errors."""
     if fun is None:  # @jit(static_argnums=...) style
         return functools.partial(jit, static_argnums=static_argnums,
                                  static_argnames=static_argnames, donate_argnums=donate_argnums,
-                                 donate_argnames=donate_argnames)
-    return Jitted(fun, static_argnums, static_argnames, donate_argnums, donate_argnames)
+                                 donate_argnames=donate_argnames, control_flow=control_flow)
+    return Jitted(fun, static_argnums, static_argnames, donate_argnums, donate_argnames,
+                  control_flow)
 
 
 def make_jaxpr(fun, static_argnums=(), axis_env=None, return_shape=False, abstracted_axes=None):

@@ -96,6 +96,11 @@ def _assign(target, value):
     return gast.Assign(targets=[tgt], value=value, type_comment=None)
 
 
+def _refuse(message):
+    """What a derivative runs where it cannot go on (an error raised only if reached)."""
+    raise TransformValueError(message)
+
+
 def _call(func, *args, **kwargs):
     func = _name(func) if isinstance(func, str) else func
     return gast.Call(func=func, args=list(args),
@@ -1299,7 +1304,16 @@ class Reverse:
         kind, a, fnodes, free, ops = self.control_parts(node, fn)
         if kind == "while_loop" and self.mode_name == "reverse":
             from s2s.rules.control import _DYNAMIC
-            self.fail(node, f"lax.while_loop: {_DYNAMIC}", TransformValueError)
+            if not getattr(self.parsed.fun, "__s2s_autograph__", False):
+                self.fail(node, f"lax.while_loop: {_DYNAMIC}", TransformValueError)
+            # a Python `while` converted by s2s.autograph: refused only if it runs as a lax
+            # loop (its condition traced), not when it runs as Python's loop
+            refuse = self.fresh_named("refuse_reverse_while")
+            self.free[refuse] = _refuse
+            steps.append((name, "copy", _call(refuse, gast.Constant(value=(
+                f"{self.where_file}:{node.lineno}: reverse mode does not support "
+                f"lax.while_loop: {_DYNAMIC}"), kind=None))))
+            return None
         for key in ("lower", "upper", "pred", "index", "length", "reverse"):
             if key in a and self.is_active(a[key]):
                 self.fail(node, f"a differentiated `{key}` of lax.{kind}")
