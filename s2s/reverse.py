@@ -78,7 +78,14 @@ _NONDIFFERENTIABLE |= SHAPE_QUERIES | {
                           "flatnonzero", "argwhere", "digitize", "isin", "nanargmax",
                           "nanargmin", "argpartition", "lexsort", "rint", "heaviside",
                           "iscomplexobj", "isrealobj", "isscalar", "bitwise_and", "bitwise_or",
-                          "bitwise_xor", "bitwise_not", "invert", "left_shift", "right_shift")
+                          "bitwise_xor", "bitwise_not", "invert", "left_shift", "right_shift",
+                          # index arrays, constants and settings: no differentiable input
+                          "diag_indices", "diag_indices_from", "tril_indices",
+                          "tril_indices_from", "triu_indices", "triu_indices_from", "indices",
+                          "mask_indices", "ix_", "ravel_multi_index", "unravel_index", "eye",
+                          "identity", "tri", "broadcast_shapes", "get_printoptions",
+                          "set_printoptions", "printoptions", "frombuffer", "fromiter",
+                          "fromstring")
                         if hasattr(rnp, n))}
 
 

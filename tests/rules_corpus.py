@@ -44,6 +44,22 @@ def make(j):
         + j.sum(j.fft.irfft(a * (1 + 1j), n=5) ** 2) + j.sum(j.abs(j.fft.rfft2(a, s=(3, 4))) ** 2)
         + j.sum(j.fft.irfftn(a * 2j + a, norm="ortho") * 0.4) + j.sum(j.fft.rfftn(a).imag ** 2)
         + j.sum(j.abs(j.fft.ihfft(j.fft.ifftshift(a, 1))) ** 2) + j.sum(j.fft.irfft2(a) * 0.2),
+        # functions written as source over the others (refused before: no rule)
+        "elementwise_sources": lambda a: j.sum(j.hypot(a, a.T - 0.5) ** 2)
+        + j.sum(j.fmax(a, a.T) * j.fmin(a, 0.3)) + j.sum(j.fabs(a) * a)
+        + j.sum(j.nan_to_num(j.log(a)) * a) + j.sum(j.sinc(a * 2.0) ** 2),
+        "nan_reductions": lambda a: j.sum(j.nanmax(j.where(a > 1.0, j.nan, a), axis=1) ** 2)
+        + j.nanmin(a * a) + j.sum(j.nanprod(a, axis=0)) + j.sum(j.nancumsum(a, axis=1) ** 2)
+        + j.nanvar(j.where(a < 0.0, j.nan, a)) + j.sum(j.nanstd(a, axis=0, ddof=1)),
+        "average_ptp": lambda a: j.sum(j.average(a, axis=1, weights=j.array([1.0, 2.0, 3.0])) ** 2)
+        + j.average(a * a) + j.sum(j.ptp(a, axis=0) ** 2),
+        "joining": lambda a: j.sum(j.vstack([a, a[0]]) ** 2) + j.sum(j.hstack((a[0], a[1])) ** 3)
+        + j.sum(j.dstack([a, a * 2]) * 0.5) + j.sum(j.column_stack([a[0], a.T]) ** 2)
+        + j.sum(j.broadcast_arrays(a, a[0])[1] * a) + j.sum(j.meshgrid(a[0], a[1])[0] * a)
+        + j.sum(j.unstack(a, axis=1)[2] ** 2),
+        "vector_products": lambda a: j.sum(j.inner(a, a) ** 2) + j.sum(j.tensordot(a, a.T, 1) * a)
+        + j.sum(j.tensordot(a, a, axes=([0], [1])) ** 2) + j.vdot(a, a * 3) ** 2
+        + j.sum(j.vecdot(a, a[0]) ** 2),
         # array methods and attributes: the rules of the functions they mean
         "conj_real_imag_methods": lambda a: j.sum((a * (1 + 2j)).conj().real * a)
         + j.sum((a * (2 - 1j)).conjugate().imag ** 2),

@@ -15,6 +15,8 @@ from s2s.numpy.polynomials import *  # noqa: F401,F403,E402
 from s2s.numpy.editing import *  # noqa: F401,F403,E402
 from s2s.numpy.calculus import *  # noqa: F401,F403,E402
 from s2s.numpy.functional import *  # noqa: F401,F403,E402
+from s2s.numpy.nan_reductions import *  # noqa: F401,F403,E402
+from s2s.numpy.joining import *  # noqa: F401,F403,E402
 import importlib as _importlib  # noqa: E402
 
 # ``linalg`` is s2s.numpy.linalg: runtime's namespace plus the source library

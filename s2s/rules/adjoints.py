@@ -473,6 +473,16 @@ def stack(z, arrays, axis=0):
     d[arrays] = unstack_like(d[z], arrays, axis)
 
 
+@adjoint(cumsum_adjoint)
+def cumsum_adjoint_(z, g, a, axis=None):
+    d[g] = jnp.cumsum(d[z], axis)  # (the transpose of a reversed running sum)
+
+
+@adjoint(jnp.unstack)
+def unstack(z, x, axis=0):
+    d[x] = stack_items(d[z], z, axis)
+
+
 @adjoint(sinc_at_zero)
 def sinc_at_zero_(z, k, u):
     d[u] = d[z] * sinc_at_zero(k + 1, u)

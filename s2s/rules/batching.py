@@ -327,6 +327,16 @@ def split(fn, mapped, ary, indices_or_sections, axis=0):
     return fn(ary, indices_or_sections, _axes(axis, ary.ndim - 1))
 
 
+@rule(jnp.fliplr, jnp.flipud)
+def flip_rows_or_columns(fn, mapped, m):
+    return jnp.flip(m, 2 if fn is jnp.fliplr else 1)
+
+
+@rule(jnp.unstack)
+def unstack(fn, mapped, x, axis=0):
+    return fn(x, axis=_axes(axis, x.ndim - 1))
+
+
 @rule(jnp.stack, jnp.concatenate)
 def joining(fn, mapped, arrays, axis=0, **kwargs):
     arrays = list(arrays)

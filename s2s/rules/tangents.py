@@ -440,9 +440,10 @@ linear(jnp.real, jnp.imag, real_adjoint, imag_adjoint, jnp.cumsum, jnp.ravel, jn
        unstack_like, split_like, jnp.split, jnp.array_split, concat_items, stack_items,
        leaf_cotangents)
 linear(jnp.conj, jnp.swapaxes, jnp.matrix_transpose, jnp.flip, cleared_at, drop_entry,
-       jnp.triu, jnp.tril, copy_lists, self_adjoint=True)
+       jnp.triu, jnp.tril, copy_lists, jnp.positive, jnp.deg2rad, jnp.rad2deg, jnp.fliplr,
+       jnp.flipud, self_adjoint=True)
 linear(jnp.diagonal, jnp.diag, jnp.trace, jnp.take, jnp.take_along_axis, jnp.moveaxis, jnp.roll,
-       jnp.tile, jnp.repeat)
+       jnp.tile, jnp.repeat, jnp.unstack)
 
 
 @tangent(jnp.pad)
