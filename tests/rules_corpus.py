@@ -48,7 +48,8 @@ def make(j):
         "elementwise_sources": lambda a: j.sum(j.hypot(a, a.T - 0.5) ** 2)
         + j.sum(j.fmax(a, a.T) * j.fmin(a, 0.3)) + j.sum(j.fabs(a) * a)
         + j.sum(j.nan_to_num(j.log(a)) * a) + j.sum(j.sinc(a * 2.0) ** 2),
-        "nan_reductions": lambda a: j.sum(j.nanmax(j.where(a > 1.0, j.nan, a), axis=1) ** 2)
+        "nan_extremes_and_moments": lambda a:
+        j.sum(j.nanmax(j.where(a > 1.0, j.nan, a), axis=1) ** 2)
         + j.nanmin(a * a) + j.sum(j.nanprod(a, axis=0)) + j.sum(j.nancumsum(a, axis=1) ** 2)
         + j.nanvar(j.where(a < 0.0, j.nan, a)) + j.sum(j.nanstd(a, axis=0, ddof=1)),
         "average_ptp": lambda a: j.sum(j.average(a, axis=1, weights=j.array([1.0, 2.0, 3.0])) ** 2)

@@ -56,8 +56,8 @@ def test_unary_elementwise(name):
     _close(s2s.grad(loss)(X), jax.grad(jloss)(X))
     _close(s2s.jvp(f, (X,), (Y,)), jax.jvp(fj, (X,), (Y,)))
     _close(s2s.vmap(s2s.grad(loss))(np.stack([X, Y])), jax.vmap(jax.grad(jloss))(np.stack([X, Y])))
-    _close(s2s.grad(s2s.grad(lambda a: f(a) * a))(0.7), jax.grad(jax.grad(lambda a: fj(a) * a))(0.7),
-           rtol=1e-4)
+    _close(s2s.grad(s2s.grad(lambda a: f(a) * a))(0.7),
+           jax.grad(jax.grad(lambda a: fj(a) * a))(0.7), rtol=1e-4)
 
 
 def test_nan_to_num_replacements_carry_no_derivative():
