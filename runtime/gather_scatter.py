@@ -1,0 +1,179 @@
+"""``lax.gather`` and the scatter family with JAX's arguments: dimension-number named tuples,
+``slice_sizes``, ``GatherScatterMode`` and ``fill_value``. The primitives behave as XLA's
+(gather clamps a window into the operand, scatter drops a window that does not fit); the
+other modes are built here around them, as JAX lowers them: a FILL_OR_DROP gather selects
+``fill_value`` for each window that does not fit, a CLIP scatter clamps its indices first."""
+import builtins
+import enum
+from typing import NamedTuple, Sequence
+
+import numpy as np
+
+from s2s.lowering.core import PRIMITIVES
+from s2s.runtime import dtypes
+from s2s.runtime import lax
+from s2s.runtime.core import Array, bind
+
+
+class GatherDimensionNumbers(NamedTuple):
+    """How the output of a gather is made of the operand and the index array: which output
+    dimensions run within a slice (``offset_dims``), which slice dimensions of size one are
+    dropped (``collapsed_slice_dims``), which operand dimension each entry of an index vector
+    (the last dimension of the indices) starts, and which operand and index dimensions are
+    batch dimensions of each other."""
+    offset_dims: tuple
+    collapsed_slice_dims: tuple
+    start_index_map: tuple
+    operand_batching_dims: tuple = ()
+    start_indices_batching_dims: tuple = ()
+
+
+class ScatterDimensionNumbers(NamedTuple):
+    """The mirror image of ``GatherDimensionNumbers`` for writing: ``update_window_dims`` are
+    the update dimensions inside a window, ``inserted_window_dims`` the operand's size-one
+    window dimensions that updates leave out."""
+    update_window_dims: Sequence[int]
+    inserted_window_dims: Sequence[int]
+    scatter_dims_to_operand_dims: Sequence[int]
+    operand_batching_dims: Sequence[int] = ()
+    scatter_indices_batching_dims: Sequence[int] = ()
+
+
+class GatherScatterMode(enum.Enum):
+    """Out-of-bounds windows: CLIP clamps the start into range, FILL_OR_DROP fills a gathered
+    window (all of it) with ``fill_value`` and drops a scattered one, PROMISE_IN_BOUNDS does
+    what XLA does (gathers clamp, scatters drop)."""
+    CLIP = enum.auto()
+    FILL_OR_DROP = enum.auto()
+    PROMISE_IN_BOUNDS = enum.auto()
+
+    @staticmethod
+    def from_any(s):
+        if isinstance(s, GatherScatterMode):
+            return s
+        named = {"clip": "CLIP", None: "FILL_OR_DROP", "fill": "FILL_OR_DROP",
+                 "drop": "FILL_OR_DROP", "promise_in_bounds": "PROMISE_IN_BOUNDS"}
+        if not isinstance(s, (str, type(None))) or s not in named:
+            raise ValueError(f'Unknown gather mode "{s}"')
+        return GatherScatterMode[named[s]]
+
+
+def _ints(dims):
+    return tuple(int(d) for d in dims)
+
+
+def _gather_params(dimension_numbers, slice_sizes):
+    dn = dimension_numbers
+    return dict(offset_dims=_ints(dn.offset_dims),
+                collapsed_slice_dims=_ints(dn.collapsed_slice_dims),
+                start_index_map=_ints(dn.start_index_map),
+                operand_batching_dims=_ints(dn.operand_batching_dims),
+                start_indices_batching_dims=_ints(dn.start_indices_batching_dims),
+                slice_sizes=_ints(slice_sizes))
+
+
+def _scatter_params(dimension_numbers):
+    dn = dimension_numbers
+    return dict(update_window_dims=_ints(dn.update_window_dims),
+                inserted_window_dims=_ints(dn.inserted_window_dims),
+                scatter_dims_to_operand_dims=_ints(dn.scatter_dims_to_operand_dims),
+                operand_batching_dims=_ints(dn.operand_batching_dims),
+                scatter_indices_batching_dims=_ints(dn.scatter_indices_batching_dims))
+
+
+def _array(x):
+    return x if isinstance(x, Array) else lax._as_operand(x)
+
+
+def default_fill_value(dtype):
+    """What an out-of-bounds window of a FILL_OR_DROP gather reads: NaN for inexact types,
+    the most negative signed, the largest unsigned integer, True."""
+    if dtypes.is_inexact(dtype):
+        return np.nan
+    if np.dtype(dtype) == np.bool_:
+        return True
+    info = dtypes.iinfo(dtype)
+    return info.min if np.dtype(dtype).kind == "i" else info.max
+
+
+def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_indices=False,
+           indices_are_sorted=False, mode=None, fill_value=None):
+    """Slices of ``operand`` of size ``slice_sizes`` starting where ``start_indices`` say,
+    arranged by ``dimension_numbers``. JAX's default mode here is PROMISE_IN_BOUNDS."""
+    mode = GatherScatterMode.from_any(
+        GatherScatterMode.PROMISE_IN_BOUNDS if mode is None else mode)
+    x, idx = _array(operand), _array(start_indices)
+    params = _gather_params(dimension_numbers, slice_sizes)
+    if mode != GatherScatterMode.FILL_OR_DROP:
+        return bind("gather", x, idx, indices_are_sorted=bool(indices_are_sorted), **params)
+    PRIMITIVES["gather"].shape_rule(x, idx, indices_are_sorted=False, **params)  # (checks)
+    itype = np.dtype(np.int32 if builtins.max(x.shape, default=0) < 2 ** 31 else np.int64)
+    idx = lax.convert_element_type(idx, itype)
+    out = bind("gather", x, idx, indices_are_sorted=bool(indices_are_sorted), **params)
+    sim = params["start_index_map"]
+    upper = np.array([x.shape[d] - params["slice_sizes"][d] for d in sim], itype)
+    nb = idx.ndim - 1
+    inside = lax.bitwise_and(
+        lax.ge(idx, lax.broadcast_in_dim(np.zeros((), itype), idx.shape, ())),
+        lax.le(idx, lax.broadcast_in_dim(upper, idx.shape, (nb,))))
+    inside = lax.reduce_and(inside, (nb,))
+    batch_dims = [d for d in range(out.ndim) if d not in params["offset_dims"]]
+    fill = default_fill_value(x.dtype) if fill_value is None else fill_value
+    fill = lax.broadcast_in_dim(lax.convert_element_type(fill, x.dtype), out.shape, ())
+    return lax.select(lax.broadcast_in_dim(inside, out.shape, batch_dims), out, fill)
+
+
+def _clamped(x, idx, updates, params):
+    """Indices clamped so that every window fits inside the operand (a CLIP scatter)."""
+    dropped = set(params["inserted_window_dims"]) | set(params["operand_batching_dims"])
+    window = iter(updates.shape[d] for d in params["update_window_dims"])
+    sizes = [1 if i in dropped else next(window) for i in range(x.ndim)]
+    cap = np.iinfo(idx.dtype).max
+    upper = np.array([min(x.shape[d] - sizes[d], cap)
+                      for d in params["scatter_dims_to_operand_dims"]], idx.dtype)
+    return lax.clamp(lax.broadcast_in_dim(np.zeros((), idx.dtype), idx.shape, ()), idx,
+                     lax.broadcast_in_dim(upper, idx.shape, (idx.ndim - 1,)))
+
+
+def _scatter(name, doc):
+    def fn(operand, scatter_indices, updates, dimension_numbers, *, indices_are_sorted=False,
+           unique_indices=False, mode=None):
+        mode = GatherScatterMode.from_any(mode)
+        x, idx, upd = _array(operand), _array(scatter_indices), _array(updates)
+        params = dict(_scatter_params(dimension_numbers), indices_are_sorted=bool(
+            indices_are_sorted), unique_indices=bool(unique_indices))
+        if mode == GatherScatterMode.CLIP:
+            PRIMITIVES[name].shape_rule(x, idx, upd, **params)  # (checks first)
+            idx = _clamped(x, idx, upd, params)
+        return bind(name, x, idx, upd, **params)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
+
+
+scatter = _scatter("scatter", "``operand`` with the windows of ``updates`` written where "
+                   "``scatter_indices`` say (of several writes to one place, one wins).")
+scatter_add, scatter_sub, scatter_mul, scatter_min, scatter_max = [
+    _scatter(f"scatter_{op}", f"``operand`` with the windows of ``updates`` combined into it "
+             f"by {op} where ``scatter_indices`` say.")
+    for op in ("add", "sub", "mul", "min", "max")]
+
+
+def scatter_apply(operand, scatter_indices, func, dimension_numbers, *, update_shape=(),
+                  indices_are_sorted=False, unique_indices=False, mode=None):
+    """``func`` applied to ``operand`` where ``scatter_indices`` say, once per time a place
+    is named. ``func`` is applied to whole arrays and selected from, so it must act
+    elementwise (JAX calls it on each scalar)."""
+    x = _array(operand)
+    ones = lax.broadcast_in_dim(np.ones((), np.int32), _ints(update_shape), ())
+    zeros = lax.broadcast_in_dim(np.zeros((), np.int32), x.shape, ())
+    count = scatter_add(zeros, scatter_indices, ones, dimension_numbers,
+                        indices_are_sorted=indices_are_sorted, unique_indices=unique_indices,
+                        mode=mode)
+    most = lax.reduce_max(count, tuple(range(x.ndim))) if x.ndim else count
+
+    def body(carry):
+        k, y = carry
+        return lax.add(k, np.int32(1)), lax.select(lax.gt(count, lax.broadcast_in_dim(
+            k, count.shape, ())), lax.convert_element_type(func(y), x.dtype, x.weak_type), y)
+    return lax.while_loop(lambda c: lax.lt(c[0], most), body, (np.int32(0), x))[1]
