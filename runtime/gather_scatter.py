@@ -123,14 +123,12 @@ def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_ind
     return lax.select(lax.broadcast_in_dim(inside, out.shape, batch_dims), out, fill)
 
 
-def _clamped(x, idx, updates, params):
+def _clamped(x, idx, updates, dimension_numbers):
     """Indices clamped so that every window fits inside the operand (a CLIP scatter)."""
-    dropped = set(params["inserted_window_dims"]) | set(params["operand_batching_dims"])
-    window = iter(updates.shape[d] for d in params["update_window_dims"])
-    sizes = [1 if i in dropped else next(window) for i in range(x.ndim)]
+    sizes = gather_of_scatter(dimension_numbers, x.ndim, updates.shape)[1]
     cap = np.iinfo(idx.dtype).max
     upper = np.array([min(x.shape[d] - sizes[d], cap)
-                      for d in params["scatter_dims_to_operand_dims"]], idx.dtype)
+                      for d in dimension_numbers.scatter_dims_to_operand_dims], idx.dtype)
     return lax.clamp(lax.broadcast_in_dim(np.zeros((), idx.dtype), idx.shape, ()), idx,
                      lax.broadcast_in_dim(upper, idx.shape, (idx.ndim - 1,)))
 
@@ -144,7 +142,7 @@ def _scatter(name, doc):
             indices_are_sorted), unique_indices=bool(unique_indices))
         if mode == GatherScatterMode.CLIP:
             PRIMITIVES[name].shape_rule(x, idx, upd, **params)  # (checks first)
-            idx = _clamped(x, idx, upd, params)
+            idx = _clamped(x, idx, upd, dimension_numbers)
         return bind(name, x, idx, upd, **params)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
@@ -177,3 +175,42 @@ def scatter_apply(operand, scatter_indices, func, dimension_numbers, *, update_s
         return lax.add(k, np.int32(1)), lax.select(lax.gt(count, lax.broadcast_in_dim(
             k, count.shape, ())), lax.convert_element_type(func(y), x.dtype, x.weak_type), y)
     return lax.while_loop(lambda c: lax.lt(c[0], most), body, (np.int32(0), x))[1]
+
+
+# ---- the pairs of a gather and a scatter that transpose each other (what the rules use) -------
+
+def scatter_of_gather(dimension_numbers):
+    """The scatter that writes back what a gather with ``dimension_numbers`` read."""
+    dn = dimension_numbers
+    return ScatterDimensionNumbers(
+        update_window_dims=_ints(dn.offset_dims),
+        inserted_window_dims=_ints(dn.collapsed_slice_dims),
+        scatter_dims_to_operand_dims=_ints(dn.start_index_map),
+        operand_batching_dims=_ints(dn.operand_batching_dims),
+        scatter_indices_batching_dims=_ints(dn.start_indices_batching_dims))
+
+
+def gather_of_scatter(dimension_numbers, operand_ndim, updates_shape):
+    """The gather (dimension numbers and slice sizes) that reads the places a scatter with
+    ``dimension_numbers`` writes: windows of the updates' window sizes, size one elsewhere."""
+    dn = dimension_numbers
+    single = set(dn.inserted_window_dims) | set(dn.operand_batching_dims)
+    window = iter(updates_shape[d] for d in dn.update_window_dims)
+    sizes = tuple(1 if i in single else int(next(window)) for i in range(operand_ndim))
+    return GatherDimensionNumbers(
+        offset_dims=_ints(dn.update_window_dims),
+        collapsed_slice_dims=_ints(dn.inserted_window_dims),
+        start_index_map=_ints(dn.scatter_dims_to_operand_dims),
+        operand_batching_dims=_ints(dn.operand_batching_dims),
+        start_indices_batching_dims=_ints(dn.scatter_indices_batching_dims)), sizes
+
+
+def gather_mode(mode):
+    """A gather's mode as given (``None`` means PROMISE_IN_BOUNDS for a gather)."""
+    return GatherScatterMode.PROMISE_IN_BOUNDS if mode is None else \
+        GatherScatterMode.from_any(mode)
+
+
+def scatter_mode(mode):
+    """A scatter's mode as given (``None`` means FILL_OR_DROP for a scatter)."""
+    return GatherScatterMode.from_any(mode)
