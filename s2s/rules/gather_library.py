@@ -113,9 +113,9 @@ def extremal_coefficients(z, operand, scatter_indices, updates, dimension_number
     updates that reached the result and the old value if it did too; ``(operand's,
     updates')``, the operand's as it enters through the gathered old value."""
     dn, sizes = gather_of_scatter(dimension_numbers, operand.ndim, updates.shape)
-    won = updates == lax.gather(z, scatter_indices, dn, sizes)
-    kept = lax.gather(operand, scatter_indices, dn, sizes) == lax.gather(z, scatter_indices, dn,
-                                                                          sizes)
+    result = lax.gather(z, scatter_indices, dn, sizes)
+    won = updates == result
+    kept = lax.gather(operand, scatter_indices, dn, sizes) == result
     zeros = jnp.zeros(operand.shape, operand.dtype)
     winners = lax.gather(lax.scatter_add(zeros, scatter_indices, jnp.where(won, 1, 0).astype(
         updates.dtype), dimension_numbers), scatter_indices, dn, sizes)
