@@ -100,8 +100,7 @@ def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_ind
            indices_are_sorted=False, mode=None, fill_value=None):
     """Slices of ``operand`` of size ``slice_sizes`` starting where ``start_indices`` say,
     arranged by ``dimension_numbers``. JAX's default mode here is PROMISE_IN_BOUNDS."""
-    mode = GatherScatterMode.from_any(
-        GatherScatterMode.PROMISE_IN_BOUNDS if mode is None else mode)
+    mode = gather_mode(mode)
     x, idx = _array(operand), _array(start_indices)
     params = _gather_params(dimension_numbers, slice_sizes)
     if mode != GatherScatterMode.FILL_OR_DROP:
