@@ -42,17 +42,20 @@ class ScatterDimensionNumbers(NamedTuple):
 class GatherScatterMode(enum.Enum):
     """Out-of-bounds windows: CLIP clamps the start into range, FILL_OR_DROP fills a gathered
     window (all of it) with ``fill_value`` and drops a scattered one, PROMISE_IN_BOUNDS does
-    what XLA does (gathers clamp, scatters drop)."""
+    what XLA does (gathers clamp, scatters drop). ONE_HOT names jnp indexing's one-hot
+    rewrite; the lax functions refuse it (jax's fail in lowering)."""
     CLIP = enum.auto()
     FILL_OR_DROP = enum.auto()
     PROMISE_IN_BOUNDS = enum.auto()
+    ONE_HOT = enum.auto()
 
     @staticmethod
     def from_any(s):
         if isinstance(s, GatherScatterMode):
             return s
         named = {"clip": "CLIP", None: "FILL_OR_DROP", "fill": "FILL_OR_DROP",
-                 "drop": "FILL_OR_DROP", "promise_in_bounds": "PROMISE_IN_BOUNDS"}
+                 "drop": "FILL_OR_DROP", "promise_in_bounds": "PROMISE_IN_BOUNDS",
+                 "one_hot": "ONE_HOT"}
         if not isinstance(s, (str, type(None))) or s not in named:
             raise ValueError(f'Unknown gather mode "{s}"')
         return GatherScatterMode[named[s]]
@@ -135,7 +138,7 @@ def _clamped(x, idx, updates, dimension_numbers):
 def _scatter(name, doc):
     def fn(operand, scatter_indices, updates, dimension_numbers, *, indices_are_sorted=False,
            unique_indices=False, mode=None):
-        mode = GatherScatterMode.from_any(mode)
+        mode = scatter_mode(mode)
         x, idx, upd = _array(operand), _array(scatter_indices), _array(updates)
         params = dict(_scatter_params(dimension_numbers), indices_are_sorted=bool(
             indices_are_sorted), unique_indices=bool(unique_indices))
@@ -206,10 +209,18 @@ def gather_of_scatter(dimension_numbers, operand_ndim, updates_shape):
 
 def gather_mode(mode):
     """A gather's mode as given (``None`` means PROMISE_IN_BOUNDS for a gather)."""
-    return GatherScatterMode.PROMISE_IN_BOUNDS if mode is None else \
-        GatherScatterMode.from_any(mode)
+    return _lax_mode(GatherScatterMode.PROMISE_IN_BOUNDS if mode is None else mode)
 
 
 def scatter_mode(mode):
     """A scatter's mode as given (``None`` means FILL_OR_DROP for a scatter)."""
-    return GatherScatterMode.from_any(mode)
+    return _lax_mode(mode)
+
+
+def _lax_mode(mode):
+    mode = GatherScatterMode.from_any(mode)
+    if mode == GatherScatterMode.ONE_HOT:
+        raise NotImplementedError("GatherScatterMode.ONE_HOT is a mode of jnp indexing "
+                                  "(x.at[idx].get(mode='one_hot')); lax.gather and the lax "
+                                  "scatters take CLIP, FILL_OR_DROP or PROMISE_IN_BOUNDS.")
+    return mode

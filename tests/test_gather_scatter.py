@@ -242,6 +242,9 @@ def test_bad_mode_and_dimension_numbers():
     assert _raised(lambda: slax.gather(x, idx, gdn(slax, dims), (1, 4), mode="bogus")) == \
         _raised(lambda: jlax.gather(x, idx, gdn(jlax, dims), (1, 4), mode="bogus"))
     assert _raised(lambda: slax.gather(x, idx, (1,), (1, 4)))[0] == "AttributeError"
+    assert slax.GatherScatterMode.from_any("one_hot") is slax.GatherScatterMode.ONE_HOT
+    with pytest.raises(NotImplementedError, match="jnp indexing"):
+        slax.gather(x, idx, gdn(slax, dims), (1, 4), mode="one_hot")
 
 
 # ---- derivatives -------------------------------------------------------------------------
