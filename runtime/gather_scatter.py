@@ -121,7 +121,8 @@ def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_ind
     inside = lax.reduce_and(inside, (nb,))
     batch_dims = [d for d in range(out.ndim) if d not in params["offset_dims"]]
     fill = default_fill_value(x.dtype) if fill_value is None else fill_value
-    fill = lax.broadcast_in_dim(lax.convert_element_type(fill, x.dtype), out.shape, ())
+    fill = lax.broadcast_in_dim(lax.convert_element_type(fill, x.dtype, x.weak_type), out.shape,
+                                ())
     return lax.select(lax.broadcast_in_dim(inside, out.shape, batch_dims), out, fill)
 
 

@@ -99,11 +99,19 @@ def test_gather_fill_value_and_mode_forms():
     assert slax.GatherScatterMode.from_any(None) is slax.GatherScatterMode.FILL_OR_DROP
 
 
-def test_gather_weak_type_and_x64():
-    idx = np.array([[0], [2]], np.int32)
+def test_weak_types_and_x64():
+    idx = np.array([[0], [5]], np.int32)
     dims, sizes = G((), (0,), (0,)), (1,)
-    got = slax.gather(s2s.numpy.asarray([1.0, 2.0, 3.0]) * 2, idx, gdn(slax, dims), sizes)
-    assert got.dtype == np.float32
+    for L in (slax, jlax):
+        weak = L.broadcast_in_dim(1.0, (3,), ())
+        outs = [L.gather(weak, idx, gdn(L, dims), sizes, mode=m) for m in MODES]
+        outs.append(L.scatter_add(weak, idx, L.broadcast_in_dim(1.0, (2,), ()), sdn(L, dims),
+                                  mode="clip"))
+        outs.append(L.gather(np.ones(3, np.float32), idx, gdn(L, dims), sizes, mode="fill"))
+        if L is slax:
+            got = [(o.dtype, o.weak_type) for o in outs]
+        else:
+            assert got == [(o.dtype, o.weak_type) for o in outs]
     with x64_in_both(True):
         x = np.arange(3.0)
         same(slax.gather(x, idx.astype(np.int64), gdn(slax, dims), sizes, mode="fill"),
