@@ -13,6 +13,7 @@ from s2s.lowering.core import PRIMITIVES
 from s2s.runtime import dtypes
 from s2s.runtime import lax
 from s2s.runtime.core import Array, bind
+from s2s.runtime.tracing import compiled
 
 
 class GatherDimensionNumbers(NamedTuple):
@@ -109,9 +110,18 @@ def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_ind
     if mode != GatherScatterMode.FILL_OR_DROP:
         return bind("gather", x, idx, indices_are_sorted=bool(indices_are_sorted), **params)
     PRIMITIVES["gather"].shape_rule(x, idx, indices_are_sorted=False, **params)  # (checks)
+    fill = default_fill_value(x.dtype) if fill_value is None else fill_value
+    return _masked_gather(x, idx, lax.convert_element_type(fill, x.dtype, x.weak_type),
+                          indices_are_sorted=bool(indices_are_sorted), **params)
+
+
+@compiled
+def _masked_gather(x, idx, fill, *, indices_are_sorted, **params):
+    """A FILL_OR_DROP gather: ``fill`` wherever a window does not fit (one program eagerly,
+    as jax lowers it)."""
     itype = np.dtype(np.int32 if builtins.max(x.shape, default=0) < 2 ** 31 else np.int64)
     idx = lax.convert_element_type(idx, itype)
-    out = bind("gather", x, idx, indices_are_sorted=bool(indices_are_sorted), **params)
+    out = bind("gather", x, idx, indices_are_sorted=indices_are_sorted, **params)
     sim = params["start_index_map"]
     upper = np.array([x.shape[d] - params["slice_sizes"][d] for d in sim], itype)
     nb = idx.ndim - 1
@@ -120,20 +130,22 @@ def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_ind
         lax.le(idx, lax.broadcast_in_dim(upper, idx.shape, (nb,))))
     inside = lax.reduce_and(inside, (nb,))
     batch_dims = [d for d in range(out.ndim) if d not in params["offset_dims"]]
-    fill = default_fill_value(x.dtype) if fill_value is None else fill_value
-    fill = lax.broadcast_in_dim(lax.convert_element_type(fill, x.dtype, x.weak_type), out.shape,
-                                ())
-    return lax.select(lax.broadcast_in_dim(inside, out.shape, batch_dims), out, fill)
+    return lax.select(lax.broadcast_in_dim(inside, out.shape, batch_dims), out,
+                      lax.broadcast_in_dim(fill, out.shape, ()))
 
 
-def _clamped(x, idx, updates, dimension_numbers):
-    """Indices clamped so that every window fits inside the operand (a CLIP scatter)."""
-    sizes = gather_of_scatter(dimension_numbers, x.ndim, updates.shape)[1]
+@compiled
+def _clipped_scatter(x, idx, updates, *, name, **params):
+    """A CLIP scatter: indices clamped so that every window fits inside the operand first
+    (one program eagerly)."""
+    dn = ScatterDimensionNumbers(**{k: params[k] for k in ScatterDimensionNumbers._fields})
+    sizes = gather_of_scatter(dn, x.ndim, updates.shape)[1]
     cap = np.iinfo(idx.dtype).max
-    upper = np.array([min(x.shape[d] - sizes[d], cap)
-                      for d in dimension_numbers.scatter_dims_to_operand_dims], idx.dtype)
-    return lax.clamp(lax.broadcast_in_dim(np.zeros((), idx.dtype), idx.shape, ()), idx,
-                     lax.broadcast_in_dim(upper, idx.shape, (idx.ndim - 1,)))
+    upper = np.array([min(x.shape[d] - sizes[d], cap) for d in dn.scatter_dims_to_operand_dims],
+                     idx.dtype)
+    idx = lax.clamp(lax.broadcast_in_dim(np.zeros((), idx.dtype), idx.shape, ()), idx,
+                    lax.broadcast_in_dim(upper, idx.shape, (idx.ndim - 1,)))
+    return bind(name, x, idx, updates, **params)
 
 
 def _scatter(name, doc):
@@ -145,7 +157,7 @@ def _scatter(name, doc):
             indices_are_sorted), unique_indices=bool(unique_indices))
         if mode == GatherScatterMode.CLIP:
             PRIMITIVES[name].shape_rule(x, idx, upd, **params)  # (checks first)
-            idx = _clamped(x, idx, upd, dimension_numbers)
+            return _clipped_scatter(x, idx, upd, name=name, **params)
         return bind(name, x, idx, upd, **params)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
