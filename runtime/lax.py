@@ -236,26 +236,6 @@ def sort(operand, dimension=-1, is_stable=True, num_keys=1):
     return outs[0] if single else tuple(outs)
 
 
-def gather(operand, indices, offset_dims, collapsed_slice_dims, start_index_map, slice_sizes):
-    return bind("gather", operand, indices, offset_dims=tuple(offset_dims),
-                collapsed_slice_dims=tuple(collapsed_slice_dims),
-                start_index_map=tuple(start_index_map), slice_sizes=tuple(slice_sizes))
-
-
-def _scatter(name):
-    def fn(operand, indices, updates, update_window_dims, inserted_window_dims,
-           scatter_dims_to_operand_dims):
-        return bind(name, operand, indices, updates, update_window_dims=tuple(update_window_dims),
-                    inserted_window_dims=tuple(inserted_window_dims),
-                    scatter_dims_to_operand_dims=tuple(scatter_dims_to_operand_dims))
-    fn.__name__ = fn.__qualname__ = name
-    return fn
-
-
-scatter, scatter_add, scatter_mul, scatter_min, scatter_max = map(
-    _scatter, ["scatter", "scatter_add", "scatter_mul", "scatter_min", "scatter_max"])
-
-
 _FFT_NAMES = {**{t.name: t for t in FftType}, **{t.name.lower(): t for t in FftType}}
 
 
@@ -311,3 +291,7 @@ from s2s.runtime.control import cond, fori_loop, map, scan, switch, while_loop  
 from s2s.runtime.windows import (ConvDimensionNumbers, conv_dimension_numbers,  # noqa: E402,F401
                                  conv_general_dilated, conv_general_permutations, padtype_to_pads,
                                  reduce_window)
+from s2s.runtime.gather_scatter import (GatherDimensionNumbers,  # noqa: E402,F401
+                                        GatherScatterMode, ScatterDimensionNumbers, gather,
+                                        scatter, scatter_add, scatter_apply, scatter_max,
+                                        scatter_min, scatter_mul, scatter_sub)

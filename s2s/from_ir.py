@@ -156,8 +156,32 @@ def _reduce_window(a, p):
             f"{p['window_dilation']})")
 
 
+def _gather(a, p):
+    """The primitive is a PROMISE_IN_BOUNDS gather (a FILL_OR_DROP one traced as its mask)."""
+    from s2s.runtime.lax import GatherDimensionNumbers
+    dn = GatherDimensionNumbers(**{k: p[k] for k in GatherDimensionNumbers._fields})
+    return (f"lax.gather({a[0]}, {a[1]}, lax.{dn!r}, "
+            f"{p['slice_sizes']}, indices_are_sorted={p['indices_are_sorted']}, "
+            f"mode=lax.GatherScatterMode.PROMISE_IN_BOUNDS)")
+
+
+def _scatter(name):
+    """The primitive drops what falls outside, as a FILL_OR_DROP scatter (a CLIP one traced
+    as its clamp)."""
+    def form(a, p):
+        from s2s.runtime.lax import ScatterDimensionNumbers
+        dn = ScatterDimensionNumbers(**{k: p[k] for k in ScatterDimensionNumbers._fields})
+        return (f"lax.{name}({a[0]}, {a[1]}, {a[2]}, lax.{dn!r}, "
+                f"indices_are_sorted={p['indices_are_sorted']}, "
+                f"unique_indices={p['unique_indices']})")
+    return form
+
+
 # primitive -> its line, from the operand names ``a`` and the equation's params ``p``
 _FORMS = {
+    "gather": _gather,
+    **{name: _scatter(name) for name in ("scatter", "scatter_add", "scatter_sub", "scatter_mul",
+                                         "scatter_min", "scatter_max")},
     "neg": lambda a, p: f"-{a[0]}",
     "rsqrt": lambda a, p: f"1.0 / jnp.sqrt({a[0]})",
     "logistic": lambda a, p: f"1.0 / (1.0 + jnp.exp(-{a[0]}))",
@@ -177,7 +201,8 @@ _FORMS = {
     "reduce_window": _reduce_window,
 }
 _REDUCE = {"reduce_sum": "jnp.sum", "reduce_max": "jnp.max", "reduce_min": "jnp.min",
-           "reduce_prod": "jnp.prod", "argmax": "jnp.argmax", "argmin": "jnp.argmin"}
+           "reduce_prod": "jnp.prod", "argmax": "jnp.argmax", "argmin": "jnp.argmin",
+           "reduce_and": "jnp.all", "reduce_or": "jnp.any"}
 
 
 class _Writer:

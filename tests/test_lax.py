@@ -314,8 +314,9 @@ def _unique_indices(rng, shape, dtype):
 
 
 def _gather_params(rng, shape, dtype):
-    return {"offset_dims": tuple(range(1, len(shape))), "collapsed_slice_dims": (0,),
-            "start_index_map": (0,), "slice_sizes": (1,) + tuple(shape[1:])}
+    return {"dimension_numbers": lax.GatherDimensionNumbers(
+        offset_dims=tuple(range(1, len(shape))), collapsed_slice_dims=(0,), start_index_map=(0,)),
+        "slice_sizes": (1,) + tuple(shape[1:])}
 
 
 def _gather_ref(x, idx, **_):
@@ -323,8 +324,9 @@ def _gather_ref(x, idx, **_):
 
 
 def _scatter_params(rng, shape, dtype):
-    return {"update_window_dims": tuple(range(1, len(shape))), "inserted_window_dims": (0,),
-            "scatter_dims_to_operand_dims": (0,)}
+    return {"dimension_numbers": lax.ScatterDimensionNumbers(
+        update_window_dims=tuple(range(1, len(shape))), inserted_window_dims=(0,),
+        scatter_dims_to_operand_dims=(0,))}
 
 
 def _scatter_ref(ufunc):
@@ -800,6 +802,7 @@ TABLE = {
     "scatter": Line(lax.scatter, _scatter_ref(None), [arg(), _unique_indices, _unique_updates],
                     ALL, _scatter_params, shapes=lambda s: len(s) >= 1 and s[0] > 0, exact=True),
     "scatter_add": _scatter_line("scatter_add", np.add, NUMBERS),
+    "scatter_sub": _scatter_line("scatter_sub", np.subtract, NUMBERS),
     "scatter_mul": _scatter_line("scatter_mul", np.multiply, NUMBERS),
     "scatter_min": _scatter_line("scatter_min", np.minimum, ALL),
     "scatter_max": _scatter_line("scatter_max", np.maximum, ALL),

@@ -422,8 +422,9 @@ def diagonal_last2(x, offset=0):
 
     idx = lax.concatenate([lax.broadcast_in_dim(wrap(rows, n), (size, 1), (0,)),
                            lax.broadcast_in_dim(wrap(cols, m), (size, 1), (0,))], 1)
-    return lax.gather(x, idx, offset_dims=tuple(range(nb)), collapsed_slice_dims=(nb, nb + 1),
-                      start_index_map=(nb, nb + 1), slice_sizes=tuple(x.shape[:nb]) + (1, 1))
+    dn = lax.GatherDimensionNumbers(offset_dims=tuple(range(nb)),
+                                    collapsed_slice_dims=(nb, nb + 1), start_index_map=(nb, nb + 1))
+    return lax.gather(x, idx, dn, tuple(x.shape[:nb]) + (1, 1))
 
 
 _diag = diagonal_last2

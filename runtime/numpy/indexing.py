@@ -113,9 +113,15 @@ def getitem(x, idx):
     if not coords:
         return x
     idx = _stack_coords(coords, out_shape)
-    return lax.gather(x, idx, offset_dims=(), collapsed_slice_dims=tuple(range(x.ndim)),
-                      start_index_map=tuple(range(x.ndim)), slice_sizes=(1,) * x.ndim) \
-        if x.size else _empty(out_shape, x.dtype)
+    return _gather_points(x, idx) if x.size else _empty(out_shape, x.dtype)
+
+
+def _gather_points(x, idx):
+    """The entries of ``x`` at the coordinate vectors ``idx[..., :]`` (clamped into range)."""
+    every = tuple(range(x.ndim))
+    dn = lax.GatherDimensionNumbers(offset_dims=(), collapsed_slice_dims=every,
+                                    start_index_map=every)
+    return lax.gather(x, idx, dn, (1,) * x.ndim)
 
 
 def _empty(shape, dtype):
@@ -241,10 +247,11 @@ def _scatter(x, idx, values, combine):
         res = {"scatter": lambda a, b: b, "scatter_add": lax.add, "scatter_mul": lax.mul,
                "scatter_min": lax.min, "scatter_max": lax.max}[combine](xs, v)
     else:
+        every = tuple(range(xs.ndim))
         res = getattr(lax, combine)(xs, _stack_coords(coords, out_shape), v,
-                                    update_window_dims=(),
-                                    inserted_window_dims=tuple(range(xs.ndim)),
-                                    scatter_dims_to_operand_dims=tuple(range(xs.ndim)))
+                                    lax.ScatterDimensionNumbers(update_window_dims=(),
+                                                                inserted_window_dims=every,
+                                                                scatter_dims_to_operand_dims=every))
     return lax.reshape(res, x.shape) if shape != x.shape else res
 
 
@@ -362,9 +369,9 @@ def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
         return broadcast_to(_fill_for(x.dtype, fill_value), out_shape)
     slice_sizes = tuple(1 if i == axis else d for i, d in enumerate(x.shape))
     offset_dims = tuple(range(axis)) + tuple(range(axis + idx.ndim, len(out_shape)))
-    res = lax.gather(x, lax.reshape(idx, idx.shape + (1,)), offset_dims=offset_dims,
-                     collapsed_slice_dims=(axis,), start_index_map=(axis,),
-                     slice_sizes=slice_sizes)
+    res = lax.gather(x, lax.reshape(idx, idx.shape + (1,)), lax.GatherDimensionNumbers(
+        offset_dims=offset_dims, collapsed_slice_dims=(axis,), start_index_map=(axis,)),
+        slice_sizes)
     if valid is not None:
         mask = lax.broadcast_in_dim(valid, out_shape, tuple(range(axis, axis + idx.ndim)))
         res = lax.select(mask, res, broadcast_to(_fill_for(x.dtype, fill_value), out_shape))
@@ -407,9 +414,7 @@ def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
             coords.append(broadcast_to(lax.convert_element_type(0, itype), out_shape))
         else:
             coords.append(lax.broadcasted_iota(itype, out_shape, i))
-    res = lax.gather(x, _stack_coords(coords, out_shape), offset_dims=(),
-                     collapsed_slice_dims=tuple(range(x.ndim)),
-                     start_index_map=tuple(range(x.ndim)), slice_sizes=(1,) * x.ndim)
+    res = _gather_points(x, _stack_coords(coords, out_shape))
     if valid is not None:
         res = lax.select(broadcast_to(valid, out_shape), res,
                          broadcast_to(_fill_for(x.dtype, fill_value), out_shape))

@@ -149,24 +149,25 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     base = broadcast_to(lax.convert_element_type(fill if fill is not None else 0, x.dtype),
                         (out_len,))
     col = lax.reshape(group, (n, 1))  # each sorted value lands at its group's slot
-    dn = dict(update_window_dims=(), inserted_window_dims=(0,), scatter_dims_to_operand_dims=(0,))
-    values = lax.scatter(base, col, s, **dn) if n and out_len else base
+    dn = lax.ScatterDimensionNumbers(update_window_dims=(), inserted_window_dims=(0,),
+                                     scatter_dims_to_operand_dims=(0,))
+    values = lax.scatter(base, col, s, dn) if n and out_len else base
     outs = [values]
     if return_index:
         big = broadcast_to(lax.convert_element_type(n, itype), (out_len,))
-        idx = lax.scatter_min(big, col, perm, **dn) if n and out_len else big
+        idx = lax.scatter_min(big, col, perm, dn) if n and out_len else big
         if size is not None:
             idx = lax.select(lax.eq(idx, lax.convert_element_type(n, itype)),
                              broadcast_to(lax.convert_element_type(0, itype), (out_len,)), idx)
         outs.append(idx)
     if return_inverse:
         inv = lax.scatter(broadcast_to(lax.convert_element_type(0, itype), (n,)),
-                          lax.reshape(perm, (n, 1)), group, **dn) if n else group
+                          lax.reshape(perm, (n, 1)), group, dn) if n else group
         outs.append(lax.reshape(inv, to_array(ar).shape) if to_array(ar).ndim else inv)
     if return_counts:
         zeros = broadcast_to(lax.convert_element_type(0, itype), (out_len,))
         ones = broadcast_to(lax.convert_element_type(1, itype), (n,))
-        outs.append(lax.scatter_add(zeros, col, ones, **dn) if n and out_len else zeros)
+        outs.append(lax.scatter_add(zeros, col, ones, dn) if n and out_len else zeros)
     return outs[0] if len(outs) == 1 else tuple(outs)
 
 

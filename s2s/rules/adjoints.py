@@ -9,6 +9,7 @@ from s2s.runtime import lax, tree_util
 from s2s.rules import ADJOINTS, adjoint, product_adjoints, share_with_lax_twins, unary_slope
 from s2s.rules.adjoint_library import *  # noqa: F401,F403
 from s2s.rules.window_library import *  # noqa: F401,F403
+from s2s.rules.gather_library import *  # noqa: F401,F403
 from s2s.rules.linalg_library import *  # noqa: F401,F403
 from s2s.rules.special_library import *  # noqa: F401,F403
 from s2s.rules.helpers import *  # noqa: F401,F403  (the names templates use)
@@ -823,6 +824,68 @@ def lax_dynamic_slice_(z, x, start_indices, slice_sizes):
 def lax_dynamic_update_slice_(z, x, update, start_indices):
     d[x] = lax_dynamic_update_slice_adjoint(d[z], update, start_indices)
     d[update] = lax_dynamic_slice(d[z], start_indices, jnp.shape(update))
+
+
+# ---- gather and the scatter family (rules/gather_library.py) ----------------------------------
+
+@adjoint(lax.scatter_apply)
+def lax_scatter_apply_(z, operand, scatter_indices, func, dimension_numbers, update_shape=(),
+                       indices_are_sorted=False, unique_indices=False, mode=None):
+    d[operand] = scatter_apply_derivative(operand)
+
+
+@adjoint(lax.gather)
+def lax_gather_(z, operand, start_indices, dimension_numbers, slice_sizes, unique_indices=False,
+                indices_are_sorted=False, mode=None, fill_value=None):
+    d[operand] = gather_adjoint(materialize(d[z], z), operand, start_indices, dimension_numbers,
+                                unique_indices, indices_are_sorted, mode)
+
+
+@adjoint(lax.scatter_add)
+def lax_scatter_add_(z, operand, scatter_indices, updates, dimension_numbers,
+                     indices_are_sorted=False, unique_indices=False, mode=None):
+    d[operand] = d[z]
+    d[updates] = scattered_back(materialize(d[z], z), operand, scatter_indices, updates,
+                                dimension_numbers, indices_are_sorted, unique_indices, mode)
+
+
+@adjoint(lax.scatter_sub)
+def lax_scatter_sub_(z, operand, scatter_indices, updates, dimension_numbers,
+                     indices_are_sorted=False, unique_indices=False, mode=None):
+    d[operand] = d[z]
+    d[updates] = -scattered_back(materialize(d[z], z), operand, scatter_indices, updates,
+                                 dimension_numbers, indices_are_sorted, unique_indices, mode)
+
+
+@adjoint(lax.scatter)
+def lax_scatter_(z, operand, scatter_indices, updates, dimension_numbers,
+                 indices_are_sorted=False, unique_indices=False, mode=None):
+    d[operand] = scatter_set(materialize(d[z], z), scatter_indices, jnp.zeros_like(updates),
+                             dimension_numbers, indices_are_sorted, unique_indices, mode)
+    d[updates] = scatter_updates_adjoint(materialize(d[z], z), operand, scatter_indices,
+                                         updates, dimension_numbers, indices_are_sorted,
+                                         unique_indices, mode)
+
+
+@adjoint(lax.scatter_mul)
+def lax_scatter_mul_(z, operand, scatter_indices, updates, dimension_numbers,
+                     indices_are_sorted=False, unique_indices=False, mode=None):
+    d[operand] = scatter_multiplied(materialize(d[z], z), scatter_indices, updates,
+                                    dimension_numbers, indices_are_sorted, unique_indices, mode)
+    d[updates] = scatter_mul_updates_adjoint(materialize(d[z], z), operand, scatter_indices,
+                                             updates, dimension_numbers, indices_are_sorted,
+                                             unique_indices, mode)
+
+
+@adjoint(lax.scatter_min, lax.scatter_max)
+def lax_scatter_extremal_(z, operand, scatter_indices, updates, dimension_numbers,
+                          indices_are_sorted=False, unique_indices=False, mode=None):
+    d[operand] = scatter_extremal_operand_adjoint(materialize(d[z], z), z, operand,
+                                                  scatter_indices, updates, dimension_numbers,
+                                                  indices_are_sorted, unique_indices, mode)
+    d[updates] = scatter_extremal_updates_adjoint(materialize(d[z], z), z, operand,
+                                                  scatter_indices, updates, dimension_numbers,
+                                                  indices_are_sorted, unique_indices, mode)
 
 
 @adjoint(lax.reduce_sum)

@@ -775,6 +775,7 @@ def _fft(fn, mapped, x, *args, **kwargs):
 
 
 from s2s.rules import window_batching  # noqa: E402,F401 (registers its rules)
+from s2s.rules import gather_batching  # noqa: E402,F401 (registers its rules)
 
 
 # ---- lax: the batch axis is one more leading axis (dimension arguments move one right) -------

@@ -1025,9 +1025,10 @@ def namespace():
            if callable(value) and getattr(value, "__module__", None) == __name__
            and not name.startswith("_") and not isinstance(value, type)
            and name not in ("namespace", "same_binding")}
-    from s2s.rules import adjoint_library, linalg_library, special_library, window_library
+    from s2s.rules import (adjoint_library, gather_library, linalg_library, special_library,
+                           window_library)
     library = {name: value for module in (adjoint_library, window_library, linalg_library,
-                                          special_library)
+                                          special_library, gather_library)
                for name, value in vars(module).items()
                if callable(value) and getattr(value, "__module__", None) == module.__name__
                and not name.startswith("_")}

@@ -11,6 +11,7 @@ from s2s.custom import stop_gradient  # noqa: F401
 from s2s.rules import TANGENTS, linear, share_with_lax_twins, tangent
 from s2s.rules.adjoint_library import *  # noqa: F401,F403
 from s2s.rules.window_library import *  # noqa: F401,F403
+from s2s.rules.gather_library import *  # noqa: F401,F403
 from s2s.rules.linalg_library import *  # noqa: F401,F403
 from s2s.rules.special_library import *  # noqa: F401,F403
 from s2s.rules.helpers import *  # noqa: F401,F403  (the names templates use)
@@ -651,6 +652,66 @@ def lax_dynamic_slice_(z, x, start_indices, slice_sizes):
 def lax_dynamic_update_slice_(z, x, update, start_indices):
     d[z] = lax_dynamic_update_slice(d[x], jnp.zeros_like(update), start_indices)
     d[z] = lax_dynamic_update_slice(jnp.zeros_like(x), d[update], start_indices)
+
+
+# ---- gather and the scatter family (rules/gather_library.py) ----------------------------------
+
+@tangent(lax.scatter_apply)
+def lax_scatter_apply_(z, operand, scatter_indices, func, dimension_numbers, update_shape=(),
+                       indices_are_sorted=False, unique_indices=False, mode=None):
+    d[z] = scatter_apply_derivative(d[operand])
+
+
+@tangent(lax.gather)
+def lax_gather_(z, operand, start_indices, dimension_numbers, slice_sizes, unique_indices=False,
+                indices_are_sorted=False, mode=None, fill_value=None):
+    d[z] = gather_tangent(d[operand], start_indices, dimension_numbers, slice_sizes,
+                          unique_indices, indices_are_sorted, mode)
+
+
+@tangent(lax.scatter_add)
+def lax_scatter_add_(z, operand, scatter_indices, updates, dimension_numbers,
+                     indices_are_sorted=False, unique_indices=False, mode=None):
+    d[z] = d[operand]
+    d[z] = scatter_added(jnp.zeros_like(operand), scatter_indices, d[updates], dimension_numbers,
+                         indices_are_sorted, unique_indices, mode)
+
+
+@tangent(lax.scatter_sub)
+def lax_scatter_sub_(z, operand, scatter_indices, updates, dimension_numbers,
+                     indices_are_sorted=False, unique_indices=False, mode=None):
+    d[z] = d[operand]
+    d[z] = scatter_added(jnp.zeros_like(operand), scatter_indices, -d[updates],
+                         dimension_numbers, indices_are_sorted, unique_indices, mode)
+
+
+@tangent(lax.scatter)
+def lax_scatter_(z, operand, scatter_indices, updates, dimension_numbers,
+                 indices_are_sorted=False, unique_indices=False, mode=None):
+    d[z] = scatter_set(d[operand], scatter_indices, jnp.zeros_like(updates), dimension_numbers,
+                       indices_are_sorted, unique_indices, mode)
+    d[z] = scatter_set(jnp.zeros_like(operand), scatter_indices, d[updates], dimension_numbers,
+                       indices_are_sorted, unique_indices, mode)
+
+
+@tangent(lax.scatter_mul)
+def lax_scatter_mul_(z, operand, scatter_indices, updates, dimension_numbers,
+                     indices_are_sorted=False, unique_indices=False, mode=None):
+    d[z] = scatter_multiplied(d[operand], scatter_indices, updates, dimension_numbers,
+                              indices_are_sorted, unique_indices, mode)
+    d[z] = scatter_mul_updates_tangent(d[updates], operand, scatter_indices, dimension_numbers,
+                                       indices_are_sorted, unique_indices, mode)
+
+
+@tangent(lax.scatter_min, lax.scatter_max)
+def lax_scatter_extremal_(z, operand, scatter_indices, updates, dimension_numbers,
+                          indices_are_sorted=False, unique_indices=False, mode=None):
+    d[z] = scatter_extremal_tangent(d[operand], jnp.zeros_like(updates), z, operand,
+                                    scatter_indices, updates, dimension_numbers,
+                                    indices_are_sorted, unique_indices, mode)
+    d[z] = scatter_extremal_tangent(jnp.zeros_like(operand), d[updates], z, operand,
+                                    scatter_indices, updates, dimension_numbers,
+                                    indices_are_sorted, unique_indices, mode)
 
 
 @tangent(lax.reduce_sum)
