@@ -518,6 +518,9 @@ def call_vmap(fn, mapped, batch_size, *args, **kwargs):
     """``fn(*args)`` for every example, ``fn`` known only at run time: its generated batched
     code, cached. Returns (outputs, which are mapped)."""
     flags = [i in mapped for i in range(len(args))]
+    if isinstance(fn, _Batched) and not kwargs:  # vmap(g), made at run time: one merged batch
+        merged = _merge_nested(fn, list(args), flags, batch_size)
+        return (merged[0] if merged is not None else batching.loop(fn, flags, *args)), True
     fn = stand_in_batched(fn, args, flags) if not kwargs else fn
     return vmap_function(fn, tuple(mapped), (len(args), tuple(kwargs)))(
         *args, batch_size, **kwargs)

@@ -1034,3 +1034,24 @@ def test_a_library_function_known_only_at_run_time_takes_its_optional_arguments(
                        1e-6, 1e-6, True)
     assert_trees_close(s2s.jvp(lambda v: g(jnp, v), (x,), (x,)),
                        jax.jvp(lambda v: g(jjnp, v), (x,), (x,)), 1e-6, 1e-6, False)
+
+
+def test_transforms_of_a_vmap_made_at_run_time(tmp_path):
+    """grad, jvp and vmap(grad) through ``vmap(make())(...)``, a vmap of a closure built while
+    the derivative runs (its generated code was parsed as if it were the closure: TypeError,
+    missing batch_size)."""
+    ms, mj = both(tmp_path, """
+        def make():
+            def f(a, b, c):
+                return jnp.sin(a) * b + c
+            return f
+
+        def loss(x):
+            return jnp.sum(vmap(make())(x, x, x) ** 2)
+        """)
+    ms.vmap, mj.vmap = s2s.vmap, jax.vmap
+    x = np.arange(3.0, dtype=np.float32)
+    close(s2s.grad(ms.loss)(x), jax.grad(mj.loss)(x))
+    close(s2s.jvp(ms.loss, (x,), (x,)), jax.jvp(mj.loss, (x,), (x,)))
+    close(s2s.vmap(s2s.grad(ms.loss))(np.stack([x, 2 * x])),
+          jax.vmap(jax.grad(mj.loss))(np.stack([x, 2 * x])))

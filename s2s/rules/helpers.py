@@ -676,9 +676,13 @@ def clip_bound_mask(x, lo, hi, lower):
 def call_vjp(fn, wrt, *args_and_ct, **kwargs):
     """``(fn(*args), cotangents of args at positions wrt)`` for a function known only at run
     time (``self.forward``, a function passed in): its generated vjp, cached."""
+    from s2s.batch import _Batched
     from s2s.from_ir import stand_in
     from s2s.reverse import grad_function
     *args, ct = args_and_ct
+    if isinstance(fn, _Batched) and not kwargs:  # vmap(g), made at run time
+        grads = vmap_vjp(fn, args, ct)
+        return tuple(grads[i] for i in wrt)
     fn = stand_in(fn, args, kwargs)
     out, grads = grad_function(fn, tuple(wrt), mode="vjp", call=(len(args), tuple(kwargs)))(
         *args, ct, **kwargs)
@@ -708,8 +712,14 @@ def vjp_grads(fn, wrt):
 
 def call_jvp(fn, wrt, args, tangents, **kwargs):
     """``(fn(*args), its tangent)`` for a function known only at run time."""
+    from s2s.batch import _Batched
     from s2s.forward import jvp_function
     from s2s.from_ir import stand_in
+    from s2s.runtime.tree_util import tree_map
+    if isinstance(fn, _Batched) and not kwargs:  # vmap(g), made at run time
+        given = dict(zip(wrt, tangents))
+        return vmap_jvp(fn, args, [given[i] if i in given else tree_map(jnp.zeros_like, a)
+                                   for i, a in enumerate(args)])
     fn = stand_in(fn, args, kwargs)
     res = jvp_function(fn, tuple(wrt), call=(len(args), tuple(kwargs)))(*args, *tangents,
                                                                            **kwargs)
