@@ -177,8 +177,7 @@ def _division(L, N, dtype):
                     ("divmod_r", lambda x, y: N.divmod(x, y)[1])]:
         out[name] = f(a, b)
         out[name + "_jvp"] = L.jvp(f, (a, b), (N.ones_like(a), 2 * N.ones_like(b)))[1]
-        if name != "divmod_q":  # (s2s: vmap(grad) of divmod's quotient, see the report)
-            out[name + "_grad"] = L.vmap(L.grad(f, argnums=(0, 1)))(a, b)
+        out[name + "_grad"] = L.vmap(L.grad(f, argnums=(0, 1)))(a, b)
         out[name + "_second"] = [L.grad(L.grad(f, argnums=1), argnums=(0, 1))(a[k], b[k])
                                  for k in (40, 130, 200)]
     return out

@@ -39,12 +39,12 @@ def batched(fn, mapped, *args, **kwargs):
             tuple(mapped[len(args):])
     zeros = [m and _is_symbolic_zero(a) for a, m in zip(args, mapped)]
     if any(zeros):
+        if _ZERO_IN_ZERO_OUT.get(fn, lambda zs: False)(zeros):
+            return args[zeros.index(True)]  # (the zero itself, unbatched: 0 * inf is no NaN)
         unmapped = tuple(m and not z for m, z in zip(mapped, zeros))
         if any(unmapped):
             mapped = unmapped + tuple(mapped[len(unmapped):])
         else:
-            if _ZERO_IN_ZERO_OUT.get(fn, lambda zs: False)(zeros):
-                return args[zeros.index(True)]  # (the zero itself, unbatched)
             out = fn(*args, **kwargs)
             if _is_symbolic_zero(out):
                 return out
