@@ -50,7 +50,9 @@ def _expand(shape, idx):
             if mask.shape != tuple(shape[dim:dim + mask.ndim]):
                 raise IndexError(f"boolean index did not match shape of indexed array in index "
                                  f"{dim}: got {mask.shape}, expected {tuple(shape[dim:dim + mask.ndim])}")
-            for nz in np.nonzero(mask):
+            if mask.ndim == 0:  # a new axis, kept whole (True) or emptied (False)
+                out_shape.append(1); entries.append(np.zeros(int(mask), dtypes.default_int()))
+            for nz in np.nonzero(mask) if mask.ndim else ():
                 out_shape.append(shape[dim]); entries.append(nz.astype(dtypes.default_int())); dim += 1
         else:
             out_shape.append(shape[dim]); entries.append(i); dim += 1
