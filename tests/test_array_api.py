@@ -161,3 +161,22 @@ def test_conformance_subset():
     rc, out = run_suite(CI_SUBSET)
     counts = _counts(out)
     assert rc == 0 and counts.get("passed", 0) > 400, out[-6000:]
+
+
+def test_gaps_found_by_the_suite():
+    """jax's answers where s2s differed (found by the conformance suite)."""
+    for ns in (jjnp, snp):
+        with pytest.raises(ValueError, match="Calling nonzero on 0d arrays is not allowed"):
+            ns.nonzero(ns.array(False))
+    for args, kw in [((np.zeros(0, bool), np.array([1], np.int8)), {}),
+                     ((np.arange(3.0), np.array([2])), {}),
+                     ((np.arange(3.0), np.array([2, 0, 1])), dict(total_repeat_length=5)),
+                     ((np.arange(3.0), np.array([2, 0, 1])), dict(total_repeat_length=2)),
+                     ((np.arange(3.0), 2), dict(total_repeat_length=4))]:
+        _check(snp.repeat, jjnp.repeat, *args, **kw)
+    for name in ["unique_all", "unique_inverse"]:
+        ours, theirs = getattr(snp, name)(np.array(False)), getattr(jjnp, name)(np.array(False))
+        assert ours.inverse_indices.shape == theirs.inverse_indices.shape == ()
+    x = np.arange(6).reshape(2, 3)
+    for idx in [np.array(True), np.array(False), (np.array(True), 1), (Ellipsis, False)]:
+        _check(lambda a: snp.asarray(a)[idx], lambda a: jjnp.asarray(a)[idx], x)

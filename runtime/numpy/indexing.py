@@ -204,7 +204,10 @@ def nonzero(a, *, size=None, fill_value=None):
             "within JAX transformations.")
     if isinstance(x, Tracer):
         raise NotImplementedError("nonzero with size= under tracing")
-    nz = np.nonzero(np.asarray(x).reshape(x.shape or (1,)))
+    if x.ndim == 0:
+        raise ValueError("Calling nonzero on 0d arrays is not allowed. Use "
+                         "jnp.atleast_1d(scalar).nonzero() instead.")
+    nz = np.nonzero(np.asarray(x))
     if size is not None:
         fill = 0 if fill_value is None else fill_value
         nz = [np.concatenate([n[:size], np.full(max(size - len(n), 0), fill, n.dtype)]) for n in nz]
