@@ -94,7 +94,7 @@ def searchsorted(a, v, side="left", sorter=None, *, method="scan"):
     if a.ndim != 1:
         raise ValueError("a should be 1-dimensional")
     if sorter is not None:
-        from s2s.runtime.numpy.shape import take
+        from s2s.runtime.numpy.indexing import take
         a = take(a, sorter)
     a, v = promote_dtypes(a, v)
     shape = v.shape + a.shape
