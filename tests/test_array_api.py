@@ -188,3 +188,23 @@ def test_gaps_found_by_the_suite():
         snp.vecdot(np.ones((2, 3)), np.ones((2, 1)))
     _check(snp.searchsorted, jjnp.searchsorted, np.array([3, 1, 2]), np.array([2, 3]),
            sorter=np.array([1, 2, 0]))
+
+
+def test_complex_special_values_as_jax():
+    """Complex sin/cos lower as jax's (bit for bit; sin(inf j) is inf j), complex log2/log10
+    scale the two parts of log (log2(inf + 1j) has a finite imaginary part), log10 multiplies
+    by 1/log(10) as jax (the suite's special cases found these)."""
+    rng = np.random.default_rng(0)
+    z = (rng.normal(size=200) * 3 + 1j * rng.normal(size=200) * 3).astype(np.complex64)
+    inf, nan = np.inf, np.nan
+    special = np.array([complex(0, inf), complex(-0.0, 1), complex(0, nan), complex(inf, 0),
+                        complex(nan, 1), complex(1, inf), complex(-inf, 1), complex(inf, inf),
+                        complex(-0.0, 0)], np.complex64)
+    real = np.abs(z.real) + np.float32(0.1)
+    for name in ["sin", "cos", "log2", "log10"]:
+        for x in [z, special, real, z.astype(np.complex128)]:
+            np.testing.assert_array_equal(np.asarray(getattr(snp, name)(x)),
+                                          np.asarray(getattr(jjnp, name)(x)), err_msg=name)
+    for name in ["log2", "log10"]:
+        np.testing.assert_array_equal(s2s.grad(lambda v: getattr(snp, name)(v).sum())(real),
+                                      jax.grad(lambda v: getattr(jjnp, name)(v).sum())(real))
