@@ -132,10 +132,12 @@ def test_linalg_cross_and_matrix_transpose():
         jax.grad(lambda u: jjnp.linalg.cross(u, b.T).sum())(a.T))
 
 
-# The conformance subset CI runs: the namespace's names and signatures, constants, inspection
-# and dtype functions (cheap: few compiles). The rest runs with the command in the README.
+# The conformance subset CI runs (about 460 tests, ~10 s of CPU): the namespace's names and
+# signatures, constants, inspection and the dtype functions that compute no arrays. The rest
+# (hours of compiles on 2 cores) runs with the command in tests/third_party/README.md.
 CI_SUBSET = ["test_has_names.py", "test_signatures.py", "test_constants.py",
              "test_inspection_functions.py", "test_data_type_functions.py"]
+CI_DESELECT = "not (test_astype or test_broadcast_arrays or test_broadcast_to)"
 
 
 def run_suite(files, module="s2s.numpy", max_examples=5, extra=()):
@@ -144,9 +146,12 @@ def run_suite(files, module="s2s.numpy", max_examples=5, extra=()):
     env = dict(os.environ, ARRAY_API_TESTS_MODULE=module, ARRAY_API_TESTS_VERSION="2024.12",
                JAX_ENABLE_X64="0", PYTHONPATH=os.pathsep.join(
                    [str(REPO), str(SUITE), os.environ.get("PYTHONPATH", "")]))
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-           "--max-examples", str(max_examples), "--derandomize", "--disable-deadline", "--xfails-file", str(XFAILS),
-           "--tb=short", "-rfE", *extra, *[f"array_api_tests/{f}" for f in files]]
+    # -c: the suite's own configuration (its rootdir, so the xfail ids match); derandomized
+    # and without hypothesis's deadline (a first call compiles), so the outcome is stable
+    cmd = [sys.executable, "-m", "pytest", "-c", "pytest.ini", "-q", "-p", "no:cacheprovider",
+           "-p", "no:xdist", "--max-examples", str(max_examples), "--derandomize",
+           "--disable-deadline", "--xfails-file", str(XFAILS), "--tb=short", "-rfE", *extra,
+           *[f"array_api_tests/{f}" for f in files]]
     proc = subprocess.run(cmd, cwd=SUITE, env=env, capture_output=True, text=True, timeout=600)
     return proc.returncode, proc.stdout + proc.stderr
 
@@ -158,9 +163,11 @@ def _counts(output):
 
 @pytest.mark.array_api
 def test_conformance_subset():
-    rc, out = run_suite(CI_SUBSET)
+    rc, out = run_suite(CI_SUBSET, extra=("-k", CI_DESELECT))
     counts = _counts(out)
-    assert rc == 0 and counts.get("passed", 0) > 400, out[-6000:]
+    # finfo (4 dtypes) and result_type fail for jax.numpy too: listed in array_api_xfails.txt
+    assert rc == 0 and counts.get("passed", 0) > 440 and counts.get("xfailed", 0) == 5, \
+        out[-6000:]
 
 
 def test_gaps_found_by_the_suite():
