@@ -66,6 +66,10 @@ def test_dlpack_and_devices():
     x = snp.arange(4.0)
     assert x.__dlpack_device__() == jjnp.arange(4.0).__dlpack_device__()
     np.testing.assert_array_equal(np.from_dlpack(x), np.arange(4.0))
+    # a consumer of DLPack before 1.0 (no max_version) gets a capsule too (the host copy is
+    # read-only, which that version cannot signal)
+    for kw in [{}, dict(max_version=(1, 0)), dict(copy=True)]:
+        assert type(x.__dlpack__(**kw)).__name__ == type(jjnp.ones(2).__dlpack__()).__name__
     y = snp.from_dlpack(np.arange(3, dtype=np.int16))
     assert y.dtype == np.int16 and y.tolist() == [0, 1, 2]
     assert snp.from_dlpack(x) is x
