@@ -88,6 +88,10 @@ def devices(backend=None):
 
 
 @functools.cache
+def is_device(obj):
+    return isinstance(obj, xc.Device)
+
+
 def default_device():
     return devices()[0]
 

@@ -80,11 +80,20 @@ class ArrayImpl(Array):
             val = val.copy()
         return val if dtype is None else val.astype(dtype, copy=False)
 
-    def __dlpack__(self, *args, **kwargs):
-        return self._value.__dlpack__(*args, **kwargs)
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        # exported from the host copy (CPU), whatever device holds the buffer; that copy is
+        # read-only, which DLPack before 1.0 cannot signal, so such a consumer gets a copy
+        val = self._value
+        if not val.flags.writeable and copy is not False and (max_version or (0,))[0] < 1:
+            val = val.copy()
+        return val.__dlpack__(stream=stream, max_version=max_version, dl_device=dl_device,
+                              copy=copy)
+
+    def __dlpack_device__(self):
+        return self._value.__dlpack_device__()
 
     def __reduce__(self):
-        from s2s.runtime.creation import asarray
+        from s2s.runtime.numpy.creation import asarray
         return asarray, (np.array(self._value), self.dtype)
 
 

@@ -78,6 +78,10 @@ def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
     from s2s.runtime.tree_util import tree_map
     if isinstance(device, SingleDeviceSharding):
         device = device._device
+    if device is not None and not backend.is_device(device):  # (jaxlib would fail obscurely)
+        raise ValueError("`jax.device_put` only accepts `None`, `jax.sharding.Sharding`, "
+                         "`jax.Device`, `Format`, `jax.memory.Space` or a pytree of these "
+                         f"values. Received invalid value: {device}")
     target = device or backend.default_device()
 
     def one(v):

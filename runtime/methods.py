@@ -5,7 +5,7 @@ import numpy as np
 from s2s.runtime import dtypes, lax
 from s2s.runtime import numpy as jnp
 from s2s.runtime.core import Array, ArrayImpl
-from s2s.runtime.devices import SingleDeviceSharding
+from s2s.runtime.devices import SingleDeviceSharding, device_put
 from s2s.runtime.numpy.indexing import _IndexUpdateHelper, getitem
 
 
@@ -107,7 +107,6 @@ def _item(self, *args):
 
 Array.item = _item
 Array.tolist = lambda self: np.asarray(self).tolist()
-Array.__array_namespace__ = lambda self, api_version=None: jnp
 Array.__format__ = lambda self, spec: format(np.asarray(self), spec) if self.ndim == 0 else \
     str(self)
 
@@ -163,6 +162,7 @@ def _devices(self):
 
 ArrayImpl.devices = _devices
 ArrayImpl.device = property(lambda self: self._device)
+ArrayImpl.to_device = lambda self, device, *, stream=None: device_put(self, device)
 ArrayImpl.sharding = property(lambda self: SingleDeviceSharding(self._device))
 ArrayImpl.committed = property(lambda self: True)
 ArrayImpl.is_fully_addressable = property(lambda self: True)

@@ -64,7 +64,6 @@ for _name, _op, _kinds in [
     ("exp", "stablehlo.exponential", "fc"), ("expm1", "stablehlo.exponential_minus_one", "fc"),
     ("log", "stablehlo.log", "fc"), ("log1p", "stablehlo.log_plus_one", "fc"),
     ("tanh", "stablehlo.tanh", "fc"), ("logistic", "stablehlo.logistic", "fc"),
-    ("sin", "stablehlo.sine", "fc"), ("cos", "stablehlo.cosine", "fc"),
     ("tan", "stablehlo.tan", "fc"), ("sqrt", "stablehlo.sqrt", "fc"),
     ("rsqrt", "stablehlo.rsqrt", "fc"), ("cbrt", "stablehlo.cbrt", FLOAT),
     ("not", "stablehlo.not", "biu"),
@@ -78,6 +77,48 @@ for _name, _op, _kinds in [
     unary(_name, _op, _kinds)
 
 unary("abs", "stablehlo.abs", "iufc", _real_dtype)
+
+
+def _complex_trig_emitter(name, native):
+    """sin/cos of a complex a+bi as jax lowers them: from the real functions of a and b, with
+    sinh b and cosh b from expm1(b) and expm1(-b), and the component that is exactly 0 when
+    a == 0 set to 0 (so sin(inf j) is inf j, not nan + inf j). Real operands: ``native``."""
+    def emit(ctx, operands, in_avals, out_avals):
+        (z,), (zav,) = operands, in_avals
+        if kind(zav.dtype) != "c":
+            return ctx.op(native, operands, in_avals, out_avals)
+        rav = aval(zav.shape, _real_dtype(zav.dtype))
+        one = lambda op, x: ctx.op(op, [x], [rav], [rav])[0]
+        two = lambda op, x, y: ctx.op(op, [x, y], [rav, rav], [rav])[0]
+
+        def const(v):
+            c = ctx.constant(np.asarray(v, rav.dtype), aval((), rav.dtype))
+            if not rav.shape:
+                return c
+            return ctx.op("stablehlo.broadcast_in_dim", [c], [aval((), rav.dtype)], [rav],
+                          "broadcast_dimensions = array<i64>")[0]
+        a = ctx.op("stablehlo.real", [z], [zav], [rav])[0]
+        b = ctx.op("stablehlo.imag", [z], [zav], [rav])[0]
+        a_zero = _compare_emitter("EQ")(ctx, [a, const(0)], [rav, rav],
+                                        [aval(rav.shape, np.bool_)])[0]
+        sn, cs = one("stablehlo.sine", a), one("stablehlo.cosine", a)
+        e1 = one("stablehlo.exponential_minus_one", b)
+        e2 = one("stablehlo.exponential_minus_one", one("stablehlo.negate", b))
+        snh = two("stablehlo.divide", two("stablehlo.subtract", e1, e2), const(2))
+        csh = two("stablehlo.divide", two("stablehlo.add", two("stablehlo.add", e1, e2),
+                                          const(2)), const(2))
+        if name == "sin":
+            re, im = two("stablehlo.multiply", sn, csh), two("stablehlo.multiply", cs, snh)
+            re_if_zero, im_if_zero = const(0), im
+        else:
+            re = two("stablehlo.multiply", cs, csh)
+            im = two("stablehlo.multiply", one("stablehlo.negate", sn), snh)
+            re_if_zero, im_if_zero = re, const(0)
+        pack = lambda r, i: ctx.op("stablehlo.complex", [r, i], [rav, rav], [zav])[0]
+        pred = aval(rav.shape, np.bool_)
+        return ctx.op("stablehlo.select", [a_zero, pack(re_if_zero, im_if_zero), pack(re, im)],
+                      [pred, zav, zav], [zav])
+    return emit
 
 
 def _sign_emit(ctx, operands, in_avals, out_avals):
@@ -117,6 +158,9 @@ def_primitive("conj", _conj_rule, _conj_emit)
 unary("real", "stablehlo.real", COMPLEX, _real_dtype)
 unary("imag", "stablehlo.imag", COMPLEX, _real_dtype)
 unary("is_finite", "stablehlo.is_finite", FLOAT, _bool)
+
+for _name, _native in [("sin", "stablehlo.sine"), ("cos", "stablehlo.cosine")]:
+    unary(_name, _native, "fc").emit = _complex_trig_emitter(_name, _native)
 
 for _name, _op, _kinds in [
     ("add", "stablehlo.add", "iufc"), ("sub", "stablehlo.subtract", "iufc"),

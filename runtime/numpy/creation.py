@@ -44,6 +44,17 @@ def asarray(a, dtype=None, order=None, *, copy=None, device=None):
     return out
 
 
+def from_dlpack(x, /, *, device=None, copy=None):
+    """An array from any object exporting DLPack (``__dlpack__``): read through NumPy's
+    importer on the host, then placed on ``device``."""
+    if isinstance(x, Array):
+        return array(x, copy=True) if copy else x
+    if not (hasattr(x, "__dlpack__") and hasattr(x, "__dlpack_device__")):
+        raise TypeError("The array passed to from_dlpack must have __dlpack__ and "
+                        "__dlpack_device__ methods.")
+    return asarray(np.from_dlpack(x), device=device)
+
+
 def full(shape, fill_value, dtype=None, *, device=None):
     dtype = dtypes.check_user_dtype(dtype, "full")
     # without a dtype, a Python scalar fill keeps its weak type (jnp.full(s, 7) is weak int32)

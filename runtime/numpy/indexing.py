@@ -50,7 +50,9 @@ def _expand(shape, idx):
             if mask.shape != tuple(shape[dim:dim + mask.ndim]):
                 raise IndexError(f"boolean index did not match shape of indexed array in index "
                                  f"{dim}: got {mask.shape}, expected {tuple(shape[dim:dim + mask.ndim])}")
-            for nz in np.nonzero(mask):
+            if mask.ndim == 0:  # a new axis, kept whole (True) or emptied (False)
+                out_shape.append(1); entries.append(np.zeros(int(mask), dtypes.default_int()))
+            for nz in np.nonzero(mask) if mask.ndim else ():
                 out_shape.append(shape[dim]); entries.append(nz.astype(dtypes.default_int())); dim += 1
         else:
             out_shape.append(shape[dim]); entries.append(i); dim += 1
@@ -208,7 +210,10 @@ def nonzero(a, *, size=None, fill_value=None):
             "within JAX transformations.")
     if isinstance(x, Tracer):
         raise NotImplementedError("nonzero with size= under tracing")
-    nz = np.nonzero(np.asarray(x).reshape(x.shape or (1,)))
+    if x.ndim == 0:
+        raise ValueError("Calling nonzero on 0d arrays is not allowed. Use "
+                         "jnp.atleast_1d(scalar).nonzero() instead.")
+    nz = np.nonzero(np.asarray(x))
     if size is not None:
         fill = 0 if fill_value is None else fill_value
         nz = [np.concatenate([n[:size], np.full(max(size - len(n), 0), fill, n.dtype)]) for n in nz]

@@ -64,7 +64,12 @@ def vdot(a, b, *, precision=None, preferred_element_type=None):
 def vecdot(x1, x2, /, *, axis=-1):
     from s2s.runtime.numpy.reductions import sum
     from s2s.runtime.numpy.ufuncs import conj, multiply
-    return sum(multiply(conj(x1), x2), axis=axis)
+    a, b = to_array(x1), to_array(x2)
+    if a.shape[axis] != b.shape[axis]:  # (the contracted axis does not broadcast)
+        raise ValueError(f"axes must match; got shapes {a.shape} and {b.shape} with "
+                         f"axis={axis}")
+    # integers stay as they are (as jax's: a dot product, not a sum)
+    return sum(multiply(conj(a), b), axis=axis, promote_integers=False)
 
 
 def inner(a, b):

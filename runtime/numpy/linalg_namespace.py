@@ -4,6 +4,7 @@ import operator
 import numpy as np
 
 from s2s.runtime.numpy.linalg import matmul, norm, outer, tensordot, trace, vecdot  # noqa: F401
+from s2s.runtime.numpy.shape import matrix_transpose  # noqa: F401
 from s2s.runtime.numpy.decompositions import diagonal_last2 as _diagonal_last2
 from s2s.runtime.numpy.decompositions import (  # noqa: F401
         EigResult, EighResult, QRResult, SlogdetResult, SVDResult, cholesky, det, eig, eigh,

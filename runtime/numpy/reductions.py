@@ -14,7 +14,7 @@ def _keep(out, shape, axes, keepdims):
     return lax.reshape(out, [1 if i in axes else d for i, d in enumerate(shape)])
 
 
-def _sum_dtype(dtype):
+def sum_dtype(dtype):
     """NumPy's accumulator: bools and small ints sum in the default int (uint for unsigned)."""
     if dtype == np.bool_:
         return dtypes.default_int()
@@ -37,7 +37,7 @@ def _reduction(name, prim, identity, upcast=False, bool_result=False, needs_iden
         elif dtype is not None:
             x = lax.convert_element_type(x, dtypes.check_user_dtype(dtype, name))
         elif upcast and promote_integers:
-            x = lax.convert_element_type(x, _sum_dtype(x.dtype), x.weak_type)
+            x = lax.convert_element_type(x, sum_dtype(x.dtype), x.weak_type)
         if where is not None:
             mask = broadcast_to(lax.convert_element_type(to_array(where), np.bool_), x.shape)
             x = lax.select(mask, x, broadcast_to(lax.convert_element_type(
@@ -163,8 +163,8 @@ def _cumulative(name, prim, upcast):
     return fn
 
 
-cumsum = cumulative_sum = _cumulative("cumsum", lax.cumsum, True)
-cumprod = cumulative_prod = _cumulative("cumprod", lax.cumprod, True)
+cumsum = _cumulative("cumsum", lax.cumsum, True)
+cumprod = _cumulative("cumprod", lax.cumprod, True)
 
 
 def count_nonzero(a, axis=None, keepdims=False):

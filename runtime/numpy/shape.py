@@ -279,7 +279,7 @@ def repeat(a, repeats, axis=None, *, total_repeat_length=None):
     if axis is None:
         x, axis = ravel(x), 0
     axis = normalize_axis(axis, x.ndim)
-    if isinstance(repeats, (int, np.integer)):
+    if isinstance(repeats, (int, np.integer)) and total_repeat_length is None:
         r = int(repeats)
         shape = list(x.shape)
         expanded = lax.broadcast_in_dim(x, shape[:axis + 1] + [r] + shape[axis + 1:],
@@ -287,10 +287,15 @@ def repeat(a, repeats, axis=None, *, total_repeat_length=None):
         shape[axis] *= r
         return lax.reshape(expanded, shape)
     reps = np.asarray(repeats)
+    if reps.shape in ((), (1,)):  # one count for every element
+        reps = np.broadcast_to(reps, (x.shape[axis],))
     if reps.ndim != 1 or len(reps) != x.shape[axis]:
         raise ValueError(f"repeats shape {reps.shape} does not match axis size {x.shape[axis]}")
     from s2s.runtime.numpy.indexing import getitem
     idx = np.repeat(np.arange(x.shape[axis]), reps)
+    if total_repeat_length is not None:  # truncated, or padded with the last element
+        idx = np.concatenate([idx, np.full(max(total_repeat_length - len(idx), 0),
+                                           idx[-1] if len(idx) else 0)])[:total_repeat_length]
     return getitem(x, (slice(None),) * axis + (idx,))
 
 

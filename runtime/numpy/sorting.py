@@ -94,7 +94,7 @@ def searchsorted(a, v, side="left", sorter=None, *, method="scan"):
     if a.ndim != 1:
         raise ValueError("a should be 1-dimensional")
     if sorter is not None:
-        from s2s.runtime.numpy.shape import take
+        from s2s.runtime.numpy.indexing import take
         a = take(a, sorter)
     a, v = promote_dtypes(a, v)
     shape = v.shape + a.shape
@@ -163,7 +163,7 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     if return_inverse:
         inv = lax.scatter(broadcast_to(lax.convert_element_type(0, itype), (n,)),
                           lax.reshape(perm, (n, 1)), group, dn) if n else group
-        outs.append(lax.reshape(inv, to_array(ar).shape) if to_array(ar).ndim else inv)
+        outs.append(lax.reshape(inv, to_array(ar).shape))  # (a 0-d input's is 0-d, as jax's)
     if return_counts:
         zeros = broadcast_to(lax.convert_element_type(0, itype), (out_len,))
         ones = broadcast_to(lax.convert_element_type(1, itype), (n,))

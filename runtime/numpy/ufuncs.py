@@ -255,9 +255,24 @@ exp2 = _unary("exp2", lambda a: lax.exp(lax.mul(a, lax.convert_element_type(np.l
 expm1 = _unary("expm1", lax.expm1)
 log = _unary("log", lax.log)
 log1p = _unary("log1p", lax.log1p)
-log2 = _unary("log2", lambda a: lax.div(lax.log(a), lax.convert_element_type(np.log(2), a.dtype)))
-log10 = _unary("log10", lambda a: lax.div(lax.log(a),
-                                          lax.convert_element_type(np.log(10), a.dtype)))
+
+
+def _log_base(op, c):
+    """``op(log(a), c)`` (jax: log2 divides by log 2, log10 multiplies by 1/log 10); of a
+    complex ``a`` part by part (a complex operation would turn the imaginary part of
+    log(inf + 1j) into nan), as jax."""
+    def fn(a):
+        ln = lax.log(a)
+        if a.dtype.kind != "c":
+            return op(ln, lax.convert_element_type(c, a.dtype))
+        re, im = lax.real(ln), lax.imag(ln)
+        c_ = lax.convert_element_type(c, re.dtype)
+        return lax.complex(op(re, c_), op(im, c_))
+    return fn
+
+
+log2 = _unary("log2", _log_base(lax.div, np.log(2)))
+log10 = _unary("log10", _log_base(lax.mul, 1 / np.log(10)))
 sin, cos, tan = _unary("sin", lax.sin), _unary("cos", lax.cos), _unary("tan", lax.tan)
 arcsin, arccos, arctan = _unary("arcsin", lax.asin), _unary("arccos", lax.acos), \
     _unary("arctan", lax.atan)

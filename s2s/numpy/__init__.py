@@ -21,3 +21,5 @@ import importlib as _importlib  # noqa: E402
 
 # ``linalg`` is s2s.numpy.linalg: runtime's namespace plus the source library
 linalg = _importlib.import_module("s2s.numpy.linalg")  # noqa: F811
+from s2s.numpy.array_api import *  # noqa: F401,F403,E402  (and x.__array_namespace__)
+from s2s.numpy.array_api import __array_api_version__, __array_namespace_info__  # noqa: E402,F401

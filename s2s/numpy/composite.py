@@ -5,12 +5,13 @@ import numpy as np
 
 from s2s.runtime import dtypes
 from s2s.runtime import numpy as jnp
+from s2s.runtime.numpy.reductions import sum_dtype
 from s2s.rules import nondifferentiable
 
 S2S_SOURCE_LIBRARY = True
 __all__ = ["acos", "asin", "atan", "atan2", "acosh", "asinh", "atanh", "bitwise_left_shift",
            "bitwise_right_shift", "bool", "double", "single", "cdouble", "csingle", "angle",
-           "append", "diff", "ediff1d", "cross", "kron", "polyval", "vander", "copysign",
+           "append", "cumulative_sum", "cumulative_prod", "diff", "ediff1d", "cross", "kron", "polyval", "vander", "copysign",
            "heaviside", "logaddexp2", "float_power", "select", "rot90", "rollaxis",
            "trapezoid", "cov", "corrcoef", "matvec", "vecmat", "diagflat", "iscomplexobj",
            "isrealobj", "iterable"]
@@ -37,6 +38,43 @@ def append(arr, values, axis=None):
     if axis is None:
         return jnp.concatenate([jnp.ravel(arr), jnp.ravel(values)])
     return jnp.concatenate([arr, values], axis=axis)
+
+
+def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
+    """The Array API's cumulative sum: small integers accumulate in the default integer (as
+    ``sum``, unlike ``cumsum``); ``include_initial`` puts the empty sum, 0, first."""
+    x = _cumulative_operand(x, axis, "sum")
+    x = x.astype(sum_dtype(x.dtype) if dtype is None else dtype)
+    return _with_initial(jnp.cumsum(x, axis=axis or 0), axis or 0, 0, include_initial)
+
+
+def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
+    """The Array API's cumulative product (dtypes as ``cumprod``'s); ``include_initial`` puts
+    the empty product, 1, first."""
+    x = _cumulative_operand(x, axis, "product")
+    if dtype is not None:
+        x = x.astype(dtype)
+    return _with_initial(jnp.cumprod(x, axis=axis or 0), axis or 0, 1, include_initial)
+
+
+def _cumulative_operand(x, axis, what):
+    x = jnp.asarray(x)
+    if x.ndim == 0:
+        raise ValueError(f"The input must be non-scalar to take a cumulative {what}, however a "
+                         f"scalar value or scalar array was given.")
+    if axis is None and x.ndim > 1:
+        raise ValueError(f"The input array has rank {x.ndim}, however axis was not set to an "
+                         f"explicit value. The axis argument is only optional for "
+                         f"one-dimensional arrays.")
+    return x
+
+
+def _with_initial(out, axis, identity, include_initial):
+    if not include_initial:
+        return out
+    shape = list(out.shape)
+    shape[axis] = 1
+    return jnp.concatenate([jnp.full(shape, identity, out.dtype), out], axis)
 
 
 def diff(a, n=1, axis=-1, prepend=None, append=None):

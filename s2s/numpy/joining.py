@@ -103,7 +103,14 @@ def vdot(a, b, *, precision=None, preferred_element_type=None):
 
 
 def vecdot(x1, x2, /, *, axis=-1):
-    x1 = jnp.asarray(x1)
+    x1, x2 = jnp.asarray(x1), jnp.asarray(x2)
+    if x1.shape[axis] != x2.shape[axis]:  # (the contracted axis does not broadcast)
+        raise ValueError(f"axes must match; got shapes {x1.shape} and {x2.shape} with "
+                         f"axis={axis}")
     if np.dtype(x1.dtype).kind == "c":
         x1 = jnp.conj(x1)
-    return jnp.sum(x1 * x2, axis=axis)
+    products = x1 * x2
+    out = jnp.sum(products, axis=axis)
+    if out.dtype != products.dtype:  # integers stay as they are (a dot product, not a sum)
+        out = out.astype(products.dtype)
+    return out

@@ -11,15 +11,26 @@ from s2s.runtime import numpy as jnp
 from s2s import linalg_checks as checks
 from s2s.rules.linalg_library import _H, _mT  # noqa: F401
 from s2s.rules.helpers import einsum_items
+from s2s.numpy.composite import cross as _cross
 
 S2S_SOURCE_LIBRARY = True
-__all__ = ["pinv", "matrix_power", "lstsq", "matrix_rank", "cond", "multi_dot", "tensorsolve",
+__all__ = ["cross", "pinv", "matrix_power", "lstsq", "matrix_rank", "cond", "multi_dot", "tensorsolve",
            "tensorinv", "svdvals", "matrix_norm", "vector_norm"]
 
 
 def _inexact(a):
     a = jnp.asarray(a)
     return a.astype(dtypes.to_inexact(a.dtype))
+
+
+def cross(x1, x2, /, *, axis=-1):
+    """The Array API's cross product: only of 3-vectors, along ``axis`` of both."""
+    x1, x2 = jnp.asarray(x1), jnp.asarray(x2)
+    if x1.shape[axis] != 3 or x2.shape[axis] != 3:
+        raise ValueError(f"Both input arrays must be (arrays of) 3-dimensional vectors, but "
+                         f"they have x1.shape[axis]={x1.shape[axis]} and "
+                         f"x2.shape[axis]={x2.shape[axis]}")
+    return _cross(x1, x2, axis=axis)
 
 
 def pinv(a, rtol=None, hermitian=False, *, rcond=None):

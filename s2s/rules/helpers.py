@@ -56,6 +56,8 @@ def _match_dtype(g, x):
     """``g`` as the cotangent of (inexact) ``x``: of its dtype, and weak-typed if ``x`` is (jax
     promotes a weak operand by a conversion, whose transpose converts the cotangent back)."""
     dt = getattr(x, "dtype", None)
+    if dt is not None:  # (a NumPy float64 operand is float32 while x64 is off)
+        dt = dtypes.canonicalize(dt)
     weak = isinstance(x, Array) and x.weak_type
     if dt is not None and dtypes.is_inexact(dt) and (g.dtype != dt or weak and not g.weak_type):
         return lax.convert_element_type(g, dt, weak)

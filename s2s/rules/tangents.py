@@ -81,12 +81,12 @@ def log1p(z, x):
 
 @tangent(jnp.log2)
 def log2(z, x):
-    d[z] = d[x] / (x * jnp.log(2.0))
+    d[z] = d[x] / x / jnp.log(2.0)  # (jax's order of operations: same rounding)
 
 
 @tangent(jnp.log10)
 def log10(z, x):
-    d[z] = d[x] / (x * jnp.log(10.0))
+    d[z] = d[x] / x * 0.4342944819032518  # 1 / log(10), as jax's log10 multiplies
 
 
 @tangent(jnp.sin)
