@@ -161,8 +161,11 @@ def run_suite(files, module="s2s.numpy", max_examples=5, extra=()):
 
 
 def _counts(output):
+    """The counts of pytest's summary line (the last line that has one: warnings the suite
+    writes to stderr come after it)."""
+    summary = [line for line in output.splitlines() if re.search(r"\d+ passed", line)]
     return {k: int(n) for n, k in re.findall(r"(\d+) (passed|failed|xfailed|xpassed|error)",
-                                              output.splitlines()[-1])}
+                                              summary[-1] if summary else "")}
 
 
 @pytest.mark.array_api

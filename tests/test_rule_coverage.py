@@ -86,11 +86,13 @@ NO_DERIVATIVE = {
     **dict.fromkeys(["diag_indices", "diag_indices_from", "tril_indices", "tril_indices_from",
                      "triu_indices", "triu_indices_from", "indices", "mask_indices", "ix_",
                      "ravel_multi_index", "unravel_index", "get_printoptions", "printoptions",
-                     "set_printoptions", "frombuffer", "fromiter", "fromstring"], "constant"),
+                     "set_printoptions", "frombuffer", "fromiter", "fromstring",
+                     "from_dlpack"], "constant"),
     "nextafter": "jax has no derivative rule either",
     # runtime helpers that s2s.numpy re-exports (not jax.numpy names)
     **dict.fromkeys(["check_arraylike", "normalize_axes", "normalize_axis", "promote_args",
-                     "promote_dtypes", "promote_inexact", "scalar", "to_array"], "internal"),
+                     "promote_dtypes", "promote_inexact", "scalar", "to_array", "sum_dtype"],
+                    "internal"),
     # left: differentiable in jax, refused by s2s with "no adjoint rule" (issue 12)
     **dict.fromkeys(["apply_along_axis", "block", "full", "full_like", "linspace", "logspace",
                      "geomspace", "hsplit", "vsplit", "partition", "permute_dims",
