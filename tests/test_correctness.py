@@ -956,6 +956,24 @@ def test_vmap_grad_of_an_unmapped_input_whose_branch_never_runs():
     assert not ours[1].weak_type and not ref[1].weak_type
 
 
+def test_vmap_grad_of_an_unused_vector_dot(tmp_path):
+    """Fuzz seed 910193: ``dot`` of two vectors whose result is never used gets the symbolic
+    zero cotangent; the batched adjoint of a vector product indexed it (TypeError)."""
+    ms, mj = both(tmp_path, """
+        def f(x):
+            for i in range(2):
+                rows = []
+                for k in range(1):
+                    x = jnp.tanh(3.0 - x * (1.0 + 0.5 * k))
+                    rows.append(x[0])
+                unused = jnp.dot(jnp.stack(rows), jnp.stack(rows))
+            return jnp.sum(jnp.tanh(x ** 2))
+        """)
+    xs = np.array([[0.78, 0.96, 0.77], [0.81, 0.91, 0.66]], np.float32)
+    close(s2s.vmap(s2s.grad(ms.f))(xs), jax.vmap(jax.grad(mj.f))(xs))
+    close(s2s.jit(s2s.vmap(s2s.grad(ms.f)))(xs), jax.vmap(jax.grad(mj.f))(xs))
+
+
 def test_numpy_array_filled_in_a_loop_keeps_each_iterations_values(tmp_path):
     """The backward sweep reads the array as each iteration saw it. (jax itself gives [8, 1, 1]
     here: it caches the mutated NumPy array as a constant; the derivative is prod(a_k + 1).)"""

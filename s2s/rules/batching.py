@@ -728,6 +728,8 @@ def _register_helper_rules():
         def batched_rule(fn, mapped, g, x, y):
             mg, mx, my = (list(mapped) + [False] * 3)[:3]
             size = size_of(mapped, (g, x, y))
+            if _is_symbolic_zero(g) or _is_symbolic_zero(y if lhs else x):
+                return fn(g, x, y)  # the zero (bilinear in g and the other operand)
             rx, ry = len(per_example(x, mx)), len(per_example(y, my))
             if rx not in (1, 2) or ry not in (1, 2) or len(per_example(g, mg)) != rx + ry - 2:
                 return loop(fn, mapped, g, x, y)
