@@ -59,8 +59,13 @@ def _nan_extreme(largest, a, axis, keepdims, initial, where):
         out = jnp.min(filled, axis=axis, keepdims=keepdims, initial=initial, where=where)
     if nan is None or (initial is not None and not np.isnan(initial)):
         return out
-    valid = ~nan if where is None else ~nan & jnp.broadcast_to(where, a.shape)
+    valid = _counted(nan, where)
     return jnp.where(jnp.any(valid, axis=axis, keepdims=keepdims), out, jnp.nan)
+
+
+def _counted(nan, where):
+    """The entries a NaN-skipping reduction counts: numbers, where ``where`` allows."""
+    return ~nan if where is None else ~nan & jnp.broadcast_to(where, nan.shape)
 
 
 def nanmax(a, axis=None, out=None, keepdims=False, initial=None, where=None):
@@ -100,7 +105,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     if correction is not None:
         ddof = correction
     nan = jnp.isnan(a)
-    valid = ~nan if where is None else ~nan & jnp.broadcast_to(where, a.shape)
+    valid = _counted(nan, where)
     count = jnp.sum(valid, axis=axis, keepdims=keepdims, dtype=dtypes.default_int())
     safe = jnp.where(nan, 0, a)  # (a NaN entry's square, masked out, must not be NaN either:
     centered = safe - jnp.nanmean(a, axis=axis, keepdims=True, where=where)  # 0 * NaN slope)
